@@ -1,0 +1,453 @@
+// Placement: which runtime pool each agent joins, and how many nodes of which instance types to run,
+// at the lowest $/hour we can find under every constraint.
+//
+// Method (see README.md, "How placement works"):
+//  1. Aggregate integer program (solved exactly with HiGHS): choose node counts per offer so that the
+//     fleet's total CPU, memory and GPUs (per GPU-memory class) cover the agents' totals, at minimum
+//     $/hour. Every real placement satisfies these totals, so its optimum is a lower bound on cost.
+//  2. Pack agents into those nodes, biggest first, best fit. Packing can fail where capacity is
+//     fragmented across nodes; the agents left over get nodes of their own from the same program.
+//  3. Drop nodes left empty and move a node's agents to a cheaper offer where they all fit.
+// All quantities are integers (millicores, MiB) so that capacity checks are exact.
+import type { Highs } from "highs";
+
+export type GpuPolicy = "fail" | "cpu-fallback";
+
+/** A kind of node the environment may run: a Lambda instance type, or the local machine. */
+export interface NodeOffer {
+  readonly name: string;
+  readonly vcpus: number;
+  readonly memoryGiB: number;
+  readonly gpus: number;
+  readonly gpuMemoryGiB: number;
+  readonly pricePerHour: number;
+  /** How many nodes of this offer the environment may run. */
+  readonly maxCount: number;
+}
+
+/** What one agent needs from the node it lands on. */
+export interface AgentDemand {
+  readonly name: string;
+  readonly category: string;
+  readonly cpu: number;
+  readonly memoryGiB: number;
+  readonly gpus: number;
+  readonly minGpuMemoryGiB: number;
+}
+
+export interface PlacementInput {
+  readonly agents: readonly AgentDemand[];
+  readonly offers: readonly NodeOffer[];
+  /** Held back on every node for the OS, Docker, the ingress and the MCP servers. */
+  readonly reservePerNode: { readonly cpu: number; readonly memoryGiB: number };
+  /** What to do with GPU agents when no offer has a GPU (the local environment). */
+  readonly gpuPolicy: GpuPolicy;
+}
+
+export interface Capacity {
+  readonly cpu: number;
+  readonly memoryGiB: number;
+  readonly gpus: number;
+}
+
+export interface PlacedNode {
+  readonly id: string;
+  readonly offer: string;
+  readonly pricePerHour: number;
+  readonly gpuMemoryGiB: number;
+  /** Capacity left for agents, after the per-node reserve. */
+  readonly capacity: Capacity;
+  readonly used: Capacity;
+}
+
+export interface RuntimePool {
+  /** `<node id>-gpu` holds the GPU agents of a node, `<node id>-cpu` the others. */
+  readonly id: string;
+  readonly node: string;
+  readonly gpu: boolean;
+  readonly agents: readonly string[];
+  readonly needs: Capacity;
+  /** The node's price shared between its pools by their largest share of the node. */
+  readonly costPerHour: number;
+}
+
+export interface Placement {
+  readonly nodes: readonly PlacedNode[];
+  readonly pools: readonly RuntimePool[];
+  /** agent name → pool id */
+  readonly assignments: Readonly<Record<string, string>>;
+  readonly costPerHour: number;
+  /** Optimum of the aggregate integer program: no placement can cost less. */
+  readonly lowerBoundPerHour: number;
+  readonly warnings: readonly string[];
+}
+
+export class PlacementError extends Error {
+  constructor(
+    message: string,
+    readonly agent: string,
+  ) {
+    super(message);
+    this.name = "PlacementError";
+  }
+}
+
+// ---- integer units -------------------------------------------------------------------------------
+
+interface Units {
+  cpu: number; // millicores
+  mem: number; // MiB
+  gpus: number;
+}
+
+const toMilli = (cpu: number) => Math.round(cpu * 1000);
+const toMiB = (gib: number) => Math.round(gib * 1024);
+
+interface Item {
+  readonly demand: AgentDemand;
+  readonly units: Units;
+  readonly minGpuMemoryGiB: number;
+}
+
+interface Bin {
+  readonly offer: NodeOffer;
+  readonly capacity: Units;
+  readonly free: Units;
+  readonly items: Item[];
+}
+
+function offerCapacity(offer: NodeOffer, reserve: PlacementInput["reservePerNode"]): Units {
+  return {
+    cpu: Math.max(0, toMilli(offer.vcpus) - toMilli(reserve.cpu)),
+    mem: Math.max(0, toMiB(offer.memoryGiB) - toMiB(reserve.memoryGiB)),
+    gpus: offer.gpus,
+  };
+}
+
+function itemFitsOffer(item: Item, offer: NodeOffer, capacity: Units): boolean {
+  return (
+    item.units.cpu <= capacity.cpu &&
+    item.units.mem <= capacity.mem &&
+    item.units.gpus <= capacity.gpus &&
+    (item.units.gpus === 0 || offer.gpuMemoryGiB >= item.minGpuMemoryGiB)
+  );
+}
+
+function itemFitsBin(item: Item, bin: Bin): boolean {
+  return (
+    item.units.cpu <= bin.free.cpu &&
+    item.units.mem <= bin.free.mem &&
+    item.units.gpus <= bin.free.gpus &&
+    (item.units.gpus === 0 || bin.offer.gpuMemoryGiB >= item.minGpuMemoryGiB)
+  );
+}
+
+function describeNeeds(d: AgentDemand): string {
+  const gpu = d.gpus > 0 ? `, ${d.gpus} GPU with ≥ ${d.minGpuMemoryGiB} GiB` : "";
+  return `${d.cpu} vCPU, ${d.memoryGiB} GiB${gpu}`;
+}
+
+// ---- the aggregate integer program ----------------------------------------------------------------
+
+let highsInstance: Promise<Highs> | undefined;
+function highs(): Promise<Highs> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  highsInstance ??= (require("highs") as (opts?: object) => Promise<Highs>)();
+  return highsInstance;
+}
+
+const num = (x: number) => String(Number(x.toFixed(6)));
+
+/** Node counts per offer (same order as `offers`) minimising $/hour while covering the totals. */
+async function solveNodeCounts(items: readonly Item[], offers: readonly NodeOffer[], available: readonly number[], reserve: PlacementInput["reservePerNode"]): Promise<number[] | null> {
+  if (items.length === 0) return offers.map(() => 0);
+  const caps = offers.map((o) => offerCapacity(o, reserve));
+  const total = items.reduce((t, i) => ({ cpu: t.cpu + i.units.cpu, mem: t.mem + i.units.mem }), { cpu: 0, mem: 0 });
+  const rows: string[] = [];
+  const row = (label: string, coefficient: (j: number) => number, rhs: number) => {
+    const terms = offers.map((_, j) => [coefficient(j), j] as const).filter(([c]) => c > 0);
+    if (rhs <= 0) return;
+    if (terms.length === 0) rows.push(` ${label}: 0 x0 >= ${num(rhs)}`); // infeasible on purpose
+    else rows.push(` ${label}: ${terms.map(([c, j]) => `${num(c)} x${j}`).join(" + ")} >= ${num(rhs)}`);
+  };
+  // Units scaled to vCPUs and GiB keep HiGHS's numbers well conditioned.
+  row("cpu", (j) => caps[j]!.cpu / 1000, total.cpu / 1000);
+  row("mem", (j) => caps[j]!.mem / 1024, total.mem / 1024);
+  // An agent's GPUs must all sit on one node whose GPUs are big enough. Group GPU agents into classes
+  // (GPU count, GPU memory); each class may use a set of offers. Hall's condition: for any set of
+  // classes, their GPUs must fit on the offers that any of them may use. One row per distinct
+  // union of offer sets, holding every class whose offers lie inside it (the strongest such row).
+  const gpuItems = items.filter((i) => i.units.gpus > 0);
+  const classes = [...new Map(gpuItems.map((i) => [`${i.units.gpus}/${i.minGpuMemoryGiB}`, { count: i.units.gpus, memory: i.minGpuMemoryGiB, gpus: 0, mask: 0n }])).values()];
+  for (const c of classes) {
+    c.gpus = gpuItems.filter((i) => i.units.gpus === c.count && i.minGpuMemoryGiB === c.memory).reduce((s, i) => s + i.units.gpus, 0);
+    offers.forEach((o, j) => {
+      if (o.gpuMemoryGiB >= c.memory && caps[j]!.gpus >= c.count) c.mask |= 1n << BigInt(j);
+    });
+  }
+  const unions = new Set<bigint>();
+  if (classes.length <= 12) {
+    for (let subset = 1; subset < 1 << classes.length; subset++) {
+      unions.add(classes.reduce((m, c, k) => (subset & (1 << k) ? m | c.mask : m), 0n));
+    }
+  } else {
+    for (const c of classes) unions.add(c.mask); // still valid, only weaker
+  }
+  [...unions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)).forEach((union, k) => {
+    const need = classes.filter((c) => (c.mask & ~union) === 0n).reduce((s, c) => s + c.gpus, 0);
+    row(`gpu${k}`, (j) => ((union >> BigInt(j)) & 1n ? caps[j]!.gpus : 0), need);
+  });
+  const lp = [
+    "Minimize",
+    ` obj: ${offers.map((o, j) => `${num(o.pricePerHour)} x${j}`).join(" + ")}`,
+    "Subject To",
+    ...rows,
+    "Bounds",
+    ...offers.map((_, j) => ` 0 <= x${j} <= ${available[j]}`),
+    "General",
+    ` ${offers.map((_, j) => `x${j}`).join(" ")}`,
+    "End",
+  ].join("\n");
+  const solver = await highs();
+  const result = solver.solve(lp, { mip_rel_gap: 0, mip_abs_gap: 0, output_flag: false, random_seed: 0, threads: 1 });
+  if (result.Status !== "Optimal") return null;
+  return offers.map((_, j) => Math.round(result.Columns[`x${j}`]?.Primal ?? 0));
+}
+
+// ---- packing --------------------------------------------------------------------------------------
+
+type Order = "gpu-count-first" | "gpu-memory-first";
+
+function sortItems(items: readonly Item[], scale: Units, order: Order): Item[] {
+  const dominant = (i: Item) => Math.max(i.units.cpu / scale.cpu, i.units.mem / scale.mem);
+  const gpuKey = (a: Item, b: Item) =>
+    order === "gpu-count-first"
+      ? b.units.gpus - a.units.gpus || b.minGpuMemoryGiB - a.minGpuMemoryGiB
+      : Number(b.units.gpus > 0) - Number(a.units.gpus > 0) || b.minGpuMemoryGiB - a.minGpuMemoryGiB || b.units.gpus - a.units.gpus;
+  return [...items].sort((a, b) => gpuKey(a, b) || dominant(b) - dominant(a) || (a.demand.name < b.demand.name ? -1 : a.demand.name > b.demand.name ? 1 : 0));
+}
+
+/** Best fit: the node this item leaves with the least normalised free capacity. Returns leftovers. */
+function pack(items: readonly Item[], bins: readonly Bin[]): Item[] {
+  const leftovers: Item[] = [];
+  for (const item of items) {
+    let best: Bin | undefined;
+    let bestScore = Infinity;
+    for (const bin of bins) {
+      if (!itemFitsBin(item, bin)) continue;
+      // GPU agents prefer the smallest sufficient GPUs; everyone prefers the fullest node.
+      const gpuWaste = item.units.gpus > 0 ? bin.offer.gpuMemoryGiB - item.minGpuMemoryGiB : 0;
+      const slack =
+        (bin.free.cpu - item.units.cpu) / Math.max(1, bin.capacity.cpu) +
+        (bin.free.mem - item.units.mem) / Math.max(1, bin.capacity.mem) +
+        (item.units.gpus > 0 ? (bin.free.gpus - item.units.gpus) / Math.max(1, bin.capacity.gpus) : 0);
+      const score = gpuWaste * 1000 + slack;
+      if (score < bestScore) {
+        bestScore = score;
+        best = bin;
+      }
+    }
+    if (!best) {
+      leftovers.push(item);
+      continue;
+    }
+    best.items.push(item);
+    best.free.cpu -= item.units.cpu;
+    best.free.mem -= item.units.mem;
+    best.free.gpus -= item.units.gpus;
+  }
+  return leftovers;
+}
+
+// ---- the whole placement --------------------------------------------------------------------------
+
+export async function placeAgents(input: PlacementInput): Promise<Placement> {
+  const offers = [...input.offers].filter((o) => o.maxCount > 0).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const warnings: string[] = [];
+  const anyGpu = offers.some((o) => o.gpus > 0);
+  const seen = new Set<string>();
+  const items: Item[] = input.agents.map((demand) => {
+    if (seen.has(demand.name)) throw new PlacementError(`agent ${demand.name} is listed twice`, demand.name);
+    seen.add(demand.name);
+    let gpus = demand.gpus;
+    if (gpus > 0 && !anyGpu) {
+      if (input.gpuPolicy === "fail") {
+        throw new PlacementError(
+          `agent ${demand.name} (category ${demand.category}) fits on no node: it needs ${describeNeeds(demand)} and this environment's nodes have no GPU ` +
+            `(the GPU policy is "fail"; "cpu-fallback" runs such agents on CPU with a warning)`,
+          demand.name,
+        );
+      }
+      warnings.push(`agent ${demand.name} (category ${demand.category}) needs ${gpus} GPU with ≥ ${demand.minGpuMemoryGiB} GiB; no node here has one, so it runs on CPU (gpuPolicy cpu-fallback)`);
+      gpus = 0;
+    }
+    return { demand, units: { cpu: toMilli(demand.cpu), mem: toMiB(demand.memoryGiB), gpus }, minGpuMemoryGiB: gpus > 0 ? demand.minGpuMemoryGiB : 0 };
+  });
+
+  const caps = offers.map((o) => offerCapacity(o, input.reservePerNode));
+  for (const item of items) {
+    if (!offers.some((o, j) => itemFitsOffer(item, o, caps[j]!))) {
+      throw new PlacementError(
+        `agent ${item.demand.name} (category ${item.demand.category}) fits on no node: it needs ${describeNeeds(item.demand)} ` +
+          `(after the per-node reserve), and no offer of this environment (${offers.map((o) => o.name).join(", ") || "none"}) has that much`,
+        item.demand.name,
+      );
+    }
+  }
+
+  const counts = await solveNodeCounts(items, offers, offers.map((o) => o.maxCount), input.reservePerNode);
+  if (!counts) throw exhausted(items, offers, caps);
+  const lowerBoundPerHour = round2(counts.reduce((s, c, j) => s + c * offers[j]!.pricePerHour, 0));
+
+  // Greedy packing has no single best order, and fragmentation can be mended two ways; each
+  // strategy is deterministic, and the cheapest result wins (ties: the first tried).
+  const solver: Solver = { items, offers, caps, reserve: input.reservePerNode };
+  let best: Bin[] | undefined;
+  const consider = (bins: Bin[]) => {
+    if (!best || cost(bins) < cost(best) - 1e-9) best = bins;
+  };
+  for (const order of ["gpu-count-first", "gpu-memory-first"] as const) {
+    let extra: Item[] = [];
+    for (let round = 0; round < 3; round++) {
+      // Round 0 packs into the program's optimum; later rounds re-solve it as if the agents that were
+      // left over needed their capacity twice, so the program itself buys room for them.
+      const planned = round === 0 ? counts : await solveNodeCounts([...items, ...extra], offers, offers.map((o) => o.maxCount), input.reservePerNode);
+      if (!planned) break;
+      const attempt = await packWithRepair(solver, planned, order);
+      consider(attempt.bins);
+      if (attempt.firstLeftovers.length === 0) break;
+      extra = [...extra, ...attempt.firstLeftovers];
+    }
+  }
+  const kept = downsize(best!.filter((b) => b.items.length > 0), offers, caps, remaining(best!, offers));
+  return summarise(kept, lowerBoundPerHour, warnings);
+}
+
+interface Solver {
+  readonly items: readonly Item[];
+  readonly offers: readonly NodeOffer[];
+  readonly caps: readonly Units[];
+  readonly reserve: PlacementInput["reservePerNode"];
+}
+
+const cost = (bins: readonly Bin[]) => bins.reduce((s, b) => s + (b.items.length > 0 ? b.offer.pricePerHour : 0), 0);
+
+function remaining(bins: readonly Bin[], offers: readonly NodeOffer[]): number[] {
+  return offers.map((o) => o.maxCount - bins.filter((b) => b.offer === o && b.items.length > 0).length);
+}
+
+/** Open the planned nodes, pack, and give whatever is left over nodes of its own until all are placed. */
+async function packWithRepair(solver: Solver, planned: readonly number[], order: Order): Promise<{ bins: Bin[]; firstLeftovers: Item[] }> {
+  const { offers, caps } = solver;
+  const available = offers.map((o) => o.maxCount);
+  const bins: Bin[] = [];
+  const open = (j: number) => {
+    bins.push({ offer: offers[j]!, capacity: { ...caps[j]! }, free: { ...caps[j]! }, items: [] });
+    available[j]! -= 1;
+  };
+  planned.forEach((c, j) => {
+    for (let k = 0; k < c; k++) open(j);
+  });
+  const scale = { cpu: Math.max(1, ...caps.map((c) => c.cpu)), mem: Math.max(1, ...caps.map((c) => c.mem)), gpus: 1 };
+  let leftovers = pack(sortItems(solver.items, scale, order), bins);
+  const firstLeftovers = leftovers;
+  while (leftovers.length > 0) {
+    const more = await solveNodeCounts(leftovers, offers, available, solver.reserve);
+    if (!more) throw exhausted(leftovers, offers, caps);
+    const before = leftovers.length;
+    const fresh = bins.length;
+    more.forEach((c, j) => {
+      for (let k = 0; k < c; k++) open(j);
+    });
+    leftovers = pack(leftovers, bins.slice(fresh));
+    if (leftovers.length === before) {
+      // The program's choice cannot host the largest leftover alone: open the cheapest offer that can.
+      const j = cheapestFitting(leftovers[0]!, offers, caps, available);
+      if (j < 0) throw exhausted(leftovers, offers, caps);
+      open(j);
+      leftovers = pack(leftovers, bins.slice(bins.length - 1));
+    }
+  }
+  return { bins, firstLeftovers };
+}
+
+function cheapestFitting(item: Item, offers: readonly NodeOffer[], caps: readonly Units[], available: readonly number[]): number {
+  let best = -1;
+  offers.forEach((o, j) => {
+    if (available[j]! > 0 && itemFitsOffer(item, o, caps[j]!) && (best < 0 || o.pricePerHour < offers[best]!.pricePerHour)) best = j;
+  });
+  return best;
+}
+
+/** Move each node's agents to the cheapest offer that holds them all, where one is still available. */
+function downsize(bins: Bin[], offers: readonly NodeOffer[], caps: readonly Units[], available: number[]): Bin[] {
+  return bins.map((bin) => {
+    const used = { cpu: bin.capacity.cpu - bin.free.cpu, mem: bin.capacity.mem - bin.free.mem, gpus: bin.capacity.gpus - bin.free.gpus };
+    const needGpuMem = Math.max(0, ...bin.items.filter((i) => i.units.gpus > 0).map((i) => i.minGpuMemoryGiB));
+    let best = -1;
+    offers.forEach((o, j) => {
+      const c = caps[j]!;
+      const holds = available[j]! > 0 && c.cpu >= used.cpu && c.mem >= used.mem && c.gpus >= used.gpus && (used.gpus === 0 || o.gpuMemoryGiB >= needGpuMem);
+      if (holds && o.pricePerHour < (best < 0 ? bin.offer.pricePerHour : offers[best]!.pricePerHour)) best = j;
+    });
+    if (best < 0) return bin;
+    available[best]! -= 1;
+    const offer = offers[best]!;
+    const capacity = { ...caps[best]! };
+    return { ...bin, offer, capacity, free: { cpu: capacity.cpu - used.cpu, mem: capacity.mem - used.mem, gpus: capacity.gpus - used.gpus } };
+  });
+}
+
+function exhausted(items: readonly Item[], offers: readonly NodeOffer[], caps: readonly Units[]): PlacementError {
+  // Name the first agent that does not fit when every allowed node is running.
+  const bins: Bin[] = [];
+  offers.forEach((offer, j) => {
+    for (let k = 0; k < offer.maxCount; k++) bins.push({ offer, capacity: { ...caps[j]! }, free: { ...caps[j]! }, items: [] });
+  });
+  const scale = { cpu: Math.max(1, ...caps.map((c) => c.cpu)), mem: Math.max(1, ...caps.map((c) => c.mem)), gpus: 1 };
+  const all = sortItems(items, scale, "gpu-count-first");
+  const left = pack(all, bins);
+  const agent = (left[0] ?? all[all.length - 1])!.demand;
+  const limits = offers.map((o) => `${o.maxCount}× ${o.name}`).join(", ");
+  return new PlacementError(
+    `agent ${agent.name} (category ${agent.category}) fits nowhere: it needs ${describeNeeds(agent)} and the node pool (${limits}) is full; allow more nodes or bigger instance types`,
+    agent.name,
+  );
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+function toCapacity(u: Units): Capacity {
+  return { cpu: round3(u.cpu / 1000), memoryGiB: round3(u.mem / 1024), gpus: u.gpus };
+}
+
+function summarise(bins: readonly Bin[], lowerBoundPerHour: number, warnings: string[]): Placement {
+  const nodes: PlacedNode[] = [];
+  const pools: RuntimePool[] = [];
+  const assignments: Record<string, string> = {};
+  const perOffer = new Map<string, number>();
+  for (const bin of bins) {
+    const index = perOffer.get(bin.offer.name) ?? 0;
+    perOffer.set(bin.offer.name, index + 1);
+    const nodeId = `${bin.offer.name.replace(/_/g, "-")}-${index}`;
+    const used = { cpu: bin.capacity.cpu - bin.free.cpu, mem: bin.capacity.mem - bin.free.mem, gpus: bin.capacity.gpus - bin.free.gpus };
+    nodes.push({ id: nodeId, offer: bin.offer.name, pricePerHour: bin.offer.pricePerHour, gpuMemoryGiB: bin.offer.gpuMemoryGiB, capacity: toCapacity(bin.capacity), used: toCapacity(used) });
+    const groups = [
+      { gpu: true, items: bin.items.filter((i) => i.units.gpus > 0) },
+      { gpu: false, items: bin.items.filter((i) => i.units.gpus === 0) },
+    ].filter((g) => g.items.length > 0);
+    const share = (u: Units) => Math.max(u.cpu / Math.max(1, bin.capacity.cpu), u.mem / Math.max(1, bin.capacity.mem), bin.capacity.gpus > 0 ? u.gpus / bin.capacity.gpus : 0);
+    const needs = groups.map((g) => g.items.reduce((t, i) => ({ cpu: t.cpu + i.units.cpu, mem: t.mem + i.units.mem, gpus: t.gpus + i.units.gpus }), { cpu: 0, mem: 0, gpus: 0 }));
+    const shares = needs.map(share);
+    const totalShare = shares.reduce((a, b) => a + b, 0) || 1;
+    groups.forEach((g, k) => {
+      const id = `${nodeId}-${g.gpu ? "gpu" : "cpu"}`;
+      const agents = g.items.map((i) => i.demand.name).sort();
+      for (const a of agents) assignments[a] = id;
+      pools.push({ id, node: nodeId, gpu: g.gpu, agents, needs: toCapacity(needs[k]!), costPerHour: round2((bin.offer.pricePerHour * shares[k]!) / totalShare) });
+    });
+  }
+  const costPerHour = round2(bins.reduce((s, b) => s + b.offer.pricePerHour, 0));
+  return { nodes, pools, assignments, costPerHour, lowerBoundPerHour, warnings };
+}
