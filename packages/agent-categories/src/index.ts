@@ -7,3 +7,4 @@ export * from "./explain";
 export * from "./manifest";
 export * from "./cursor-rules";
 export * from "./random-instance";
+export * from "./generated-files";

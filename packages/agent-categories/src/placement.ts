@@ -218,7 +218,10 @@ async function solveNodeCounts(items: readonly Item[], offers: readonly NodeOffe
 
 type Order = "gpu-count-first" | "gpu-memory-first";
 
-function sortItems(items: readonly Item[], scale: Units, order: Order): Item[] {
+function sortItems(items: readonly Item[], order: Order): Item[] {
+  // Sizes relative to the fleet's own totals, so that the order (and so the packing of a given set
+  // of nodes) does not depend on which other offers exist: adding an offer cannot reorder it.
+  const scale = items.reduce((t, i) => ({ cpu: t.cpu + i.units.cpu, mem: t.mem + i.units.mem }), { cpu: 1, mem: 1 });
   const dominant = (i: Item) => Math.max(i.units.cpu / scale.cpu, i.units.mem / scale.mem);
   const gpuKey = (a: Item, b: Item) =>
     order === "gpu-count-first"
@@ -348,8 +351,7 @@ async function packWithRepair(solver: Solver, planned: readonly number[], order:
   planned.forEach((c, j) => {
     for (let k = 0; k < c; k++) open(j);
   });
-  const scale = { cpu: Math.max(1, ...caps.map((c) => c.cpu)), mem: Math.max(1, ...caps.map((c) => c.mem)), gpus: 1 };
-  let leftovers = pack(sortItems(solver.items, scale, order), bins);
+  let leftovers = pack(sortItems(solver.items, order), bins);
   const firstLeftovers = leftovers;
   while (leftovers.length > 0) {
     const more = await solveNodeCounts(leftovers, offers, available, solver.reserve);
@@ -404,8 +406,7 @@ function exhausted(items: readonly Item[], offers: readonly NodeOffer[], caps: r
   offers.forEach((offer, j) => {
     for (let k = 0; k < offer.maxCount; k++) bins.push({ offer, capacity: { ...caps[j]! }, free: { ...caps[j]! }, items: [] });
   });
-  const scale = { cpu: Math.max(1, ...caps.map((c) => c.cpu)), mem: Math.max(1, ...caps.map((c) => c.mem)), gpus: 1 };
-  const all = sortItems(items, scale, "gpu-count-first");
+  const all = sortItems(items, "gpu-count-first");
   const left = pack(all, bins);
   const agent = (left[0] ?? all[all.length - 1])!.demand;
   const limits = offers.map((o) => `${o.maxCount}× ${o.name}`).join(", ");

@@ -1,0 +1,123 @@
+// Invariants of placement, checked on random fleets and node pools (fast-check).
+import fc from "fast-check";
+import { CATEGORY_NAMES } from "./categories";
+import { lambdaOffers } from "./demand";
+import { LAMBDA_INSTANCE_TYPE_NAMES, type LambdaInstanceType } from "./instance-types";
+import { type AgentDemand, type Placement, type PlacementInput, placeAgents } from "./placement";
+
+const demand = (name: string) =>
+  fc.record({
+    name: fc.constant(name),
+    category: fc.constantFrom(...CATEGORY_NAMES),
+    cpu: fc.integer({ min: 1, max: 32 }).map((q) => q / 4),
+    memoryGiB: fc.integer({ min: 1, max: 64 }).map((h) => h / 2),
+    gpus: fc.oneof({ weight: 4, arbitrary: fc.constant(0) }, { weight: 1, arbitrary: fc.integer({ min: 1, max: 2 }) }),
+    minGpuMemoryGiB: fc.constantFrom(16, 24, 40, 48, 80),
+  }).map((d): AgentDemand => ({ ...d, minGpuMemoryGiB: d.gpus > 0 ? d.minGpuMemoryGiB : 0 }));
+
+const fleet = fc.integer({ min: 1, max: 40 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => demand(`agent-${i}`))));
+const instanceTypes = fc.uniqueArray(fc.constantFrom(...LAMBDA_INSTANCE_TYPE_NAMES), { minLength: 1, maxLength: 6 });
+
+const input = fc.record({ agents: fleet, types: instanceTypes, maxNodes: fc.integer({ min: 1, max: 8 }) }).map(
+  ({ agents, types, maxNodes }): PlacementInput => ({ agents, offers: lambdaOffers(types, maxNodes), reservePerNode: { cpu: 2, memoryGiB: 8 }, gpuPolicy: "fail" }),
+);
+
+/** Placement, or null where the input cannot be placed at all (too small a pool). */
+async function tryPlace(i: PlacementInput): Promise<Placement | null> {
+  try {
+    return await placeAgents(i);
+  } catch (error) {
+    if ((error as Error).name === "PlacementError") return null;
+    throw error;
+  }
+}
+
+const runs = { numRuns: Number(process.env.FC_RUNS ?? 60) };
+
+describe("placement invariants", () => {
+  it("places every agent exactly once", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async (i) => {
+        const p = await tryPlace(i);
+        if (!p) return;
+        const pooled = p.pools.flatMap((pool) => pool.agents).sort();
+        expect(pooled).toEqual(i.agents.map((a) => a.name).sort());
+        for (const pool of p.pools) for (const a of pool.agents) expect(p.assignments[a]).toBe(pool.id);
+      }),
+      runs,
+    );
+  });
+
+  it("never puts more on a node than its capacity after the reserve", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async (i) => {
+        const p = await tryPlace(i);
+        if (!p) return;
+        const byName = new Map(i.agents.map((a) => [a.name, a]));
+        for (const node of p.nodes) {
+          const agents = p.pools.filter((pool) => pool.node === node.id).flatMap((pool) => pool.agents.map((a) => byName.get(a)!));
+          const sum = (f: (a: AgentDemand) => number) => agents.reduce((s, a) => s + f(a), 0);
+          expect(sum((a) => a.cpu)).toBeLessThanOrEqual(node.capacity.cpu + 1e-9);
+          expect(sum((a) => a.memoryGiB)).toBeLessThanOrEqual(node.capacity.memoryGiB + 1e-9);
+          expect(sum((a) => a.gpus)).toBeLessThanOrEqual(node.capacity.gpus);
+        }
+      }),
+      runs,
+    );
+  });
+
+  it("lands GPU agents only on GPU nodes whose GPUs are big enough, in GPU pools", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async (i) => {
+        const p = await tryPlace(i);
+        if (!p) return;
+        for (const agent of i.agents.filter((a) => a.gpus > 0)) {
+          const pool = p.pools.find((x) => x.id === p.assignments[agent.name])!;
+          const node = p.nodes.find((n) => n.id === pool.node)!;
+          expect(pool.gpu).toBe(true);
+          expect(node.capacity.gpus).toBeGreaterThanOrEqual(agent.gpus);
+          expect(node.gpuMemoryGiB).toBeGreaterThanOrEqual(agent.minGpuMemoryGiB);
+        }
+      }),
+      runs,
+    );
+  });
+
+  it("gives the same output for the same input, whatever the order of agents and offers", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async (i) => {
+        const first = await tryPlace(i);
+        const again = await tryPlace({ ...i, agents: [...i.agents].reverse(), offers: [...i.offers].reverse() });
+        expect(again).toEqual(first);
+      }),
+      runs,
+    );
+  });
+
+  it("never costs less than its lower bound", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async (i) => {
+        const p = await tryPlace(i);
+        if (p) expect(p.costPerHour).toBeGreaterThanOrEqual(p.lowerBoundPerHour);
+      }),
+      runs,
+    );
+  });
+
+  it("never costs more when capacity is added (another instance type, or more nodes allowed)", async () => {
+    const grow = fc.record({ extraType: fc.constantFrom(...LAMBDA_INSTANCE_TYPE_NAMES), extraNodes: fc.integer({ min: 0, max: 4 }) });
+    await fc.assert(
+      fc.asyncProperty(input, grow, async (i, { extraType, extraNodes }) => {
+        const before = await tryPlace(i);
+        const types = new Set(i.offers.map((o) => o.name as LambdaInstanceType)).add(extraType);
+        const maxNodes = (i.offers[0]?.maxCount ?? 1) + extraNodes;
+        const after = await tryPlace({ ...i, offers: lambdaOffers([...types], maxNodes) });
+        if (before) {
+          expect(after).not.toBeNull();
+          expect(after!.costPerHour).toBeLessThanOrEqual(before.costPerHour);
+        }
+      }),
+      runs,
+    );
+  });
+});
