@@ -1,0 +1,83 @@
+// Every malformed config stops with one line naming the stack file, the key, what was expected and
+// what was found. The cases start from the committed stack files and break one thing each.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { ConfigError, loadStackConfig } from "./load";
+import { parseStackFile } from "./stack-file";
+
+const stacksDir = path.resolve(__dirname, "../../../stacks");
+
+/** Load stack `stack` from its committed file after `edit` changed the YAML document. */
+function load(stack: string, edit: (doc: ReturnType<typeof parseDocument>) => void = () => undefined) {
+  const doc = parseDocument(fs.readFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), "utf8"));
+  edit(doc);
+  const { raw, secretKeys } = parseStackFile(doc.toString(), `Pulumi.${stack}.yaml`);
+  return loadStackConfig(stack, raw, (key) => secretKeys.includes(key));
+}
+
+function errorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).not.toContain("\n");
+    return message;
+  }
+  throw new Error("expected a ConfigError, but the config loaded");
+}
+
+describe("the committed stack files", () => {
+  it.each(["local", "staging", "production"])("%s loads", (stack) => {
+    expect(load(stack).environment).toBe(stack);
+  });
+
+  it("keeps secret values apart from the printable config", () => {
+    const config = load("production");
+    expect(Object.keys(config.secrets).sort()).toEqual(["sophia:lambdaApiKey", "sophia:sshPrivateKey"]);
+    expect(JSON.stringify(config.values)).not.toContain("secret");
+  });
+});
+
+const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => void, string]> = [
+  ["wrong type", "staging", (d) => d.setIn(["config", "sophia:ingress", "port"], "abc"), 'stacks/Pulumi.staging.yaml: sophia:ingress.port: expected a number; got "abc"'],
+  ["missing required key", "staging", (d) => d.deleteIn(["config", "sophia:retention"]), "stacks/Pulumi.staging.yaml: sophia:retention: missing required key; expected a mapping of keys"],
+  [
+    "unknown instance type",
+    "production",
+    (d) => d.setIn(["config", "sophia:nodePool", "instanceTypes", 0], "gpu_1x_a100x"),
+    'stacks/Pulumi.production.yaml: sophia:nodePool.instanceTypes[0]: expected one of gpu_1x_rtx6000, gpu_1x_a10, gpu_1x_gh200, gpu_1x_h100_pcie, gpu_1x_h100_sxm5, gpu_1x_b200_sxm6, gpu_2x_h100_sxm5, gpu_2x_b200_sxm6, gpu_4x_a6000, gpu_4x_h100_sxm5, gpu_4x_b200_sxm6, gpu_8x_v100, gpu_8x_a100, gpu_8x_a100_80gb_sxm4, gpu_8x_h100_sxm5, gpu_8x_b200_sxm6; got "gpu_1x_a100x"',
+  ],
+  ["negative count", "production", (d) => d.setIn(["config", "sophia:nodePool", "maxNodesPerType"], -1), "stacks/Pulumi.production.yaml: sophia:nodePool.maxNodesPerType: expected more than 0; got -1"],
+  ["bad CIDR", "staging", (d) => d.setIn(["config", "sophia:ingress", "allowedCidrs", 0], "10.0.0.0/33"), 'stacks/Pulumi.staging.yaml: sophia:ingress.allowedCidrs[0]: expected an IPv4 CIDR such as 10.0.0.0/8; got "10.0.0.0/33"'],
+  [
+    "plaintext where a secret is required",
+    "production",
+    (d) => d.setIn(["config", "sophia:lambdaApiKey"], "secret_sophia_abc123"),
+    "stacks/Pulumi.production.yaml: sophia:lambdaApiKey: expected a Pulumi secret (pulumi config set --secret lambdaApiKey …); found a plaintext value",
+  ],
+  ["unknown top-level key (typo)", "local", (d) => d.setIn(["config", "sophia:ingres"], { port: 1 }), "stacks/Pulumi.local.yaml: sophia:ingres: unknown key (a typo?); remove it or use one of the documented keys"],
+  ["unknown nested key (typo)", "local", (d) => d.setIn(["config", "sophia:ingress", "prot"], 8443), "stacks/Pulumi.local.yaml: sophia:ingress.prot: unknown key (a typo?); remove it or use one of the documented keys"],
+  ["port out of range", "local", (d) => d.setIn(["config", "sophia:ingress", "port"], 70000), "stacks/Pulumi.local.yaml: sophia:ingress.port: expected at most 65535; got 70000"],
+  ["fractional count", "local", (d) => d.setIn(["config", "sophia:retention", "metricsDays"], 1.5), "stacks/Pulumi.local.yaml: sophia:retention.metricsDays: expected an integer; got 1.5"],
+  ["unknown GPU policy", "local", (d) => d.setIn(["config", "sophia:placement", "gpuPolicy"], "maybe"), 'stacks/Pulumi.local.yaml: sophia:placement.gpuPolicy: expected one of fail, cpu-fallback; got "maybe"'],
+  ["environment that is not the stack's", "staging", (d) => d.setIn(["config", "sophia:environment"], "production"), 'stacks/Pulumi.staging.yaml: sophia:environment: expected "staging" (the stack\'s name); got "production"'],
+  ["missing required secret", "staging", (d) => d.deleteIn(["config", "sophia:sshPrivateKey"]), "stacks/Pulumi.staging.yaml: sophia:sshPrivateKey: missing required secret; set it with: pulumi config set --secret sshPrivateKey <value> --stack staging"],
+  ["empty list", "production", (d) => d.setIn(["config", "sophia:nodePool", "regions"], []), "stacks/Pulumi.production.yaml: sophia:nodePool.regions: expected at least 1 item(s); got []"],
+  ["mapping replaced by text", "local", (d) => d.setIn(["config", "sophia:limits"], "small"), 'stacks/Pulumi.local.yaml: sophia:limits: expected a mapping of keys; got "small"'],
+  ["production without TLS", "production", (d) => d.setIn(["config", "sophia:ingress", "tls"], false), "stacks/Pulumi.production.yaml: sophia:ingress.tls: production serves MCP over TLS; expected true; got"],
+  ["malformed SSH public key", "staging", (d) => d.setIn(["config", "sophia:lambda", "sshPublicKey"], "not-a-key"), 'stacks/Pulumi.staging.yaml: sophia:lambda.sshPublicKey: expected an OpenSSH public key (ssh-ed25519 AAAA…); got "not-a-key"'],
+  ["docker host that is not a socket", "local", (d) => d.setIn(["config", "sophia:local", "dockerHost"], "tcp://0.0.0.0:2375"), 'stacks/Pulumi.local.yaml: sophia:local.dockerHost: expected a unix socket URL such as unix:///var/run/docker.sock; got "tcp://0.0.0.0:2375"'],
+];
+
+describe("a malformed config stops with one line", () => {
+  it.each(cases)("%s", (_name, stack, edit, expected) => {
+    expect(errorOf(() => load(stack, edit))).toContain(expected);
+  });
+
+  it("never prints a secret's value", () => {
+    const message = errorOf(() => load("production", (d) => d.setIn(["config", "sophia:lambdaApiKey"], "secret_sophia_abc123")));
+    expect(message).not.toContain("secret_sophia_abc123");
+  });
+});
