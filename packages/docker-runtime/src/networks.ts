@@ -1,0 +1,24 @@
+// The networks every Docker runtime carries. Pure data: the component turns it into resources.
+
+export interface NetworkSpec {
+  /** Suffix of the network's name; the full name is `sophia-<suffix>`. */
+  readonly suffix: "edge" | "mcp";
+  /** internal: no route out of the host; only the ingress joins both networks. */
+  readonly internal: boolean;
+  readonly purpose: string;
+}
+
+export const RUNTIME_NETWORKS: readonly NetworkSpec[] = [
+  { suffix: "edge", internal: false, purpose: "the ingress's published port" },
+  { suffix: "mcp", internal: true, purpose: "ingress ↔ MCP servers ↔ agent runtime; no way out" },
+];
+
+/** How a Docker host is reached: the local socket, or SSH to a node. */
+export function dockerHostUrl(target: { kind: "local"; socket: string } | { kind: "ssh"; user: string; address: string }): string {
+  if (target.kind === "local") {
+    if (!/^unix:\/\/\/.+/.test(target.socket)) throw new Error(`docker host: expected unix:///path/to/docker.sock; got ${JSON.stringify(target.socket)}`);
+    return target.socket;
+  }
+  if (!/^[a-z_][a-z0-9_-]*$/.test(target.user)) throw new Error(`docker host: expected a Unix user name; got ${JSON.stringify(target.user)}`);
+  return `ssh://${target.user}@${target.address}`;
+}

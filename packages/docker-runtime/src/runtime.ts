@@ -1,0 +1,35 @@
+// The Docker runtime of a stack. Every container component takes this component (never a loose
+// provider), so that what runs where is decided in one place.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { RUNTIME_NETWORKS, type NetworkSpec } from "./networks";
+
+export interface DockerRuntimeArgs {
+  /** unix:///var/run/docker.sock, or ssh://user@address for a node (see dockerHostUrl). */
+  readonly host: pulumi.Input<string>;
+  /** Extra ssh options for ssh:// hosts (for example the node's host key check). */
+  readonly sshOpts?: readonly string[];
+  /** Labels put on every network (and passed on to containers by their components). */
+  readonly labels: Readonly<Record<string, string>>;
+}
+
+export class DockerRuntime extends pulumi.ComponentResource {
+  readonly provider: docker.Provider;
+  readonly host: pulumi.Output<string>;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly networks: Readonly<Record<NetworkSpec["suffix"], docker.Network>>;
+
+  constructor(name: string, args: DockerRuntimeArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:docker:DockerRuntime", name, {}, opts);
+    this.host = pulumi.output(args.host);
+    this.labels = args.labels;
+    this.provider = new docker.Provider(name, { host: args.host, sshOpts: args.sshOpts ? [...args.sshOpts] : undefined }, { parent: this });
+    const child = { parent: this, provider: this.provider };
+    const labels = Object.entries(args.labels).map(([label, value]) => ({ label, value }));
+    const networks = RUNTIME_NETWORKS.map(
+      (spec) => [spec.suffix, new docker.Network(`${name}-${spec.suffix}`, { name: `sophia-${spec.suffix}`, driver: "bridge", internal: spec.internal, labels }, child)] as const,
+    );
+    this.networks = Object.fromEntries(networks) as Record<NetworkSpec["suffix"], docker.Network>;
+    this.registerOutputs({ host: this.host });
+  }
+}

@@ -1,0 +1,60 @@
+// Runs a Pulumi program under the SDK's mock mode, with a stack's config, and returns every resource
+// it registered with its parent, provider and inputs. The real @pulumi/* SDKs run; only the engine
+// is replaced. One evaluation per process: the SDK keeps its state in module globals.
+import * as pulumi from "@pulumi/pulumi";
+import { RecordingMocks, type RecordedResource } from "./mocks";
+
+export interface PlannedResource extends RecordedResource {
+  /** `type::name` of the parent; undefined for children of the stack. */
+  readonly parent?: string;
+}
+
+export interface Evaluation {
+  readonly project: string;
+  readonly stack: string;
+  readonly resources: readonly PlannedResource[];
+  readonly outputs: Readonly<Record<string, unknown>>;
+}
+
+export interface EvaluateOptions {
+  readonly project: string;
+  readonly stack: string;
+  readonly config: Readonly<Record<string, string>>;
+  readonly secretKeys: readonly string[];
+  readonly program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+}
+
+export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+export const STACK_TYPE = "pulumi:pulumi:Stack";
+
+export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
+  const mocks = new RecordingMocks();
+  await pulumi.runtime.setMocks(mocks, options.project, options.stack, true);
+  pulumi.runtime.setAllConfig({ ...options.config }, [...options.secretKeys]);
+  const keys = new WeakMap<pulumi.Resource, string>();
+  const parents = new Map<string, string | undefined>();
+  let outputs: Record<string, unknown> = {};
+  await pulumi.runtime.runInPulumiStack(async () => {
+    pulumi.runtime.registerStackTransformation((args) => {
+      const key = `${args.type}::${args.name}`;
+      keys.set(args.resource, key);
+      parents.set(key, args.opts.parent ? keys.get(args.opts.parent) : undefined);
+      return undefined;
+    });
+    outputs = (await options.program()) ?? {};
+    return outputs;
+  });
+  await pulumi.runtime.waitForRPCs();
+  const resolved: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(outputs)) resolved[name] = await resolveOutput(value);
+  const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`) }));
+  return { project: options.project, stack: options.stack, resources, outputs: resolved };
+}
+
+/** The value of an output, with secrets replaced by a marker so a plan can never print them. */
+async function resolveOutput(value: unknown): Promise<unknown> {
+  if (!pulumi.Output.isInstance(value)) return value;
+  const output = value as pulumi.Output<unknown> & { isSecret: Promise<boolean> };
+  if (await output.isSecret) return { [SECRET_SIG_KEY]: true };
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}

@@ -1,0 +1,3 @@
+export * from "./mocks";
+export * from "./evaluate";
+export * from "./render";

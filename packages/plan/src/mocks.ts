@@ -1,0 +1,40 @@
+// Mocks for the SDK's mock mode that record every registered resource. Outputs a provider would
+// compute are filled in deterministically (mock mode leaves them undefined otherwise).
+import type * as pulumi from "@pulumi/pulumi";
+
+export interface RecordedResource {
+  readonly type: string;
+  readonly name: string;
+  readonly custom: boolean;
+  /** Logical name of the provider resource, where one was given. */
+  readonly provider?: string;
+  readonly inputs: Readonly<Record<string, unknown>>;
+}
+
+/** Outputs that providers compute, per resource type. */
+const COMPUTED: Record<string, (name: string, inputs: Record<string, unknown>) => Record<string, unknown>> = {
+  "random:index/randomPassword:RandomPassword": (name) => ({ result: `mock-password-${name}`, bcryptHash: `mock-bcrypt-${name}` }),
+  "random:index/randomBytes:RandomBytes": (name) => ({ hex: `mock-hex-${name}`, base64: `mock-base64-${name}` }),
+  "random:index/randomId:RandomId": (name) => ({ hex: `mock-${name}`, b64Url: `mock-${name}` }),
+  "docker:index/network:Network": (name, inputs) => ({ name: inputs.name ?? name }),
+  "docker:index/volume:Volume": (name, inputs) => ({ name: inputs.name ?? name }),
+  "docker:index/image:Image": (name, inputs) => ({ repoDigest: `${String(inputs.imageName ?? name)}@sha256:mock`, imageName: inputs.imageName ?? name }),
+  "docker:index/container:Container": (name, inputs) => ({ name: inputs.name ?? name, networkDatas: [] }),
+};
+
+const providerName = (ref: string | undefined) => (ref ? ref.split("::")[3] : undefined);
+
+export class RecordingMocks implements pulumi.runtime.Mocks {
+  readonly resources: RecordedResource[] = [];
+
+  newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+    const inputs = (args.inputs ?? {}) as Record<string, unknown>;
+    this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, provider: providerName(args.provider), inputs });
+    const computed = COMPUTED[args.type]?.(args.name, inputs) ?? {};
+    return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...inputs, ...computed } };
+  }
+
+  call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+    return args.inputs as Record<string, unknown>;
+  }
+}

@@ -1,0 +1,76 @@
+// npm run plan -- <stack>            print the plan of one stack (mock mode, no credentials needed)
+// npm run plan:update                rewrite stacks/plans/<stack>.md for every stack
+// tsx tools/plan.ts --check <stack>… fail, with a diff, where a committed plan is stale
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { evaluate, renderPlan } from "@sophia/plan";
+import { parseStackFile, stackConfigFile } from "@sophia/stack-config";
+
+const root = path.resolve(__dirname, "..");
+const planFile = (stack: string) => path.join(root, "stacks", "plans", `${stack}.md`);
+
+async function planOf(stack: string): Promise<string> {
+  const file = stackConfigFile(stack);
+  const full = path.join(root, file);
+  if (!fs.existsSync(full)) throw new Error(`${file}: no such stack file (stacks are local, staging, production)`);
+  const { raw, secretKeys } = parseStackFile(fs.readFileSync(full, "utf8"), file);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const program = require(path.join(root, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
+  const evaluation = await evaluate({ project: "sophia", stack, config: raw, secretKeys, program });
+  const { placement, ...outputs } = evaluation.outputs;
+  return renderPlan({ ...evaluation, outputs }, { Placement: (placement as string[] | undefined) ?? [] });
+}
+
+function firstDifference(expected: string, actual: string): string {
+  const a = expected.split("\n");
+  const b = actual.split("\n");
+  const i = a.findIndex((line, k) => line !== b[k]);
+  const at = i < 0 ? Math.min(a.length, b.length) : i;
+  return `first difference at line ${at + 1}:\n- ${a[at] ?? "(end of file)"}\n+ ${b[at] ?? "(end of file)"}`;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const mode = argv.includes("--update") ? "update" : argv.includes("--check") ? "check" : "print";
+  const stacks = argv.filter((a) => !a.startsWith("--"));
+  if (stacks.length === 0) {
+    console.error("usage: npm run plan -- <stack>   (stacks: local, staging, production)");
+    return 2;
+  }
+  if (stacks.length > 1) {
+    // The SDK keeps its state in module globals: one stack per process.
+    let failed = 0;
+    for (const stack of stacks) {
+      const run = spawnSync(process.execPath, [...process.execArgv, __filename, `--${mode}`, stack], { stdio: "inherit" });
+      if (run.status !== 0) failed++;
+    }
+    return failed > 0 ? 1 : 0;
+  }
+  const stack = stacks[0]!;
+  const plan = await planOf(stack);
+  if (mode === "print") process.stdout.write(plan);
+  if (mode === "update") {
+    fs.mkdirSync(path.dirname(planFile(stack)), { recursive: true });
+    fs.writeFileSync(planFile(stack), plan);
+    console.log(`wrote stacks/plans/${stack}.md (${plan.trimEnd().split("\n").pop()})`);
+  }
+  if (mode === "check") {
+    const committed = fs.existsSync(planFile(stack)) ? fs.readFileSync(planFile(stack), "utf8") : "";
+    if (committed !== plan) {
+      console.error(`stacks/plans/${stack}.md is stale: the program's graph changed; run \`npm run plan:update\` and commit the result.\n${firstDifference(committed, plan)}`);
+      return 1;
+    }
+    console.log(`stacks/plans/${stack}.md is current`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    // Config and placement errors are already one clear line; anything else keeps its stack.
+    const oneLine = error.name === "RunError" || error.name === "ConfigError" || error.constructor?.name === "RunError";
+    console.error(oneLine ? error.message : (error.stack ?? String(error)));
+    process.exit(1);
+  },
+);
