@@ -24,6 +24,10 @@ export interface EvaluateOptions {
   readonly program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
 }
 
+// waitForRPCs is typed internal, but it is the SDK's own way to let every pending registration land
+// (disconnect() calls it first); a plan needs exactly that before it reads the recorded resources.
+const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
+
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 
@@ -44,7 +48,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
     outputs = (await options.program()) ?? {};
     return outputs;
   });
-  await pulumi.runtime.waitForRPCs();
+  await runtime.waitForRPCs();
   const resolved: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(outputs)) resolved[name] = await resolveOutput(value);
   const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`) }));
