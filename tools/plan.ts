@@ -4,6 +4,7 @@
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
 import { evaluate, renderPlan } from "@sophia/plan";
 import { parseStackFile, stackConfigFile } from "@sophia/stack-config";
 
@@ -69,7 +70,7 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: Error) => {
     // Config and placement errors are already one clear line; anything else keeps its stack.
-    const oneLine = error.name === "RunError" || error.name === "ConfigError" || error.constructor?.name === "RunError";
+    const oneLine = pulumi.RunError.isInstance(error as unknown) || error.name === "ConfigError";
     console.error(oneLine ? error.message : (error.stack ?? String(error)));
     process.exit(1);
   },

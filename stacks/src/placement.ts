@@ -15,7 +15,7 @@ export async function placeForStack(values: LocalConfig | LambdaConfig): Promise
   const offers =
     values["sophia:environment"] === "local"
       ? [localOffer((values as LocalConfig)["sophia:local"].cpus, (values as LocalConfig)["sophia:local"].memoryGiB)]
-      : lambdaOffers((values as LambdaConfig)["sophia:nodePool"].instanceTypes as LambdaInstanceType[], (values as LambdaConfig)["sophia:nodePool"].maxNodesPerType);
+      : lambdaPoolOffers(values as LambdaConfig);
   try {
     const placement = await placeAgents({
       agents: agentDemands(DEFAULT_AGENTS),
@@ -29,4 +29,10 @@ export async function placeForStack(values: LocalConfig | LambdaConfig): Promise
     if (error instanceof PlacementError) throw new pulumi.RunError(`stacks/Pulumi.${pulumi.getStack()}.yaml: placement: ${error.message}`);
     throw error;
   }
+}
+
+function lambdaPoolOffers(values: LambdaConfig) {
+  const pool = values["sophia:nodePool"];
+  // The schema only admits names from LAMBDA_INSTANCE_TYPE_NAMES.
+  return lambdaOffers(pool.instanceTypes as LambdaInstanceType[], pool.maxNodesPerType);
 }
