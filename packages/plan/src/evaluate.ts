@@ -29,6 +29,8 @@ export interface EvaluateOptions {
 const runtime = pulumi.runtime as typeof pulumi.runtime & { waitForRPCs(): Promise<void> };
 
 export const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+/** How mock mode marks a value that a provider only knows after creating the resource. */
+export const UNKNOWN_KEY = "__pulumiUnknown";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
@@ -58,7 +60,9 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
 /** The value of an output, with secrets replaced by a marker so a plan can never print them. */
 async function resolveOutput(value: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(value)) return value;
-  const output = value as pulumi.Output<unknown> & { isSecret: Promise<boolean> };
+  const output = value as pulumi.Output<unknown> & { isSecret: Promise<boolean>; isKnown: Promise<boolean> };
   if (await output.isSecret) return { [SECRET_SIG_KEY]: true };
+  // An unknown output never runs its apply callbacks: report it as unknown instead of waiting.
+  if (!(await output.isKnown)) return { [UNKNOWN_KEY]: true };
   return new Promise((resolve) => output.apply((v) => resolve(v)));
 }

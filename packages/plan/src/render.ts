@@ -2,9 +2,10 @@
 // Deterministic: children sorted by name then type, input keys sorted, secrets redacted, long text
 // shown by its size and hash so a change in it still shows in a diff.
 import { createHash } from "node:crypto";
-import { type Evaluation, type PlannedResource, SECRET_SIG_KEY } from "./evaluate";
+import { type Evaluation, type PlannedResource, SECRET_SIG_KEY, UNKNOWN_KEY } from "./evaluate";
 
-const MAX_TEXT = 100;
+// Single-line text up to this size is shown as is (command lines, URLs); longer text as size + hash.
+const MAX_TEXT = 400;
 
 export function renderValue(value: unknown): string {
   if (value === undefined) return "undefined";
@@ -16,6 +17,7 @@ export function renderValue(value: unknown): string {
   }
   if (typeof value !== "object") return String(value);
   if (SECRET_SIG_KEY in (value as object)) return "[secret]";
+  if (UNKNOWN_KEY in (value as object)) return "(known after create)";
   if (Array.isArray(value)) return `[${value.map(renderValue).join(", ")}]`;
   const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
   entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));

@@ -1,0 +1,54 @@
+// Lambda Cloud errors, turned into messages a person running `pulumi up` can act on.
+// The API key never appears in any of them: messages are built from the error envelope only.
+import type { WireErrorEnvelope } from "./wire";
+
+export const LAMBDA_ERROR = {
+  invalidApiKey: "global/invalid-api-key",
+  objectDoesNotExist: "global/object-does-not-exist",
+  insufficientCapacity: "instance-operations/launch/insufficient-capacity",
+  quotaExceeded: "global/quota-exceeded",
+  keyInUse: "ssh-keys/key-in-use",
+} as const;
+
+export class LambdaApiError extends Error {
+  constructor(
+    readonly status: number,
+    /** Lambda's error code, e.g. global/invalid-api-key; `http/<status>` when the body had no envelope. */
+    readonly code: string,
+    readonly operation: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LambdaApiError";
+  }
+}
+
+/** What went wrong and what to do, for one failed call; `operation` is e.g. "POST /instance-operations/launch". */
+export function describeLambdaError(status: number, operation: string, envelope: WireErrorEnvelope | undefined): LambdaApiError {
+  const code = envelope?.error.code ?? `http/${status}`;
+  const detail = envelope ? envelope.error.message : `HTTP ${status} without Lambda's error envelope`;
+  const suggestion = envelope?.error.suggestion ? ` ${envelope.error.suggestion}` : "";
+  const fields = envelope?.field_errors
+    ? ` (${Object.entries(envelope.field_errors).map(([field, e]) => `${field}: ${e.message}`).join("; ")})`
+    : "";
+  switch (code) {
+    case LAMBDA_ERROR.invalidApiKey:
+      return new LambdaApiError(
+        status,
+        code,
+        operation,
+        `Lambda Cloud rejected the API key (${code}) on ${operation}. Set a valid key with ` +
+          "`pulumi config set --secret sophia:lambdaApiKey <key>`; keys are made at https://cloud.lambda.ai/api-keys.",
+      );
+    case LAMBDA_ERROR.insufficientCapacity:
+      return new LambdaApiError(status, code, operation, `Lambda Cloud has no capacity for this launch (${code}): ${detail}.${suggestion}`);
+    case LAMBDA_ERROR.keyInUse:
+      return new LambdaApiError(status, code, operation, `Lambda Cloud refuses to delete an SSH key that an instance still uses (${code}): ${detail}.${suggestion}`);
+    default:
+      return new LambdaApiError(status, code, operation, `Lambda Cloud ${operation} failed (${code}): ${detail}${fields}.${suggestion}`);
+  }
+}
+
+export function isLambdaError(error: unknown, code: string): error is LambdaApiError {
+  return error instanceof LambdaApiError && error.code === code;
+}

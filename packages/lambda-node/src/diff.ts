@@ -1,0 +1,35 @@
+// Diff semantics of the Lambda resources, as pure functions: what Lambda can change in place
+// (an instance's name, the firewall list) updates; what it fixes at creation replaces.
+import type * as pulumi from "@pulumi/pulumi";
+import { sameRules } from "./firewall";
+import type { FirewallRulesInputs, InstanceInputs, InstanceOutputs, SshKeyInputs } from "./inputs";
+
+type DiffResult = pulumi.dynamic.DiffResult;
+
+/** Inputs that only steer the client (endpoint, key, pacing); changing them touches nothing at Lambda. */
+const CLIENT_KEYS = ["apiUrl", "apiKey", "tuning"] as const;
+
+function clientChanged(olds: Partial<Record<(typeof CLIENT_KEYS)[number], unknown>>, news: typeof olds): boolean {
+  return CLIENT_KEYS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
+}
+
+export function instanceDiff(olds: InstanceOutputs, news: InstanceInputs): DiffResult {
+  const replaces: string[] = [];
+  if (olds.sshKeyName !== news.sshKeyName) replaces.push("sshKeyName");
+  // The candidate list is a preference order for launching. A running instance whose (region, type)
+  // is still allowed stays; one that is no longer allowed must move, which means a new instance.
+  const stillAllowed = news.candidates.some((c) => c.region === olds.region && c.instanceType === olds.instanceType);
+  if (!stillAllowed) replaces.push("candidates");
+  const updates = olds.name !== news.name || olds.activeTimeoutSeconds !== news.activeTimeoutSeconds || clientChanged(olds, news);
+  return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace: false };
+}
+
+export function sshKeyDiff(olds: SshKeyInputs, news: SshKeyInputs): DiffResult {
+  // Lambda has no update for keys, and key names are unique per account: the old key goes first.
+  const replaces = (["name", "publicKey"] as const).filter((k) => olds[k] !== news[k]);
+  return { changes: replaces.length > 0 || clientChanged(olds, news), replaces, deleteBeforeReplace: replaces.length > 0 };
+}
+
+export function firewallRulesDiff(olds: FirewallRulesInputs, news: FirewallRulesInputs): DiffResult {
+  return { changes: !sameRules(olds.rules, news.rules) || clientChanged(olds, news), replaces: [], deleteBeforeReplace: false };
+}

@@ -1,0 +1,10 @@
+export { LambdaClient, type LambdaClientOptions, type RetryPolicy } from "./api/client";
+export { describeLambdaError, LAMBDA_ERROR, LambdaApiError } from "./api/errors";
+export type { WireFirewallRule, WireInstance } from "./api/wire";
+export { BOOTSTRAP_SCRIPT_PATH, DEFAULT_GPU_CHECK_IMAGE, type BootstrapCommand, type BootstrapParams, parseBootstrapSummary, renderBootstrap, shellQuote } from "./bootstrap";
+export { type CandidateType, launchCandidates } from "./candidates";
+export { hostFirewallEnvironment, type InboundPolicy, lambdaFirewallRules } from "./firewall";
+export type { ClientTuning } from "./inputs";
+export { type LaunchCandidate, LaunchError, launchInstance, waitForActive } from "./launch";
+export { type LambdaNode, LambdaNodePool, type LambdaNodePoolArgs, type LambdaNodeSpec } from "./node";
+export { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";

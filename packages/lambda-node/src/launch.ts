@@ -1,0 +1,109 @@
+// Launching a Lambda instance the careful way: ask for capacity first, walk the configured
+// (region, instance type) fallback list, wait for `active`, and never leave a half-launched
+// instance behind when anything fails.
+import type { LambdaClient } from "./api/client";
+import { isLambdaError, LAMBDA_ERROR, LambdaApiError } from "./api/errors";
+import type { WireInstance } from "./api/wire";
+
+export interface LaunchCandidate {
+  readonly region: string;
+  readonly instanceType: string;
+}
+
+export interface LaunchRequest {
+  readonly name: string;
+  readonly candidates: readonly LaunchCandidate[];
+  readonly sshKeyName: string;
+  readonly activeTimeoutMs: number;
+  /** How often to poll the instance while it boots. */
+  readonly pollIntervalMs: number;
+  readonly log?: (line: string) => void;
+}
+
+export class LaunchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LaunchError";
+  }
+}
+
+const label = (c: LaunchCandidate) => `${c.instanceType} in ${c.region}`;
+
+/** Launches one instance on the first candidate with capacity and returns it once `active`. */
+export async function launchInstance(client: LambdaClient, request: LaunchRequest): Promise<WireInstance> {
+  const log = request.log ?? (() => undefined);
+  if (request.candidates.length === 0) throw new LaunchError("launch: no (region, instance type) candidates; expected at least one from sophia:nodePool");
+  const availability = await client.instanceTypes();
+  const outcomes: string[] = [];
+  for (const candidate of request.candidates) {
+    const regions = availability[candidate.instanceType]?.regions_with_capacity_available.map((r) => r.name) ?? [];
+    if (!regions.includes(candidate.region)) {
+      outcomes.push(`${label(candidate)}: no capacity listed`);
+      continue;
+    }
+    const before = new Set((await client.listInstances()).map((i) => i.id));
+    let ids: string[];
+    try {
+      log(`launching ${request.name}: ${label(candidate)}`);
+      ids = await client.launch({ region_name: candidate.region, instance_type_name: candidate.instanceType, ssh_key_names: [request.sshKeyName], name: request.name });
+    } catch (error) {
+      // Capacity listed a moment ago can be gone by launch time: try the next candidate.
+      if (isLambdaError(error, LAMBDA_ERROR.insufficientCapacity)) {
+        outcomes.push(`${label(candidate)}: capacity gone at launch`);
+        continue;
+      }
+      // Any other failure may have happened after Lambda created the instance: clean up by name.
+      await terminateStrays(client, request.name, before, log);
+      throw error;
+    }
+    const id = ids[0];
+    if (!id) throw new LaunchError(`launch of ${request.name} (${label(candidate)}) returned no instance id`);
+    try {
+      return await waitForActive(client, id, request);
+    } catch (error) {
+      log(`terminating ${id}: it did not come up`);
+      await client.terminate([id]).catch((cleanup: unknown) => log(`could not terminate ${id}: ${String(cleanup)}`));
+      throw error;
+    }
+  }
+  throw new LambdaApiError(
+    400,
+    LAMBDA_ERROR.insufficientCapacity,
+    "POST /instance-operations/launch",
+    `No capacity for ${request.name} on any configured candidate (${LAMBDA_ERROR.insufficientCapacity}): ${outcomes.join("; ")}. ` +
+      "Add instance types or regions to sophia:nodePool, or try again later.",
+  );
+}
+
+/** Polls until the instance is active; fails fast when it ends up terminated or unhealthy. */
+export async function waitForActive(
+  client: LambdaClient,
+  id: string,
+  options: Pick<LaunchRequest, "activeTimeoutMs" | "pollIntervalMs" | "log">,
+): Promise<WireInstance> {
+  const deadline = Date.now() + options.activeTimeoutMs;
+  for (;;) {
+    let instance: WireInstance;
+    try {
+      instance = await client.getInstance(id);
+    } catch (error) {
+      if (isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw new LaunchError(`instance ${id} disappeared while booting`);
+      throw error;
+    }
+    if (instance.status === "active" && instance.ip) return instance;
+    if (instance.status === "terminated" || instance.status === "terminating" || instance.status === "unhealthy") {
+      throw new LaunchError(`instance ${id} became ${instance.status} while booting`);
+    }
+    if (Date.now() >= deadline) {
+      throw new LaunchError(`instance ${id} did not become active within ${options.activeTimeoutMs / 1000}s (last status: ${instance.status})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollIntervalMs, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+async function terminateStrays(client: LambdaClient, name: string, before: ReadonlySet<string>, log: (line: string) => void): Promise<void> {
+  const strays = (await client.listInstances().catch(() => [])).filter((i) => i.name === name && !before.has(i.id) && i.status !== "terminated");
+  if (strays.length === 0) return;
+  log(`terminating ${strays.map((i) => i.id).join(", ")}: created by a launch that failed`);
+  await client.terminate(strays.map((i) => i.id));
+}

@@ -1,0 +1,93 @@
+// A Lambda Cloud node pool: the account's SSH key and firewall rules, and per node an instance, its
+// SSH bootstrap and the Docker runtime bound to it. Phase order is in the graph: key → instance →
+// bootstrap → Docker provider, so no container is created on a node that is not set up.
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
+import { type BootstrapParams, renderBootstrap } from "./bootstrap";
+import { lambdaFirewallRules, type InboundPolicy } from "./firewall";
+import type { ClientTuning } from "./inputs";
+import type { LaunchCandidate } from "./launch";
+import { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
+
+export interface LambdaNodeSpec {
+  /** Stable id from placement, e.g. gpu-1x-a10-0; the instance is named `<pool>-<id>`. */
+  readonly id: string;
+  readonly candidates: readonly LaunchCandidate[];
+  readonly gpus: number;
+}
+
+export interface LambdaNodePoolArgs {
+  readonly apiUrl: pulumi.Input<string>;
+  /** The Lambda API key; must be a Pulumi secret. */
+  readonly apiKey: pulumi.Output<string>;
+  readonly ssh: {
+    readonly user: string;
+    readonly publicKey: string;
+    /** Private half of the deploy key; must be a Pulumi secret. */
+    readonly privateKey: pulumi.Output<string>;
+  };
+  readonly inbound: InboundPolicy;
+  readonly logging: Pick<BootstrapParams, "logMaxSizeMiB" | "logMaxFiles">;
+  readonly gpuCheckImage: string;
+  readonly nodes: readonly LambdaNodeSpec[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly protect: boolean;
+  readonly activeTimeoutSeconds?: number;
+  readonly tuning?: ClientTuning;
+}
+
+export interface LambdaNode {
+  readonly instance: LambdaInstance;
+  readonly bootstrap: command.remote.Command;
+  readonly runtime: DockerRuntime;
+}
+
+export class LambdaNodePool extends pulumi.ComponentResource {
+  readonly sshKey: LambdaSshKey;
+  readonly firewall: LambdaFirewallRules;
+  readonly nodes: Readonly<Record<string, LambdaNode>>;
+
+  constructor(name: string, args: LambdaNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:lambda:NodePool", name, {}, opts);
+    if (args.nodes.length === 0) throw new Error(`LambdaNodePool ${name}: args.nodes is empty; placement decided no node`);
+    const api = { apiUrl: args.apiUrl, apiKey: args.apiKey, tuning: args.tuning };
+    this.sshKey = new LambdaSshKey(`${name}-deploy-key`, { ...api, name: `${name}-deploy`, publicKey: args.ssh.publicKey }, { parent: this });
+    this.firewall = new LambdaFirewallRules(`${name}-firewall`, { ...api, rules: lambdaFirewallRules(args.inbound) }, { parent: this });
+
+    const nodes: Record<string, LambdaNode> = {};
+    for (const spec of args.nodes) {
+      const nodeName = `${name}-${spec.id}`;
+      const instance = new LambdaInstance(
+        nodeName,
+        { ...api, name: nodeName, candidates: spec.candidates, sshKeyName: this.sshKey.name, activeTimeoutSeconds: args.activeTimeoutSeconds ?? 1200 },
+        { parent: this, protect: args.protect, dependsOn: [this.firewall] },
+      );
+      const script = renderBootstrap({ ...args.inbound, ...args.logging, expectGpus: spec.gpus, gpuCheckImage: args.gpuCheckImage });
+      const bootstrap = new command.remote.Command(
+        `${nodeName}-bootstrap`,
+        {
+          connection: { host: instance.ip, user: args.ssh.user, privateKey: args.ssh.privateKey, dialErrorLimit: 30 },
+          create: script.create,
+          stdin: script.stdin,
+          // A hash of script and inputs: editing either re-runs the bootstrap; nothing else does.
+          triggers: [script.trigger],
+        },
+        { parent: this, additionalSecretOutputs: ["stdin"] },
+      );
+      const runtime = new DockerRuntime(
+        `${nodeName}-docker`,
+        {
+          host: instance.ip.apply((address) => dockerHostUrl({ kind: "ssh", user: args.ssh.user, address })),
+          // The deploy key must be loaded in ssh-agent (tools/deploy does this); host keys are learned on first contact.
+          sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=15"],
+          labels: { ...args.labels, "sophia.node": spec.id },
+        },
+        { parent: this, dependsOn: [bootstrap] },
+      );
+      nodes[spec.id] = { instance, bootstrap, runtime };
+    }
+    this.nodes = nodes;
+    this.registerOutputs({ nodes: Object.fromEntries(Object.entries(nodes).map(([id, n]) => [id, n.instance.ip])) });
+  }
+}

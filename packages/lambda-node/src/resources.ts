@@ -1,0 +1,73 @@
+// The Lambda Cloud resources, as Pulumi sees them. The API key goes in as a secret and stays one in
+// the state (additionalSecretOutputs), so it is never shown by a preview or stored in plain text.
+import * as pulumi from "@pulumi/pulumi";
+import type { WireFirewallRule } from "./api/wire";
+import type { ClientTuning } from "./inputs";
+import type { LaunchCandidate } from "./launch";
+import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
+
+interface ApiArgs {
+  readonly apiUrl: pulumi.Input<string>;
+  /** Must be a Pulumi secret (config.requireSecret). */
+  readonly apiKey: pulumi.Input<string>;
+  readonly tuning?: ClientTuning;
+}
+
+const secretKey = (opts: pulumi.CustomResourceOptions | undefined): pulumi.CustomResourceOptions => ({
+  ...opts,
+  additionalSecretOutputs: ["apiKey", ...(opts?.additionalSecretOutputs ?? [])],
+});
+
+export interface LambdaSshKeyArgs extends ApiArgs {
+  readonly name: pulumi.Input<string>;
+  readonly publicKey: pulumi.Input<string>;
+}
+
+export class LambdaSshKey extends pulumi.dynamic.Resource {
+  declare readonly keyId: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+
+  constructor(name: string, args: LambdaSshKeyArgs, opts?: pulumi.CustomResourceOptions) {
+    super(sshKeyProvider, name, { ...args, apiKey: pulumi.secret(args.apiKey), keyId: undefined }, secretKey(opts), "lambda", "SshKey");
+  }
+}
+
+export interface LambdaFirewallRulesArgs extends ApiArgs {
+  readonly rules: pulumi.Input<readonly WireFirewallRule[]>;
+}
+
+/** The account's inbound firewall list (Lambda has one per account); the previous list returns on delete. */
+export class LambdaFirewallRules extends pulumi.dynamic.Resource {
+  declare readonly rules: pulumi.Output<WireFirewallRule[]>;
+
+  constructor(name: string, args: LambdaFirewallRulesArgs, opts?: pulumi.CustomResourceOptions) {
+    super(firewallRulesProvider, name, { ...args, apiKey: pulumi.secret(args.apiKey), previousRules: undefined }, secretKey(opts), "lambda", "FirewallRules");
+  }
+}
+
+export interface LambdaInstanceArgs extends ApiArgs {
+  readonly name: pulumi.Input<string>;
+  /** Launch preference order: the first (region, type) with capacity wins. */
+  readonly candidates: pulumi.Input<readonly LaunchCandidate[]>;
+  readonly sshKeyName: pulumi.Input<string>;
+  readonly activeTimeoutSeconds: pulumi.Input<number>;
+}
+
+export class LambdaInstance extends pulumi.dynamic.Resource {
+  declare readonly instanceId: pulumi.Output<string>;
+  declare readonly ip: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string>;
+  declare readonly instanceType: pulumi.Output<string>;
+  declare readonly hostname: pulumi.Output<string>;
+
+  constructor(name: string, args: LambdaInstanceArgs, opts?: pulumi.CustomResourceOptions) {
+    super(
+      instanceProvider,
+      name,
+      { ...args, apiKey: pulumi.secret(args.apiKey), instanceId: undefined, ip: undefined, region: undefined, instanceType: undefined, hostname: undefined, status: undefined },
+      secretKey(opts),
+      "lambda",
+      "Instance",
+    );
+  }
+}

@@ -1,0 +1,265 @@
+// TEST SCAFFOLDING: a fake of the Lambda Cloud API, served over real HTTP on loopback. It implements
+// the endpoints this package uses, with Lambda's request and response shapes and its error envelope,
+// and it can script the failures a real account shows: capacity that flaps, 429 storms, slow boots,
+// instances that vanish, launches that fail after creating the instance.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireSshKey } from "../api/wire";
+
+export interface FakeInstanceType {
+  readonly name: string;
+  readonly priceCentsPerHour: number;
+  readonly vcpus: number;
+  readonly memoryGiB: number;
+  readonly gpus: number;
+  /** Regions that list capacity. */
+  readonly regions: readonly string[];
+}
+
+export interface FakeLambdaCloudOptions {
+  readonly apiKey: string;
+  readonly instanceTypes: readonly FakeInstanceType[];
+  /** Launches closer together than this get 429, as Lambda's launch limit does. */
+  readonly launchIntervalMs?: number;
+  /** How long a launched instance stays `booting`. */
+  readonly bootMs?: number;
+  /** Address handed to every instance (point it at a throwaway SSH host to go end to end). */
+  readonly instanceIp?: string;
+}
+
+export interface FakeRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly status: number;
+}
+
+const DEFAULT_RULES: WireFirewallRule[] = [{ protocol: "tcp", port_range: [22, 22], source_network: "0.0.0.0/0", description: "default: ssh from anywhere" }];
+
+interface StoredInstance {
+  id: string;
+  name: string | null;
+  region: string;
+  type: FakeInstanceType;
+  sshKeyNames: string[];
+  launchedAt: number;
+  bootMs: number;
+  bootOutcome: "active" | "unhealthy";
+  terminated: boolean;
+}
+
+export class FakeLambdaCloud {
+  readonly requests: FakeRequest[] = [];
+  readonly instances = new Map<string, StoredInstance>();
+  readonly sshKeys = new Map<string, WireSshKey>();
+  firewallRules: WireFirewallRule[] = [...DEFAULT_RULES];
+  /** Scripted failures; tests set these between calls. */
+  readonly faults = {
+    /** The next N requests (any endpoint) get 429. */
+    rateLimitNext: 0,
+    /** Retry-After sent with scripted 429s, in seconds; undefined sends none. */
+    retryAfterSeconds: undefined as number | undefined,
+    /** Per `type@region`: the next N launches fail with insufficient-capacity although capacity is listed. */
+    capacityFlaps: new Map<string, number>(),
+    /** The next N launches create the instance and then answer 500. */
+    launchFailsAfterCreate: 0,
+    /** Instances launched from now on end `unhealthy` instead of `active`. */
+    bootOutcome: "active" as "active" | "unhealthy",
+  };
+
+  private server?: Server;
+  private nextId = 1;
+  private lastLaunchAt = -Infinity;
+  private readonly types: Map<string, FakeInstanceType & { regions: string[] }>;
+  bootMs: number;
+
+  constructor(private readonly options: FakeLambdaCloudOptions) {
+    this.types = new Map(options.instanceTypes.map((t) => [t.name, { ...t, regions: [...t.regions] }]));
+    this.bootMs = options.bootMs ?? 0;
+  }
+
+  /** Starts listening on 127.0.0.1 and returns the API base URL (…/api/v1). */
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1`;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  /** Sets which regions list capacity for an instance type. */
+  setCapacity(type: string, regions: readonly string[]): void {
+    const entry = this.types.get(type);
+    if (!entry) throw new Error(`fake: unknown instance type ${type}`);
+    entry.regions = [...regions];
+  }
+
+  /** Removes an instance without the client knowing (terminated from the console, reclaimed). */
+  vanish(id: string): void {
+    this.instances.delete(id);
+  }
+
+  /** Instances that are not terminated: what the account would be billed for. */
+  liveInstances(): WireInstance[] {
+    return [...this.instances.values()].filter((i) => !i.terminated).map((i) => this.wire(i));
+  }
+
+  private wire(i: StoredInstance): WireInstance {
+    const booted = Date.now() - i.launchedAt >= i.bootMs;
+    const status = i.terminated ? "terminated" : booted ? i.bootOutcome : "booting";
+    return {
+      id: i.id,
+      name: i.name,
+      ip: status === "active" ? (this.options.instanceIp ?? `192.0.2.${Number(i.id.replace(/\D/g, "")) % 250}`) : null,
+      status,
+      ssh_key_names: i.sshKeyNames,
+      file_system_names: [],
+      region: { name: i.region, description: i.region },
+      instance_type: { name: i.type.name, description: i.type.name, price_cents_per_hour: i.type.priceCentsPerHour },
+      hostname: status === "active" ? `${i.id}.fake.lambda` : null,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://fake");
+    const path = url.pathname.replace(/^\/api\/v1/, "");
+    const method = req.method ?? "GET";
+    const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
+      this.requests.push({ method, path, status });
+      res.writeHead(status, { "content-type": "application/json", ...headers });
+      res.end(JSON.stringify(body));
+    };
+    const fail = (status: number, code: string, message: string, suggestion?: string) =>
+      send(status, { error: { code, message, ...(suggestion ? { suggestion } : {}) } });
+
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    let body: Record<string, unknown> = {};
+    try {
+      body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString("utf8")) as Record<string, unknown>) : {};
+    } catch {
+      return fail(400, "global/invalid-parameters", "Request body is not valid JSON");
+    }
+
+    if (!this.authorized(req.headers.authorization)) {
+      return fail(401, "global/invalid-api-key", "API key was invalid, expired, or deleted.", "Check your API key or create a new one, then try again.");
+    }
+    if (this.faults.rateLimitNext > 0) {
+      this.faults.rateLimitNext--;
+      const headers: Record<string, string> = this.faults.retryAfterSeconds === undefined ? {} : { "retry-after": String(this.faults.retryAfterSeconds) };
+      return send(429, { error: { code: "global/quota-exceeded", message: "Too many requests" } }, headers);
+    }
+
+    const instanceMatch = /^\/instances\/([^/]+)$/.exec(path);
+    const keyMatch = /^\/ssh-keys\/([^/]+)$/.exec(path);
+    if (method === "GET" && path === "/instance-types") return send(200, { data: this.availability() });
+    if (method === "GET" && path === "/instances") return send(200, { data: this.liveInstances() });
+    if (instanceMatch) {
+      const instance = this.instances.get(decodeURIComponent(instanceMatch[1]!));
+      if (!instance) return fail(404, "global/object-does-not-exist", "Specified instance does not exist.");
+      if (method === "GET") return send(200, { data: this.wire(instance) });
+      if (method === "POST") {
+        if (typeof body.name !== "string") return fail(400, "global/invalid-parameters", "name must be a string");
+        instance.name = body.name;
+        return send(200, { data: this.wire(instance) });
+      }
+    }
+    if (method === "POST" && path === "/instance-operations/launch") return this.launch(body, send, fail);
+    if (method === "POST" && path === "/instance-operations/terminate") {
+      const ids = Array.isArray(body.instance_ids) ? (body.instance_ids as string[]) : [];
+      const found = ids.map((id) => this.instances.get(id));
+      if (ids.length === 0 || found.some((i) => !i || i.terminated)) return fail(404, "global/object-does-not-exist", "Specified instance does not exist.");
+      for (const i of found) i!.terminated = true;
+      return send(200, { data: { terminated_instances: found.map((i) => this.wire(i!)) } });
+    }
+    if (method === "GET" && path === "/ssh-keys") return send(200, { data: [...this.sshKeys.values()] });
+    if (method === "POST" && path === "/ssh-keys") {
+      const { name, public_key: publicKey } = body as { name?: unknown; public_key?: unknown };
+      if (typeof name !== "string" || typeof publicKey !== "string") return fail(400, "global/invalid-parameters", "name and public_key are required");
+      if ([...this.sshKeys.values()].some((k) => k.name === name)) return fail(400, "global/invalid-parameters", `An SSH key named ${name} already exists`);
+      const key = { id: `key-${this.nextId++}`, name, public_key: publicKey };
+      this.sshKeys.set(key.id, key);
+      return send(200, { data: key });
+    }
+    if (method === "DELETE" && keyMatch) {
+      const key = this.sshKeys.get(decodeURIComponent(keyMatch[1]!));
+      if (!key) return fail(404, "global/object-does-not-exist", "Specified SSH key does not exist.");
+      if (this.liveInstances().some((i) => i.ssh_key_names.includes(key.name))) return fail(400, "ssh-keys/key-in-use", `SSH key ${key.name} is in use by a running instance`);
+      this.sshKeys.delete(key.id);
+      return send(200, {});
+    }
+    if (path === "/firewall-rules" && method === "GET") return send(200, { data: this.firewallRules });
+    if (path === "/firewall-rules" && method === "PUT") {
+      const rules = (body as { data?: unknown }).data;
+      if (!Array.isArray(rules)) return fail(400, "global/invalid-parameters", "data must be a list of rules");
+      this.firewallRules = rules as WireFirewallRule[];
+      return send(200, { data: this.firewallRules });
+    }
+    return fail(404, "global/object-does-not-exist", `No such endpoint: ${method} ${path}`);
+  }
+
+  private launch(body: Record<string, unknown>, send: (s: number, b: unknown) => void, fail: (s: number, c: string, m: string, sg?: string) => void): void {
+    const now = Date.now();
+    if (now - this.lastLaunchAt < (this.options.launchIntervalMs ?? 0)) {
+      return fail(429, "global/quota-exceeded", "Launch rate limit: one launch per interval", "Wait before launching again.");
+    }
+    const { region_name: region, instance_type_name: typeName, ssh_key_names: keys, name } = body as Record<string, unknown>;
+    const type = this.types.get(String(typeName));
+    if (!type || typeof region !== "string") return fail(400, "global/invalid-parameters", "Unknown instance type or region");
+    if (!Array.isArray(keys) || keys.length !== 1 || ![...this.sshKeys.values()].some((k) => k.name === keys[0])) {
+      return fail(400, "global/invalid-parameters", "Exactly one existing SSH key name must be given");
+    }
+    this.lastLaunchAt = now;
+    const flapKey = `${type.name}@${region}`;
+    const flaps = this.faults.capacityFlaps.get(flapKey) ?? 0;
+    if (!type.regions.includes(region) || flaps > 0) {
+      if (flaps > 0) this.faults.capacityFlaps.set(flapKey, flaps - 1);
+      return fail(400, "instance-operations/launch/insufficient-capacity", "Not enough capacity to fulfill launch request.", "Choose an instance type with more availability, or try again later.");
+    }
+    const instance: StoredInstance = {
+      id: `inst-${this.nextId++}`,
+      name: typeof name === "string" ? name : null,
+      region,
+      type,
+      sshKeyNames: keys as string[],
+      launchedAt: now,
+      bootMs: this.bootMs,
+      bootOutcome: this.faults.bootOutcome,
+      terminated: false,
+    };
+    this.instances.set(instance.id, instance);
+    if (this.faults.launchFailsAfterCreate > 0) {
+      this.faults.launchFailsAfterCreate--;
+      return fail(500, "global/unknown", "An internal error occurred");
+    }
+    send(200, { data: { instance_ids: [instance.id] } });
+  }
+
+  private availability(): Record<string, WireInstanceTypeAvailability> {
+    return Object.fromEntries(
+      [...this.types.values()].map((t) => [
+        t.name,
+        {
+          instance_type: {
+            name: t.name,
+            description: t.name,
+            gpu_description: t.name,
+            price_cents_per_hour: t.priceCentsPerHour,
+            specs: { vcpus: t.vcpus, memory_gib: t.memoryGiB, storage_gib: 512, gpus: t.gpus },
+          },
+          regions_with_capacity_available: t.regions.map((r) => ({ name: r, description: r })),
+        },
+      ]),
+    );
+  }
+
+  private authorized(header: string | undefined): boolean {
+    if (!header) return false;
+    if (header === `Bearer ${this.options.apiKey}`) return true;
+    const basic = /^Basic (.+)$/.exec(header);
+    return !!basic && Buffer.from(basic[1]!, "base64").toString("utf8") === `${this.options.apiKey}:`;
+  }
+}

@@ -1,0 +1,84 @@
+// TEST SCAFFOLDING: a throwaway SSH host on this machine, a privileged container with sshd and
+// Docker reached on loopback, standing in for a fresh Lambda node. Built from the local base image
+// (tools/build-base-image.sh), so nothing is pulled from a registry.
+import { execFile, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
+const CONTEXT = join(__dirname, "..", "..", "testing", "ssh-host");
+const REPO_ROOT = join(__dirname, "..", "..", "..", "..");
+export const SSH_HOST_IMAGE = "sophia-test/ssh-host:trixie";
+
+export interface SshResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export class ThrowawaySshHost {
+  private constructor(
+    readonly container: string,
+    readonly port: number,
+    readonly user: string,
+    private readonly keyDir: string,
+  ) {}
+
+  /** Builds the image if needed (base image first), starts the host and waits for sshd. */
+  static async start(baseImage = process.env.SOPHIA_BASE_IMAGE ?? "sophia/base:trixie"): Promise<ThrowawaySshHost> {
+    await run("bash", [join(REPO_ROOT, "tools", "build-base-image.sh"), baseImage], { maxBuffer: 1 << 24 });
+    await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${baseImage}`, "-t", SSH_HOST_IMAGE, CONTEXT], { maxBuffer: 1 << 24 });
+    const keyDir = mkdtempSync(join(tmpdir(), "sophia-ssh-"));
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "sophia-test", "-f", join(keyDir, "id")]);
+    const publicKey = readFileSync(join(keyDir, "id.pub"), "utf8").trim();
+    const { stdout } = await run("docker", [
+      "run", "-d", "--label", "sophia.test=ssh-host",
+      // What dockerd and iptables need inside; not --privileged, which asks for SYS_RESOURCE too
+      // and fails on hosts (like this CI machine) that do not grant it.
+      "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
+      // Docker's data inside the host lives on a volume: overlayfs cannot nest on overlayfs.
+      "-v", "/var/lib/docker",
+      "-p", "127.0.0.1::22", "-e", `AUTHORIZED_KEY=${publicKey}`, SSH_HOST_IMAGE,
+    ]);
+    const container = stdout.trim();
+    const { stdout: mapped } = await run("docker", ["port", container, "22/tcp"]);
+    const port = Number(/:(\d+)\s*$/m.exec(mapped)?.[1]);
+    const host = new ThrowawaySshHost(container, port, "ubuntu", keyDir);
+    for (let attempt = 0; ; attempt++) {
+      const probe = await host.ssh("true").catch(() => ({ code: -1, stdout: "", stderr: "" }));
+      if (probe.code === 0) return host;
+      if (attempt > 60) {
+        await host.stop();
+        throw new Error(`throwaway ssh host ${container.slice(0, 12)} did not accept SSH on 127.0.0.1:${port} within 30s`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+
+  /** Runs a command line over SSH exactly as given, with optional stdin. */
+  ssh(commandLine: string, stdin?: string): Promise<SshResult> {
+    const args = [
+      "-i", join(this.keyDir, "id"), "-p", String(this.port),
+      "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "BatchMode=yes",
+      `${this.user}@127.0.0.1`, commandLine,
+    ];
+    return new Promise((resolve, reject) => {
+      const child = spawn("ssh", args, { stdio: ["pipe", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      child.stdin.end(stdin ?? "");
+    });
+  }
+
+  /** Removes the container and its anonymous volume; nothing of the host is left behind. */
+  async stop(): Promise<void> {
+    await run("docker", ["rm", "-f", "-v", this.container]).catch(() => undefined);
+    rmSync(this.keyDir, { recursive: true, force: true });
+  }
+}
