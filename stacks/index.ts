@@ -6,5 +6,5 @@ import { localEnvironment } from "./src/local";
 
 export = async function program(): Promise<Record<string, unknown>> {
   const { config, secret } = readProgramConfig();
-  return config.environment === "local" ? localEnvironment(config.values) : lambdaEnvironment(config.environment, config.values, secret);
+  return config.environment === "local" ? localEnvironment(config.values, secret) : lambdaEnvironment(config.environment, config.values, secret);
 };

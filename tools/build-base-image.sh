@@ -9,8 +9,9 @@ set -euo pipefail
 image="${1:-sophia/base:trixie}"
 suite="trixie"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
-# Runtimes the platform's images need: Node.js (MCP servers), Python (Agno), Caddy (ingress).
-packages="ca-certificates,nodejs,python3,python3-venv,caddy,tini"
+# Runtimes the platform's images need: Node.js (MCP servers), Python (Agno), Caddy (ingress);
+# curl for health checks.
+packages="ca-certificates,curl,nodejs,python3,python3-venv,caddy,tini"
 
 if [[ "${FORCE:-0}" != "1" ]] && docker image inspect "$image" >/dev/null 2>&1; then
   echo "base image $image already present (FORCE=1 rebuilds)"

@@ -5,23 +5,13 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { evaluate, renderPlan } from "@sophia/plan";
-import { parseStackFile, stackConfigFile } from "@sophia/stack-config";
+import program from "../stacks/index";
+import { planStack } from "../stacks/plan-stack";
 
 const root = path.resolve(__dirname, "..");
 const planFile = (stack: string) => path.join(root, "stacks", "plans", `${stack}.md`);
 
-async function planOf(stack: string): Promise<string> {
-  const file = stackConfigFile(stack);
-  const full = path.join(root, file);
-  if (!fs.existsSync(full)) throw new Error(`${file}: no such stack file (stacks are local, staging, production)`);
-  const { raw, secretKeys } = parseStackFile(fs.readFileSync(full, "utf8"), file);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const program = require(path.join(root, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
-  const evaluation = await evaluate({ project: "sophia", stack, config: raw, secretKeys, program });
-  const { placement, ...outputs } = evaluation.outputs;
-  return renderPlan({ ...evaluation, outputs }, { Placement: (placement as string[] | undefined) ?? [] });
-}
+const planOf = (stack: string) => planStack(root, stack, program);
 
 function firstDifference(expected: string, actual: string): string {
   const a = expected.split("\n");

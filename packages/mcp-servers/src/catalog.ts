@@ -1,35 +1,95 @@
-// The MCP servers the platform knows. Pure data: the agent-category library imports this module
-// (and only this module) so that categories name servers through a literal union.
+// The MCP servers the platform knows, as typed data. The agent-category library imports this module
+// (and only this module) so that categories name servers through a literal union. Adding a server
+// means adding one entry to MCP_SERVERS; containers, ingress routes, tokens and Cursor config follow.
 
 export const MCP_SERVER_NAMES = ["sophia-ops", "memory", "gong"] as const;
 
 /** Name of an MCP server in the catalog; a typo here fails to compile wherever a server is named. */
 export type McpServerName = (typeof MCP_SERVER_NAMES)[number];
 
-export interface McpServerSummary {
-  readonly name: McpServerName;
-  readonly description: string;
-  /** Off unless its credentials are configured (enabling it without them fails at plan time). */
-  readonly optional: boolean;
+/** Where a server's image comes from: a Dockerfile in this repo (built on BASE_IMAGE) or a pinned image. */
+export type ImageSource =
+  | { readonly kind: "dockerfile"; /** Directory under packages/mcp-servers/images. */ readonly context: string }
+  | { readonly kind: "remote"; /** Pinned by tag and digest. */ readonly ref: string };
+
+/** How a server speaks MCP: natively over streamable HTTP, or over stdio behind mcp-proxy. */
+export type Transport =
+  | { readonly kind: "streamable-http"; readonly path: "/mcp" }
+  | { readonly kind: "stdio"; readonly bridge: "mcp-proxy"; /** The stdio server's command line. */ readonly command: readonly string[] };
+
+export interface SecretEnv {
+  /** Variable the server reads. */
+  readonly env: string;
+  /** Stack config key holding it as a Pulumi secret. */
+  readonly configKey: string;
 }
 
-export const MCP_SERVER_SUMMARIES: Readonly<Record<McpServerName, McpServerSummary>> = {
+export interface McpServerSpec {
+  readonly name: McpServerName;
+  readonly description: string;
+  /** Off unless its credentials are configured; enabling it without them fails at plan time. */
+  readonly optional: boolean;
+  readonly image: ImageSource;
+  readonly transport: Transport;
+  /** Port the server (or its bridge) listens on inside its container. */
+  readonly port: number;
+  readonly env: Readonly<Record<string, string>>;
+  readonly secrets: readonly SecretEnv[];
+  /** HTTP path answering 200 when healthy. */
+  readonly healthPath: string;
+  /** Writable paths on a read-only root filesystem: tmpfs, or a named volume when it must persist. */
+  readonly writable: readonly { readonly path: string; readonly persist: boolean }[];
+}
+
+export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
   "sophia-ops": {
     name: "sophia-ops",
     description: "The platform's own operations server: stack plans, previews, outputs and guarded updates.",
     optional: false,
+    image: { kind: "dockerfile", context: "ops" },
+    transport: { kind: "streamable-http", path: "/mcp" },
+    port: 8080,
+    env: { SOPHIA_OPS_PORT: "8080" },
+    secrets: [],
+    healthPath: "/health",
+    writable: [{ path: "/tmp", persist: false }],
   },
   memory: {
     name: "memory",
     description: "Knowledge-graph memory (@modelcontextprotocol/server-memory); works fully offline.",
     optional: false,
+    image: { kind: "dockerfile", context: "memory" },
+    transport: { kind: "stdio", bridge: "mcp-proxy", command: ["node", "/app/node_modules/@modelcontextprotocol/server-memory/dist/index.js"] },
+    port: 8080,
+    env: { MEMORY_FILE_PATH: "/data/memory.jsonl" },
+    secrets: [],
+    healthPath: "/ping",
+    writable: [{ path: "/data", persist: true }, { path: "/tmp", persist: false }],
   },
   gong: {
     name: "gong",
     description: "Gong sales-call data for business intelligence; needs Gong API credentials.",
     optional: true,
+    image: { kind: "dockerfile", context: "gong" },
+    transport: { kind: "stdio", bridge: "mcp-proxy", command: ["node", "/app/node_modules/gong-mcp/dist/index.js"] },
+    port: 8080,
+    env: {},
+    secrets: [
+      { env: "GONG_ACCESS_KEY", configKey: "sophia:gongAccessKey" },
+      { env: "GONG_ACCESS_SECRET", configKey: "sophia:gongAccessKeySecret" },
+    ],
+    healthPath: "/ping",
+    writable: [{ path: "/tmp", persist: false }],
   },
 };
+
+export interface McpServerSummary {
+  readonly name: McpServerName;
+  readonly description: string;
+  readonly optional: boolean;
+}
+
+export const MCP_SERVER_SUMMARIES: Readonly<Record<McpServerName, McpServerSummary>> = MCP_SERVERS;
 
 export function isMcpServerName(value: string): value is McpServerName {
   return (MCP_SERVER_NAMES as readonly string[]).includes(value);

@@ -1,1 +1,6 @@
 export * from "./catalog";
+export * from "./scopes";
+export { type IngressRoute, type IngressSite, renderCaddyfile } from "./caddyfile";
+export { type ContainerLimits, type ContainerSpec, HARDENING, healthcheckFor, type LogRetention, serverCommand, serverContainerSpec } from "./container-spec";
+export { type CursorMcpJson, renderCursorMcpJson } from "./cursor-config";
+export { IMAGES_DIR, INGRESS_CONTAINER_PORT, INGRESS_METRICS_PORT, McpPlatform, type McpPlatformArgs } from "./platform";

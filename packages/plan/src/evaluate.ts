@@ -22,6 +22,8 @@ export interface EvaluateOptions {
   readonly config: Readonly<Record<string, string>>;
   readonly secretKeys: readonly string[];
   readonly program: () => Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+  /** Mocks to record with; the smoke passes ones that return real random values. */
+  readonly mocks?: RecordingMocks;
 }
 
 // waitForRPCs is typed internal, but it is the SDK's own way to let every pending registration land
@@ -34,7 +36,7 @@ export const UNKNOWN_KEY = "__pulumiUnknown";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
 
 export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
-  const mocks = new RecordingMocks();
+  const mocks = options.mocks ?? new RecordingMocks();
   await pulumi.runtime.setMocks(mocks, options.project, options.stack, true);
   pulumi.runtime.setAllConfig({ ...options.config }, [...options.secretKeys]);
   const keys = new WeakMap<pulumi.Resource, string>();

@@ -24,13 +24,18 @@ const COMPUTED: Record<string, (name: string, inputs: Record<string, unknown>) =
 
 const providerName = (ref: string | undefined) => (ref ? ref.split("::")[3] : undefined);
 
+export type ComputedOutputs = (name: string, inputs: Record<string, unknown>) => Record<string, unknown>;
+
 export class RecordingMocks implements pulumi.runtime.Mocks {
   readonly resources: RecordedResource[] = [];
+
+  /** `overrides` replace the computed outputs of some types (the smoke makes real random tokens). */
+  constructor(private readonly overrides: Readonly<Record<string, ComputedOutputs>> = {}) {}
 
   newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
     const inputs = (args.inputs ?? {}) as Record<string, unknown>;
     this.resources.push({ type: args.type, name: args.name, custom: args.custom ?? true, provider: providerName(args.provider), inputs });
-    const computed = COMPUTED[args.type]?.(args.name, inputs) ?? {};
+    const computed = (this.overrides[args.type] ?? COMPUTED[args.type])?.(args.name, inputs) ?? {};
     return { id: args.custom === false ? undefined : `${args.name}-id`, state: { ...inputs, ...computed } };
   }
 

@@ -1,6 +1,7 @@
 // The schema of a stack's config (stacks/Pulumi.<stack>.yaml). Keys are full Pulumi config keys.
 import { z } from "zod";
 import { LAMBDA_INSTANCE_TYPE_NAMES } from "@sophia/agent-categories";
+import { MCP_SERVER_NAMES } from "@sophia/mcp-servers/catalog";
 
 export const ENVIRONMENTS = ["local", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -12,6 +13,9 @@ const common = {
   "sophia:environment": z.enum(ENVIRONMENTS),
   /** protect: true on stateful resources (volumes, nodes), so `pulumi destroy` refuses them. */
   "sophia:protect": z.boolean(),
+  /** MCP servers to run; absent means every server that needs no credentials. Optional ones (gong)
+   * must be listed here, and then their secrets must be set. */
+  "sophia:mcpServers": z.array(z.enum(MCP_SERVER_NAMES)).min(1).optional(),
   "sophia:placement": z.strictObject({
     gpuPolicy: z.enum(["fail", "cpu-fallback"]),
     reservePerNode: z.strictObject({ cpu: z.number().nonnegative(), memoryGiB: z.number().nonnegative() }),

@@ -1,0 +1,79 @@
+// Hardened container settings for an MCP server, as plain data (docker.ContainerArgs without
+// Outputs), so tests read them directly and the smoke can apply every one of them to Docker.
+import type { McpServerSpec } from "./catalog";
+
+export interface ContainerLimits {
+  readonly memoryMiB: number;
+  readonly cpus: number;
+}
+
+export interface LogRetention {
+  readonly maxSizeMiB: number;
+  readonly maxFiles: number;
+}
+
+/** The security defaults every server container gets; the tests assert each one. */
+export const HARDENING = {
+  user: "65534:65534",
+  readOnly: true,
+  capabilities: { drops: ["ALL"] },
+  securityOpts: ["no-new-privileges:true"],
+  restart: "unless-stopped",
+  networkMode: "bridge",
+};
+
+export interface ContainerSpec {
+  readonly name: string;
+  readonly hostname: string;
+  readonly user: string;
+  readonly readOnly: boolean;
+  readonly capabilities: { drops: string[] };
+  readonly securityOpts: string[];
+  readonly restart: string;
+  readonly networkMode: string;
+  readonly command: string[];
+  readonly envs: string[];
+  readonly memory: number;
+  readonly cpus: string;
+  readonly tmpfs: Record<string, string>;
+  readonly healthcheck: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
+  readonly logDriver: string;
+  readonly logOpts: Record<string, string>;
+  readonly labels: { label: string; value: string }[];
+}
+
+/** What the container runs: the server itself, or mcp-proxy in front of a stdio server. */
+export function serverCommand(spec: McpServerSpec): string[] {
+  if (spec.transport.kind === "streamable-http") return ["node", "/app/server.js"];
+  return ["node", "/app/node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs", "--port", String(spec.port), "--host", "0.0.0.0", "--server", "stream", "--", ...spec.transport.command];
+}
+
+export function healthcheckFor(port: number, path: string): ContainerSpec["healthcheck"] {
+  return { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}${path}`], interval: "5s", timeout: "3s", retries: 5, startPeriod: "2s" };
+}
+
+export function serverContainerSpec(
+  stack: string,
+  spec: McpServerSpec,
+  limits: ContainerLimits,
+  logs: LogRetention,
+  labels: Readonly<Record<string, string>>,
+): ContainerSpec {
+  const tmpfs = Object.fromEntries(spec.writable.filter((w) => !w.persist).map((w) => [w.path, "rw,noexec,nosuid,size=64m"]));
+  return {
+    name: `sophia-${stack}-${spec.name}`,
+    hostname: spec.name,
+    ...HARDENING,
+    capabilities: { drops: [...HARDENING.capabilities.drops] },
+    securityOpts: [...HARDENING.securityOpts],
+    command: serverCommand(spec),
+    envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    memory: limits.memoryMiB,
+    cpus: String(limits.cpus),
+    tmpfs,
+    healthcheck: healthcheckFor(spec.port, spec.healthPath),
+    logDriver: "json-file",
+    logOpts: { "max-size": `${logs.maxSizeMiB}m`, "max-file": String(logs.maxFiles) },
+    labels: Object.entries({ ...labels, "sophia.mcp-server": spec.name }).map(([label, value]) => ({ label, value })),
+  };
+}

@@ -1,0 +1,59 @@
+// Entry point of the sophia-ops container: the MCP server over streamable HTTP (stateless: a fresh
+// server per request), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; preview/outputs/up
+// are offered only when a `pulumi` CLI is on PATH.
+import { spawn, spawnSync } from "node:child_process";
+import { createServer } from "node:http";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { createOpsServer, type PulumiOperations, type StackName } from "./server";
+
+const port = Number(process.env.SOPHIA_OPS_PORT ?? 8080);
+const planCommand = (process.env.SOPHIA_OPS_PLAN_COMMAND ?? "node /app/plan.js").split(" ");
+const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
+
+function plan(stack: StackName): Promise<string> {
+  return new Promise((resolve, reject) => {
+    // One evaluation per process: the Pulumi SDK keeps its state in module globals.
+    const child = spawn(planCommand[0]!, [...planCommand.slice(1), stack], { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => (code === 0 ? resolve(out) : reject(new Error(err.trim() || `plan exited with ${code}`))));
+  });
+}
+
+async function automation(): Promise<PulumiOperations | undefined> {
+  if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).status !== 0) return undefined;
+  const { LocalWorkspace } = (await import("@pulumi/pulumi")).automation;
+  const workDir = process.env.SOPHIA_OPS_WORKDIR ?? process.cwd();
+  const select = (stack: StackName) => LocalWorkspace.selectStack({ stackName: stack, workDir });
+  return {
+    preview: async (s) => (await (await select(s)).preview()).stdout,
+    outputs: async (s) => Object.fromEntries(Object.entries(await (await select(s)).outputs()).map(([k, v]: [string, { value: unknown; secret: boolean }]) => [k, v.secret ? "[secret]" : v.value])),
+    up: async (s) => (await (await select(s)).up()).stdout,
+  };
+}
+
+async function main(): Promise<void> {
+  const pulumi = await automation();
+  const allowProductionUp = process.env.SOPHIA_OPS_ALLOW_PRODUCTION_UP === "true";
+  const http = createServer(async (req, res) => {
+    if (req.method === "GET" && req.url === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", pulumiCli: Boolean(pulumi) }));
+      return;
+    }
+    if (req.url !== "/mcp") {
+      res.writeHead(404).end();
+      return;
+    }
+    const server = createOpsServer({ plan, pulumi, allowProductionUp, log });
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => void transport.close().then(() => server.close()));
+    await server.connect(transport);
+    await transport.handleRequest(req, res);
+  });
+  http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp }));
+}
+
+void main();

@@ -1,0 +1,78 @@
+// The platform's own MCP server: "Pulumi operations via MCP". It serves the stacks' plans (mock
+// mode: works anywhere, no credentials) and, where a Pulumi CLI exists, preview, outputs and a
+// guarded `up` through the Automation API. Every tool call is logged as one JSON line.
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+
+export const STACKS = ["local", "staging", "production"] as const;
+export type StackName = (typeof STACKS)[number];
+
+export interface PulumiOperations {
+  preview(stack: StackName): Promise<string>;
+  outputs(stack: StackName): Promise<Record<string, unknown>>;
+  up(stack: StackName): Promise<string>;
+}
+
+export interface OpsServerOptions {
+  /** Renders a stack's plan (mock mode). */
+  readonly plan: (stack: StackName) => Promise<string>;
+  /** Present only where a Pulumi CLI exists. */
+  readonly pulumi?: PulumiOperations;
+  /** `up` on production is refused unless this is true (config sophia:ops.allowProductionUp). */
+  readonly allowProductionUp: boolean;
+  readonly log: (entry: Record<string, unknown>) => void;
+}
+
+/** Whether `up` may run on a stack; pure so the guard is tested on its own. */
+export function upAllowed(stack: StackName, allowProductionUp: boolean): { allowed: true } | { allowed: false; reason: string } {
+  if (stack === "production" && !allowProductionUp) {
+    return { allowed: false, reason: "up on production is disabled: set SOPHIA_OPS_ALLOW_PRODUCTION_UP=true on the ops server to enable it" };
+  }
+  return { allowed: true };
+}
+
+type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
+
+export function createOpsServer(options: OpsServerOptions): McpServer {
+  const server = new McpServer({ name: "sophia-ops", version: "0.1.0" });
+  const stackArg = { stack: z.enum(STACKS).describe("Stack name: local, staging or production") };
+
+  const logged = (tool: string, run: (stack: StackName) => Promise<string>) => async ({ stack }: { stack: StackName }): Promise<ToolResult> => {
+    const started = Date.now();
+    try {
+      const text = await run(stack);
+      options.log({ tool, stack, outcome: "ok", ms: Date.now() - started });
+      return { content: [{ type: "text", text }] };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      options.log({ tool, stack, outcome: "error", error: message, ms: Date.now() - started });
+      return { content: [{ type: "text", text: message }], isError: true };
+    }
+  };
+
+  server.registerTool(
+    "stack_plan",
+    { title: "Stack plan", description: "The resource plan of a stack, from the Pulumi program in mock mode (no credentials, no changes).", inputSchema: stackArg },
+    logged("stack_plan", options.plan),
+  );
+
+  const pulumi = options.pulumi;
+  if (pulumi) {
+    server.registerTool("stack_preview", { description: "pulumi preview of a stack, through the Automation API.", inputSchema: stackArg }, logged("stack_preview", (s) => pulumi.preview(s)));
+    server.registerTool(
+      "stack_outputs",
+      { description: "The current outputs of a stack (secrets stay redacted).", inputSchema: stackArg },
+      logged("stack_outputs", async (s) => JSON.stringify(await pulumi.outputs(s), null, 2)),
+    );
+    server.registerTool(
+      "stack_up",
+      { description: "pulumi up of a stack. Refused on production unless the server allows it.", inputSchema: stackArg },
+      logged("stack_up", async (s) => {
+        const guard = upAllowed(s, options.allowProductionUp);
+        if (!guard.allowed) throw new Error(guard.reason);
+        return pulumi.up(s);
+      }),
+    );
+  }
+  return server;
+}

@@ -1,0 +1,138 @@
+// The MCP platform on one Docker runtime: a hardened container per enabled server, one Caddy
+// ingress in front of them with per-client bearer tokens, and the Cursor config to reach it.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { DockerRuntime } from "@sophia/docker-runtime";
+import { renderCaddyfile } from "./caddyfile";
+import { MCP_SERVERS, type McpServerName } from "./catalog";
+import { type ContainerLimits, healthcheckFor, HARDENING, type LogRetention, serverContainerSpec } from "./container-spec";
+import { renderCursorMcpJson } from "./cursor-config";
+import { type ClientScope, tokenEnvName } from "./scopes";
+
+/** Image build contexts, relative to the Pulumi project directory (the repo root). */
+export const IMAGES_DIR = "packages/mcp-servers/images";
+export const INGRESS_CONTAINER_PORT = 8080;
+export const INGRESS_METRICS_PORT = 9180;
+
+export interface McpPlatformArgs {
+  readonly runtime: DockerRuntime;
+  readonly stack: string;
+  /** BASE_IMAGE of every Dockerfile: the local debootstrapped image, or a pinned upstream one. */
+  readonly baseImage: string;
+  readonly servers: readonly McpServerName[];
+  readonly scopes: readonly ClientScope[];
+  /** Reads a secret from stack config (Gong credentials). */
+  readonly secret: (configKey: string) => pulumi.Output<string> | undefined;
+  readonly ingress: {
+    readonly port: number;
+    /** Address the port is published on: 127.0.0.1 locally, 0.0.0.0 on nodes (firewalled). */
+    readonly publishIp: string;
+    /** Host name for automatic HTTPS; undefined serves plain HTTP (local only). */
+    readonly tlsHost?: string;
+    readonly memoryMiB: number;
+  };
+  readonly limits: ContainerLimits;
+  readonly logs: LogRetention;
+}
+
+export class McpPlatform extends pulumi.ComponentResource {
+  readonly ingressUrl: pulumi.Output<string>;
+  /** `.cursor/mcp.json` for this deployment (no token inside). */
+  readonly cursorMcpJson: pulumi.Output<string>;
+  /** Bearer token per client, by client id; secret. */
+  readonly tokens: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: McpPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:mcp:Platform", name, {}, opts);
+    const { runtime } = args;
+    const child = { parent: this, provider: runtime.provider };
+    const labels = { ...runtime.labels, "sophia.component": "mcp" };
+    const buildImage = (context: string) =>
+      new docker.Image(
+        `${name}-${context}-image`,
+        {
+          imageName: `sophia/mcp-${context}:${args.stack}`,
+          build: { context: `${IMAGES_DIR}/${context}`, dockerfile: `${IMAGES_DIR}/${context}/Dockerfile`, args: { BASE_IMAGE: args.baseImage } },
+          skipPush: true,
+        },
+        child,
+      );
+
+    const servers = args.servers.map((serverName) => {
+      const spec = MCP_SERVERS[serverName];
+      const secretEnvs = spec.secrets.map((s) => {
+        const value = args.secret(s.configKey);
+        // Enabling a server without its credentials is a config error, reported before anything runs.
+        if (!value) throw new pulumi.RunError(`stacks/Pulumi.${args.stack}.yaml: ${s.configKey}: MCP server ${serverName} is enabled and needs this secret; got nothing`);
+        return pulumi.secret(pulumi.interpolate`${s.env}=${value}`);
+      });
+      const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context).imageName : pulumi.output(spec.image.ref);
+      const volumes = spec.writable
+        .filter((w) => w.persist)
+        .map((w) => ({ containerPath: w.path, volumeName: new docker.Volume(`${name}-${serverName}-data`, { name: `sophia-${args.stack}-${serverName}-data`, labels: toLabels(labels) }, child).name }));
+      const container = serverContainerSpec(args.stack, spec, args.limits, args.logs, labels);
+      return new docker.Container(
+        `${name}-${serverName}`,
+        {
+          ...container,
+          image,
+          envs: [...container.envs, ...secretEnvs],
+          volumes,
+          networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [serverName] }],
+          // Pulumi waits until the health check passes: the ingress comes up after its servers.
+          wait: true,
+          waitTimeout: 120,
+        },
+        child,
+      );
+    });
+
+    const tokens = Object.fromEntries(
+      args.scopes.map((s) => [s.client, new random.RandomPassword(`${name}-token-${s.client}`, { length: 40, special: false }, { parent: this }).result]),
+    );
+    const caddyfile = renderCaddyfile(
+      { port: INGRESS_CONTAINER_PORT, tlsHost: args.ingress.tlsHost, metricsPort: INGRESS_METRICS_PORT },
+      args.servers.map((server) => ({ server, upstream: `${server}:${MCP_SERVERS[server].port}` })),
+      args.scopes,
+    );
+    const ingress = new docker.Container(
+      `${name}-ingress`,
+      {
+        name: `sophia-${args.stack}-ingress`,
+        hostname: "ingress",
+        image: buildImage("ingress").imageName,
+        ...HARDENING,
+        capabilities: { drops: [...HARDENING.capabilities.drops] },
+        securityOpts: [...HARDENING.securityOpts],
+        // Docker refuses file uploads into a read-only container, so the Caddyfile (which holds no
+        // secret, only {$TOKEN} placeholders) arrives as an environment variable and is written to tmpfs.
+        command: ["sh", "-c", 'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile'],
+        envs: [`SOPHIA_CADDYFILE=${caddyfile}`, ...Object.entries(tokens).map(([client, token]) => pulumi.secret(pulumi.interpolate`${tokenEnvName(client)}=${token}`))],
+        // Caddy keeps certificates and state under XDG dirs; on staging/production they should
+        // persist across restarts (ACME rate limits), locally a tmpfs is enough.
+        tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m", "/data": "rw,noexec,nosuid,size=16m", "/config": "rw,noexec,nosuid,size=16m" },
+        memory: args.ingress.memoryMiB,
+        healthcheck: healthcheckFor(INGRESS_CONTAINER_PORT, "/healthz"),
+        logDriver: "json-file",
+        logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
+        labels: toLabels({ ...labels, "sophia.mcp-ingress": "true" }),
+        ports: [{ internal: INGRESS_CONTAINER_PORT, external: args.ingress.port, ip: args.ingress.publishIp, protocol: "tcp" }],
+        networksAdvanced: [{ name: runtime.networks.edge.name }, { name: runtime.networks.mcp.name, aliases: ["ingress"] }],
+        wait: true,
+        waitTimeout: 60,
+      },
+      { ...child, dependsOn: servers },
+    );
+
+    const scheme = args.ingress.tlsHost ? "https" : "http";
+    this.ingressUrl = pulumi.interpolate`${scheme}://${args.ingress.tlsHost ?? "127.0.0.1"}:${args.ingress.port}`;
+    this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.servers), null, 2) + "\n");
+    this.tokens = pulumi.secret(pulumi.output(tokens));
+    this.registerOutputs({ ingressUrl: this.ingressUrl, cursorMcpJson: this.cursorMcpJson, tokens: this.tokens, ingress: ingress.name });
+  }
+}
+
+function toLabels(labels: Readonly<Record<string, string>>): { label: string; value: string }[] {
+  return Object.entries(labels).map(([label, value]) => ({ label, value }));
+}

@@ -1,0 +1,37 @@
+// Prepares the Docker build contexts of the MCP server images on this machine, so that image builds
+// need no registry: the sophia-ops bundles (esbuild) and the memory server's pinned node_modules
+// (npm ci from its package-lock.json; after one fetch npm's cache makes this work offline).
+// Run by the smoke and by deploy:local before images are built.
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { buildSync } from "esbuild";
+
+const root = path.resolve(__dirname, "..");
+const images = path.join(root, "packages", "mcp-servers", "images");
+
+export function buildImageContexts(log: (line: string) => void = console.log): void {
+  const ops = path.join(images, "ops", "dist");
+  fs.rmSync(ops, { recursive: true, force: true });
+  const bundle = (entry: string, outfile: string) =>
+    buildSync({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error", legalComments: "none" });
+  bundle(path.join(root, "packages", "mcp-servers", "src", "ops", "main.ts"), path.join(ops, "server.js"));
+  bundle(path.join(images, "ops", "plan-entry.ts"), path.join(ops, "plan.js"));
+  fs.mkdirSync(path.join(ops, "stacks"), { recursive: true });
+  for (const file of fs.readdirSync(path.join(root, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
+    fs.copyFileSync(path.join(root, "stacks", file), path.join(ops, "stacks", file));
+  }
+  fs.copyFileSync(path.join(root, "packages", "lambda-node", "bootstrap", "bootstrap.sh"), path.join(ops, "bootstrap.sh"));
+  // Placement's solver loads its WebAssembly next to the bundle.
+  fs.copyFileSync(path.join(root, "node_modules", "highs", "build", "highs.wasm"), path.join(ops, "highs.wasm"));
+  log("image context ops: server.js, plan.js, stack files");
+
+  const memory = path.join(images, "memory");
+  const marker = path.join(memory, "node_modules", ".package-lock.json");
+  if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(path.join(memory, "package-lock.json")).mtimeMs) {
+    execFileSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--workspaces=false", "--loglevel=error"], { cwd: memory, stdio: "inherit" });
+  }
+  log("image context memory: node_modules from package-lock.json");
+}
+
+if (require.main === module) buildImageContexts();
