@@ -35,4 +35,7 @@ export PULUMI_CONFIG_PASSPHRASE_FILE="$state_dir/passphrase"
 export PULUMI_SKIP_UPDATE_CHECK=true
 
 pulumi stack select "$stack" --create --secrets-provider passphrase --non-interactive
+# Images build on the local base image from contexts prepared here: no registry is needed.
+bash tools/build-base-image.sh
+npx tsx tools/build-image-contexts.ts
 pulumi up --stack "$stack" --yes --non-interactive --skip-preview=false

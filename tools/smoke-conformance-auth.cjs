@@ -1,3 +1,4 @@
+/* global process, URL, Headers, Request */
 // Preloaded into the MCP conformance CLI by the smoke (NODE_OPTIONS=--require): the CLI has no
 // option for request headers, so this adds the smoke's bearer token to its requests to the ingress
 // URL under test, and to nothing else. Test scaffolding; never used outside the smoke.

@@ -27,7 +27,7 @@ type Inputs = Record<string, unknown>;
 
 /** The plain value of a recorded input: secrets unwrapped (they go to Docker, never to the log). */
 function plain(value: unknown): unknown {
-  if (value && typeof value === "object" && SECRET_SIG_KEY in value) return plain((value as { value: unknown }).value);
+  if (value && typeof value === "object" && SECRET_SIG_KEY in value) return plain((value as unknown as { value: unknown }).value);
   if (Array.isArray(value)) return value.map(plain);
   if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
   return value;
@@ -331,12 +331,12 @@ async function main(argv: string[]): Promise<number> {
           return summary || "exit 0";
         },
       })),
-      ...[
+      ...(<{ name: string; headers: Record<string, string>; server: string; status: number }[]>[
         { name: "401 without a token", headers: {}, server: "memory", status: 401 },
         { name: "401 with an unknown token", headers: { Authorization: "Bearer not-a-real-token" }, server: "memory", status: 401 },
         { name: "403 for infrastructure's token on memory (outside its scope)", headers: { Authorization: `Bearer ${tokens.SOPHIA_MCP_TOKEN_INFRASTRUCTURE}` }, server: "memory", status: 403 },
         { name: "200 for business-intelligence's token on memory (in scope)", headers: { Authorization: `Bearer ${tokens.SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE}` }, server: "memory", status: 200 },
-      ].map((probe) => ({
+      ]).map((probe) => ({
         name: probe.name,
         run: async () => {
           const response = await fetch(`${ingressUrl}/${probe.server}/mcp`, {

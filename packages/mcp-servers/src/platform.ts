@@ -45,6 +45,13 @@ export class McpPlatform extends pulumi.ComponentResource {
 
   constructor(name: string, args: McpPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:mcp:Platform", name, {}, opts);
+    // Enabling a server without its credentials is a config error, reported before anything is registered.
+    const secretValues = new Map<string, pulumi.Output<string>>();
+    for (const s of args.servers.flatMap((server) => MCP_SERVERS[server].secrets.map((secret) => ({ server, ...secret })))) {
+      const value = args.secret(s.configKey);
+      if (!value) throw new pulumi.RunError(`stacks/Pulumi.${args.stack}.yaml: ${s.configKey}: MCP server ${s.server} is enabled and needs this secret; got nothing`);
+      secretValues.set(s.configKey, value);
+    }
     const { runtime } = args;
     const child = { parent: this, provider: runtime.provider };
     const labels = { ...runtime.labels, "sophia.component": "mcp" };
@@ -61,12 +68,7 @@ export class McpPlatform extends pulumi.ComponentResource {
 
     const servers = args.servers.map((serverName) => {
       const spec = MCP_SERVERS[serverName];
-      const secretEnvs = spec.secrets.map((s) => {
-        const value = args.secret(s.configKey);
-        // Enabling a server without its credentials is a config error, reported before anything runs.
-        if (!value) throw new pulumi.RunError(`stacks/Pulumi.${args.stack}.yaml: ${s.configKey}: MCP server ${serverName} is enabled and needs this secret; got nothing`);
-        return pulumi.secret(pulumi.interpolate`${s.env}=${value}`);
-      });
+      const secretEnvs = spec.secrets.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secretValues.get(s.configKey)!}`));
       const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context).imageName : pulumi.output(spec.image.ref);
       const volumes = spec.writable
         .filter((w) => w.persist)

@@ -1,0 +1,126 @@
+// The MCP platform's pure parts and its component in mock mode: hardening, scopes, the Caddyfile
+// and the Cursor config (which must never hold a token).
+import { DockerRuntime } from "@sophia/docker-runtime";
+import { evaluate, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
+import { renderCaddyfile } from "./caddyfile";
+import { MCP_SERVERS } from "./catalog";
+import { HARDENING, serverContainerSpec } from "./container-spec";
+import { renderCursorMcpJson } from "./cursor-config";
+import { McpPlatform } from "./platform";
+import { clientScopes, tokenEnvName } from "./scopes";
+import { upAllowed } from "./ops/server";
+
+const categories = {
+  infrastructure: { mcpServers: ["sophia-ops" as const] },
+  "business-intelligence": { mcpServers: ["gong" as const, "memory" as const] },
+};
+
+test("every server container runs non-root, read-only, with all capabilities dropped, no-new-privileges and a restart policy", () => {
+  for (const spec of Object.values(MCP_SERVERS)) {
+    const c = serverContainerSpec("t", spec, { memoryMiB: 256, cpus: 0.5 }, { maxSizeMiB: 10, maxFiles: 2 }, {});
+    expect(c).toMatchObject({ user: "65534:65534", readOnly: true, capabilities: { drops: ["ALL"] }, securityOpts: ["no-new-privileges:true"], restart: "unless-stopped", networkMode: "bridge" });
+    expect(JSON.stringify(c)).not.toContain("docker.sock");
+    expect(c.memory).toBe(256);
+  }
+  expect(HARDENING.networkMode).not.toBe("host");
+});
+
+test("scopes follow the category library; cursor reaches every enabled server; disabled servers are in no scope", () => {
+  expect(clientScopes(categories, ["sophia-ops", "memory"])).toEqual([
+    { client: "cursor", servers: ["sophia-ops", "memory"] },
+    { client: "infrastructure", servers: ["sophia-ops"] },
+    { client: "business-intelligence", servers: ["memory"] },
+  ]);
+  expect(tokenEnvName("business-intelligence")).toBe("SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE");
+});
+
+test("the Caddyfile routes each server, answers 401 and 403 by scope, streams unbuffered, and holds no token value", () => {
+  const scopes = clientScopes(categories, ["sophia-ops", "memory"]);
+  const text = renderCaddyfile({ port: 8080, metricsPort: 9180 }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], scopes);
+  expect(text).toContain('respond @anonymous "missing or unknown bearer token" 401');
+  expect(text).toContain('respond @outOfScope "token not allowed to use memory" 403');
+  expect(text).toMatch(/handle_path \/memory\/\* \{\n\t\t\t@outOfScope \{\n\t\t\t\tnot \{\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_CURSOR\}"\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE\}"\n/);
+  expect(text.match(/flush_interval -1/g)).toHaveLength(2);
+  expect(text).toContain("auto_https off");
+  expect(renderCaddyfile({ port: 443, metricsPort: 9180, tlsHost: "mcp.example.com" }, [], scopes)).toContain("mcp.example.com:443 {");
+});
+
+test("the Cursor mcp.json has url and headers per server and references the token as ${env:…}", () => {
+  expect(renderCursorMcpJson("http://127.0.0.1:8443/", ["memory"])).toEqual({
+    mcpServers: { "sophia-memory": { url: "http://127.0.0.1:8443/memory/mcp", headers: { Authorization: "Bearer ${env:SOPHIA_MCP_TOKEN_CURSOR}" } } },
+  });
+});
+
+test("up on production is refused unless the ops server allows it", () => {
+  expect(upAllowed("production", false)).toMatchObject({ allowed: false, reason: expect.stringContaining("SOPHIA_OPS_ALLOW_PRODUCTION_UP") });
+  expect(upAllowed("production", true)).toEqual({ allowed: true });
+  expect(upAllowed("staging", false)).toEqual({ allowed: true });
+});
+
+describe("McpPlatform in mock mode", () => {
+  let resources: readonly PlannedResource[];
+  let outputs: Record<string, unknown>;
+  beforeAll(async () => {
+    const evaluation = await evaluate({
+      project: "sophia",
+      stack: "t",
+      config: {},
+      secretKeys: [],
+      program: () => {
+        const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {} });
+        const mcp = new McpPlatform("mcp", {
+          runtime,
+          stack: "t",
+          baseImage: "sophia/base:trixie",
+          servers: ["sophia-ops", "memory"],
+          scopes: clientScopes(categories, ["sophia-ops", "memory"]),
+          secret: () => undefined,
+          ingress: { port: 8443, publishIp: "127.0.0.1", memoryMiB: 128 },
+          limits: { memoryMiB: 256, cpus: 0.5 },
+          logs: { maxSizeMiB: 10, maxFiles: 2 },
+        });
+        return { cursorMcpJson: mcp.cursorMcpJson, tokens: mcp.tokens };
+      },
+    });
+    resources = evaluation.resources;
+    outputs = evaluation.outputs;
+  });
+
+  test("the generated mcp.json output contains no token value", () => {
+    const json = outputs.cursorMcpJson as string;
+    expect(json).toContain("${env:SOPHIA_MCP_TOKEN_CURSOR}");
+    for (const r of resources.filter((x) => x.type === "random:index/randomPassword:RandomPassword")) expect(json).not.toContain(`mock-password-${r.name}`);
+    expect(outputs.tokens).toEqual({ [SECRET_SIG_KEY]: true });
+  });
+
+  test("tokens reach the ingress only as secrets, and the ingress is published on loopback only", () => {
+    const ingress = resources.find((r) => r.name === "mcp-ingress")!;
+    // One secret element makes the whole list a secret on the wire: the plan shows envs as [secret].
+    expect(ingress.inputs.envs).toMatchObject({ [SECRET_SIG_KEY]: expect.any(String) });
+    expect(JSON.stringify((ingress.inputs.envs as { value: unknown }).value)).toContain("SOPHIA_MCP_TOKEN_INFRASTRUCTURE=mock-password-mcp-token-infrastructure");
+    expect(ingress.inputs.ports).toEqual([{ internal: 8080, external: 8443, ip: "127.0.0.1", protocol: "tcp" }]);
+  });
+
+  test("servers sit only on the internal network; images are built on the configured base without pushing", () => {
+    const memory = resources.find((r) => r.name === "mcp-memory")!;
+    expect(memory.inputs.networksAdvanced).toEqual([{ name: "sophia-mcp", aliases: ["memory"] }]);
+    expect(resources.find((r) => r.name === "mcp-memory-image")!.inputs).toMatchObject({ skipPush: true, build: { args: { BASE_IMAGE: "sophia/base:trixie" } } });
+  });
+
+  test("enabling gong without its credentials fails with the config key", async () => {
+    expect(() =>
+      new McpPlatform("bad", {
+        runtime: undefined as never,
+        stack: "t",
+        baseImage: "b",
+        servers: ["gong"],
+        scopes: [],
+        secret: () => undefined,
+        ingress: { port: 1, publishIp: "127.0.0.1", memoryMiB: 1 },
+        limits: { memoryMiB: 1, cpus: 1 },
+        logs: { maxSizeMiB: 1, maxFiles: 1 },
+      }),
+    ).toThrow(/sophia:gongAccessKey: MCP server gong is enabled and needs this secret; got nothing/);
+  });
+});
+
