@@ -9,6 +9,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { shellQuote } from "@sophia/lambda-node";
 import { type PlannedResource, RecordingMocks, SECRET_SIG_KEY } from "@sophia/plan";
 import program from "../stacks/index";
 import { evaluateStack } from "../stacks/plan-stack";
@@ -66,7 +67,6 @@ const docker = async (args: string[], what: string): Promise<string> => {
 };
 
 const labelArgs = (labels: { label: string; value: string }[] | undefined) => (labels ?? []).flatMap((l) => ["--label", `${l.label}=${l.value}`]);
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 async function applyResource(r: PlannedResource, created: Created, waits: Map<string, number>): Promise<void> {
   const what = `${r.type} ${r.name}`;
@@ -254,20 +254,21 @@ async function main(argv: string[]): Promise<number> {
   buildImageContexts((line) => say(line));
 
   // Tokens are real random values here (mock mode would leave them undefined).
-  const tokensByResource = new Map<string, string>();
   const mocks = new RecordingMocks({
-    "random:index/randomPassword:RandomPassword": (name, inputs) => {
+    "random:index/randomPassword:RandomPassword": (_name, inputs) => {
       const length = Number(inputs.length ?? 32);
-      const token = randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length);
-      tokensByResource.set(name, token);
-      return { result: token };
+      return { result: randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length) };
     },
   });
   const evaluation = await evaluateStack(root, stack, program, mocks);
   const mcpJson = evaluation.outputs.cursorMcpJson as string;
   const ingressUrl = evaluation.outputs.ingressUrl as string;
-  const tokens: Record<string, string> = {};
-  for (const [name, token] of tokensByResource) tokens[`SOPHIA_MCP_TOKEN_${name.replace(/^.*-token-/, "").toUpperCase().replace(/[^A-Z0-9]/g, "_")}`] = token;
+  // The tokens exactly as the ingress receives them: its SOPHIA_MCP_TOKEN_* environment.
+  const ingressEnv = evaluation.resources
+    .filter((r) => r.type === "docker:index/container:Container")
+    .flatMap((r) => (plain(r.inputs.envs) as string[] | undefined) ?? [])
+    .filter((e) => e.startsWith("SOPHIA_MCP_TOKEN_"));
+  const tokens = Object.fromEntries(ingressEnv.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
   say(`program registered ${evaluation.resources.length} resources; ingress ${ingressUrl}`);
 
   const created: Created = { containers: [], networks: [], volumes: [] };
@@ -294,7 +295,11 @@ async function main(argv: string[]): Promise<number> {
       ...created.containers.map((c) => ({ name: `${c} healthy`, run: async () => `health ${await docker(["inspect", "-f", "{{.State.Health.Status}}", c], c)}` })),
       ...entries.map((e) => ({
         name: `mcp.json ${e.name}: tools/list through the ingress`,
-        run: () => withClient(e.url, e.headers, async (client) => `${(await client.listTools()).tools.length} tools: ${(await client.listTools()).tools.map((t) => t.name).join(", ")}`),
+        run: () =>
+          withClient(e.url, e.headers, async (client) => {
+            const { tools } = await client.listTools();
+            return `${tools.length} tools: ${tools.map((t) => t.name).join(", ")}`;
+          }),
       })),
       {
         name: "memory: create_entities then search_nodes round-trips",
@@ -371,9 +376,6 @@ async function main(argv: string[]): Promise<number> {
   console.log(`smoke ${stack}: ${passed}/${results.length} checks passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   return passed === results.length ? 0 : 1;
 }
-
-// Shared for the benchmark: everything but the checklist.
-export { applyResource, teardown, type Created };
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(

@@ -12,7 +12,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     host: dockerHostUrl({ kind: "local", socket: values["sophia:local"].dockerHost }),
     labels: { "sophia.stack": "local" },
   });
-  const servers = enabledServers("local", values["sophia:mcpServers"], secret);
+  const servers = enabledServers(values["sophia:mcpServers"]);
   const limits = values["sophia:limits"];
   const mcp = new McpPlatform("local-mcp", {
     runtime,
