@@ -1,6 +1,7 @@
-// Prepares the Docker build contexts of the MCP server images on this machine, so that image builds
-// need no registry: the sophia-ops bundles (esbuild) and the memory server's pinned node_modules
-// (npm ci from its package-lock.json; after one fetch npm's cache makes this work offline).
+// Prepares the Docker build contexts of the platform's images on this machine, so that image builds
+// need no registry: the sophia-ops bundles (esbuild), the memory server's pinned node_modules
+// (npm ci from its package-lock.json), and the agent runtime's wheels (tools/fetch-wheels.sh) and
+// manifest schema. After one fetch, npm's cache and the wheels directory make this work offline.
 // Run by the smoke and by deploy:local before images are built.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -32,6 +33,13 @@ export function buildImageContexts(log: (line: string) => void = console.log): v
     execFileSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--workspaces=false", "--loglevel=error"], { cwd: memory, stdio: "inherit" });
   }
   log("image context memory: node_modules from package-lock.json");
+
+  const runtime = path.join(root, "packages", "agent-runtime", "images", "runtime");
+  fs.mkdirSync(path.join(runtime, "dist"), { recursive: true });
+  // The runtime validates its manifest against the same JSON Schema the TypeScript side publishes.
+  fs.copyFileSync(path.join(root, "packages", "agent-categories", "schema", "agent-manifest.schema.json"), path.join(runtime, "dist", "agent-manifest.schema.json"));
+  const fetched = execFileSync("bash", [path.join(root, "tools", "fetch-wheels.sh")], { encoding: "utf8" }).trim();
+  log(`image context agent runtime: manifest schema; ${fetched}`);
 }
 
 if (require.main === module) buildImageContexts();

@@ -1,9 +1,13 @@
 // Staging and production: Lambda Cloud GPU nodes, as many and as large as placement decides, each
-// launched with a fallback list, bootstrapped over SSH and carrying its own Docker runtime.
+// launched with a fallback list, bootstrapped over SSH and carrying its own Docker runtime. The MCP
+// platform (servers + TLS ingress) runs on the first node; agent pools run where placement put them.
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
 import { DEFAULT_GPU_CHECK_IMAGE, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
+import { McpPlatform } from "@sophia/mcp-servers";
 import type { LambdaConfig } from "@sophia/stack-config";
+import { agentManifest, agentPools, routingEnv } from "./agents";
+import { enabledServers, scopesFor } from "./mcp";
 import { placeForStack } from "./placement";
 
 export async function lambdaEnvironment(
@@ -31,10 +35,49 @@ export async function lambdaEnvironment(
     labels: { "sophia.stack": environment },
     protect: values["sophia:protect"],
   });
+  const manifest = agentManifest(environment, placement);
+  const servers = enabledServers(values["sophia:mcpServers"]);
+  const limits = values["sophia:limits"];
+  const ingress = values["sophia:ingress"];
+  const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
+  const baseImage = values["sophia:images"].base;
+  const mcpNode = placement.nodes[0]!.id;
+  const mcp = new McpPlatform(`${environment}-mcp`, {
+    runtime: nodes.nodes[mcpNode]!.runtime,
+    stack: environment,
+    baseImage,
+    servers,
+    scopes: scopesFor(servers),
+    secret,
+    // Published on every address of the node; the node firewall admits only ingress.allowedCidrs.
+    ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, memoryMiB: limits.ingressMemoryMiB },
+    limits: { memoryMiB: limits.mcpServerMemoryMiB, cpus: limits.mcpServerCpus },
+    logs,
+    serverEnv: routingEnv(manifest),
+    protect: values["sophia:protect"],
+  });
+  const agents = agentPools(`${environment}-agents`, {
+    stack: environment,
+    baseImage,
+    manifest,
+    placement,
+    nodes: Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.runtime])),
+    mcp,
+    mcpNode,
+    servers,
+    model: values["sophia:model"],
+    modelApiKey: secret("sophia:modelApiKey"),
+    cpuQuota: true,
+    logs,
+  });
   return {
     environment,
     placement: explanation,
     costPerHour: placement.costPerHour,
     nodeAddresses: pulumi.output(Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.instance.ip]))),
+    ingressUrl: mcp.ingressUrl,
+    cursorMcpJson: mcp.cursorMcpJson,
+    mcpTokens: mcp.tokens,
+    agentPools: agents.containers,
   };
 }

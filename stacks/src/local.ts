@@ -1,29 +1,50 @@
-// The local environment: everything on this machine's Docker engine, the ingress on loopback.
+// The local environment: everything on this machine's Docker engine, the ingress on loopback, the
+// agents on the deterministic stub model unless config names a real provider.
 import type * as pulumi from "@pulumi/pulumi";
 import { DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
 import { McpPlatform } from "@sophia/mcp-servers";
 import type { LocalConfig } from "@sophia/stack-config";
+import { agentManifest, agentPools, routingEnv } from "./agents";
 import { enabledServers, scopesFor } from "./mcp";
 import { placeForStack } from "./placement";
 
 export async function localEnvironment(values: LocalConfig, secret: (key: string) => pulumi.Output<string> | undefined): Promise<Record<string, unknown>> {
   const { placement, explanation } = await placeForStack(values);
+  const manifest = agentManifest("local", placement);
   const runtime = new DockerRuntime("local", {
     host: dockerHostUrl({ kind: "local", socket: values["sophia:local"].dockerHost }),
     labels: { "sophia.stack": "local" },
   });
   const servers = enabledServers(values["sophia:mcpServers"]);
   const limits = values["sophia:limits"];
+  const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
+  const baseImage = values["sophia:local"].baseImage;
   const mcp = new McpPlatform("local-mcp", {
     runtime,
     stack: "local",
-    baseImage: values["sophia:local"].baseImage,
+    baseImage,
     servers,
     scopes: scopesFor(servers),
     secret,
     ingress: { port: values["sophia:ingress"].port, publishIp: "127.0.0.1", memoryMiB: limits.ingressMemoryMiB },
     limits: { memoryMiB: limits.mcpServerMemoryMiB, cpus: limits.mcpServerCpus },
-    logs: { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles },
+    logs,
+    serverEnv: routingEnv(manifest),
+  });
+  const agents = agentPools("local-agents", {
+    stack: "local",
+    baseImage,
+    manifest,
+    placement,
+    nodes: Object.fromEntries(placement.nodes.map((n) => [n.id, runtime])),
+    mcp,
+    mcpNode: placement.nodes[0]!.id,
+    servers,
+    model: values["sophia:model"],
+    modelApiKey: secret("sophia:modelApiKey"),
+    // This machine's engine refuses a CPU quota above its real core count; the local offer is a ceiling.
+    cpuQuota: false,
+    logs,
   });
   return {
     dockerHost: runtime.host,
@@ -32,5 +53,6 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     ingressUrl: mcp.ingressUrl,
     cursorMcpJson: mcp.cursorMcpJson,
     mcpTokens: mcp.tokens,
+    agentPools: agents.containers,
   };
 }

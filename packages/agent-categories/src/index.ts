@@ -8,3 +8,4 @@ export * from "./manifest";
 export * from "./cursor-rules";
 export * from "./random-instance";
 export * from "./generated-files";
+export * from "./routing";

@@ -36,13 +36,31 @@ test("scopes follow the category library; cursor reaches every enabled server; d
 
 test("the Caddyfile routes each server, answers 401 and 403 by scope, streams unbuffered, and holds no token value", () => {
   const scopes = clientScopes(categories, ["sophia-ops", "memory"]);
-  const text = renderCaddyfile({ port: 8080, metricsPort: 9180 }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], scopes);
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180 }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], scopes);
   expect(text).toContain('respond @anonymous "missing or unknown bearer token" 401');
   expect(text).toContain('respond @outOfScope "token not allowed to use memory" 403');
   expect(text).toMatch(/handle_path \/memory\/\* \{\n\t\t\t@outOfScope \{\n\t\t\t\tnot \{\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_CURSOR\}"\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE\}"\n/);
   expect(text.match(/flush_interval -1/g)).toHaveLength(2);
   expect(text).toContain("auto_https off");
-  expect(renderCaddyfile({ port: 443, metricsPort: 9180, tlsHost: "mcp.example.com" }, [], scopes)).toContain("mcp.example.com:443 {");
+  expect(text).not.toMatch(/Bearer [A-Za-z0-9]{20,}/);
+});
+
+test("both sites (public and internal) import the same routes; TLS takes the public site's host and port", () => {
+  const scopes = clientScopes(categories, ["memory"]);
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, tlsHost: "mcp.example.com" }, [{ server: "memory", upstream: "memory:8080" }], scopes);
+  expect(text).toContain("mcp.example.com:8080 {\n\timport mcp_routes\n}");
+  expect(text).toContain("http://:8081 {\n\timport mcp_routes\n}");
+  expect(text).toContain("https_port 8080");
+  expect(text).not.toContain("auto_https off");
+});
+
+test("the ingress names the authenticated client to the servers, after dropping whatever the client sent", () => {
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180 }, [], clientScopes(categories, ["memory"]));
+  const drop = text.indexOf("request_header -X-Sophia-Client");
+  const set = text.indexOf("request_header @client_business_intelligence X-Sophia-Client business-intelligence");
+  expect(drop).toBeGreaterThan(text.indexOf("respond @anonymous"));
+  expect(set).toBeGreaterThan(drop);
+  expect(text).toContain('@client_business_intelligence header Authorization "Bearer {$SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE}"');
 });
 
 test("the Cursor mcp.json has url and headers per server and references the token as ${env:…}", () => {

@@ -14,6 +14,8 @@ import { type ClientScope, tokenEnvName } from "./scopes";
 export const IMAGES_DIR = "packages/mcp-servers/images";
 export const INGRESS_CONTAINER_PORT = 8080;
 export const INGRESS_METRICS_PORT = 9180;
+/** Plain HTTP for clients on the internal network (agent runtimes); never published. */
+export const INGRESS_INTERNAL_PORT = 8081;
 
 export interface McpPlatformArgs {
   readonly runtime: DockerRuntime;
@@ -34,10 +36,20 @@ export interface McpPlatformArgs {
   };
   readonly limits: ContainerLimits;
   readonly logs: LogRetention;
+  /** Extra environment per server, set by the stack (sophia-ops gets the agent route table). */
+  readonly serverEnv?: Partial<Record<McpServerName, Readonly<Record<string, string>>>>;
+  /** protect: true on stateful resources (the ingress's certificates). */
+  readonly protect?: boolean;
 }
 
 export class McpPlatform extends pulumi.ComponentResource {
   readonly ingressUrl: pulumi.Output<string>;
+  /** The same, as plain text (it is known before anything is created). */
+  readonly publicUrl: string;
+  /** The ingress as containers on the internal network reach it (same routes and tokens, plain HTTP). */
+  readonly internalUrl: string;
+  /** The containers that must be healthy before anything that calls MCP servers starts. */
+  readonly ready: pulumi.Resource[];
   /** `.cursor/mcp.json` for this deployment (no token inside). */
   readonly cursorMcpJson: pulumi.Output<string>;
   /** Bearer token per client, by client id; secret. */
@@ -72,14 +84,14 @@ export class McpPlatform extends pulumi.ComponentResource {
       const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context).imageName : pulumi.output(spec.image.ref);
       const volumes = spec.writable
         .filter((w) => w.persist)
-        .map((w) => ({ containerPath: w.path, volumeName: new docker.Volume(`${name}-${serverName}-data`, { name: `sophia-${args.stack}-${serverName}-data`, labels: toLabels(labels) }, child).name }));
+        .map((w) => ({ containerPath: w.path, volumeName: new docker.Volume(`${name}-${serverName}-data`, { name: `sophia-${args.stack}-${serverName}-data`, labels: toLabels(labels) }, { ...child, protect: args.protect }).name }));
       const container = serverContainerSpec(args.stack, spec, args.limits, args.logs, labels);
       return new docker.Container(
         `${name}-${serverName}`,
         {
           ...container,
           image,
-          envs: [...container.envs, ...secretEnvs],
+          envs: [...container.envs, ...Object.entries(args.serverEnv?.[serverName] ?? {}).map(([k, v]) => `${k}=${v}`), ...secretEnvs],
           volumes,
           networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [serverName] }],
           // Pulumi waits until the health check passes: the ingress comes up after its servers.
@@ -94,10 +106,13 @@ export class McpPlatform extends pulumi.ComponentResource {
       args.scopes.map((s) => [s.client, new random.RandomPassword(`${name}-token-${s.client}`, { length: 40, special: false }, { parent: this }).result]),
     );
     const caddyfile = renderCaddyfile(
-      { port: INGRESS_CONTAINER_PORT, tlsHost: args.ingress.tlsHost, metricsPort: INGRESS_METRICS_PORT },
+      { port: INGRESS_CONTAINER_PORT, internalPort: INGRESS_INTERNAL_PORT, tlsHost: args.ingress.tlsHost, metricsPort: INGRESS_METRICS_PORT },
       args.servers.map((server) => ({ server, upstream: `${server}:${MCP_SERVERS[server].port}` })),
       args.scopes,
     );
+    const certificates = args.ingress.tlsHost
+      ? new docker.Volume(`${name}-ingress-data`, { name: `sophia-${args.stack}-ingress-data`, labels: toLabels(labels) }, { ...child, protect: args.protect })
+      : undefined;
     const ingress = new docker.Container(
       `${name}-ingress`,
       {
@@ -111,11 +126,13 @@ export class McpPlatform extends pulumi.ComponentResource {
         // secret, only {$TOKEN} placeholders) arrives as an environment variable and is written to tmpfs.
         command: ["sh", "-c", 'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile'],
         envs: [`SOPHIA_CADDYFILE=${caddyfile}`, ...Object.entries(tokens).map(([client, token]) => pulumi.secret(pulumi.interpolate`${tokenEnvName(client)}=${token}`))],
-        // Caddy keeps certificates and state under XDG dirs; on staging/production they should
-        // persist across restarts (ACME rate limits), locally a tmpfs is enough.
-        tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m", "/data": "rw,noexec,nosuid,size=16m", "/config": "rw,noexec,nosuid,size=16m" },
+        // Caddy keeps certificates under /data: with TLS they persist across restarts (ACME rate
+        // limits); without TLS there is nothing to keep and a tmpfs is enough.
+        tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m", "/config": "rw,noexec,nosuid,size=16m", ...(certificates ? {} : { "/data": "rw,noexec,nosuid,size=16m" }) },
+        volumes: certificates ? [{ containerPath: "/data", volumeName: certificates.name }] : [],
         memory: args.ingress.memoryMiB,
-        healthcheck: healthcheckFor(INGRESS_CONTAINER_PORT, "/healthz"),
+        // The internal site answers in plain HTTP whether or not the public one serves TLS.
+        healthcheck: healthcheckFor(INGRESS_INTERNAL_PORT, "/healthz"),
         logDriver: "json-file",
         logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
         labels: toLabels({ ...labels, "sophia.mcp-ingress": "true" }),
@@ -128,7 +145,11 @@ export class McpPlatform extends pulumi.ComponentResource {
     );
 
     const scheme = args.ingress.tlsHost ? "https" : "http";
-    this.ingressUrl = pulumi.interpolate`${scheme}://${args.ingress.tlsHost ?? "127.0.0.1"}:${args.ingress.port}`;
+    const publicPort = args.ingress.port === 443 && args.ingress.tlsHost ? "" : `:${args.ingress.port}`;
+    this.publicUrl = `${scheme}://${args.ingress.tlsHost ?? "127.0.0.1"}${publicPort}`;
+    this.ingressUrl = pulumi.output(this.publicUrl);
+    this.internalUrl = `http://ingress:${INGRESS_INTERNAL_PORT}`;
+    this.ready = [...servers, ingress];
     this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.servers), null, 2) + "\n");
     this.tokens = pulumi.secret(pulumi.output(tokens));
     this.registerOutputs({ ingressUrl: this.ingressUrl, cursorMcpJson: this.cursorMcpJson, tokens: this.tokens, ingress: ingress.name });

@@ -7,6 +7,8 @@ import { RecordingMocks, type RecordedResource } from "./mocks";
 export interface PlannedResource extends RecordedResource {
   /** `type::name` of the parent; undefined for children of the stack. */
   readonly parent?: string;
+  /** `type::name` of each resource named in its dependsOn option. */
+  readonly dependsOn: readonly string[];
 }
 
 export interface Evaluation {
@@ -41,12 +43,16 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   pulumi.runtime.setAllConfig({ ...options.config }, [...options.secretKeys]);
   const keys = new WeakMap<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();
+  const dependencies = new Map<string, string[]>();
   let outputs: Record<string, unknown> = {};
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const key = `${args.type}::${args.name}`;
       keys.set(args.resource, key);
       parents.set(key, args.opts.parent ? keys.get(args.opts.parent) : undefined);
+      const dependsOn = args.opts.dependsOn;
+      const direct = (Array.isArray(dependsOn) ? dependsOn : [dependsOn]).filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
+      dependencies.set(key, direct.map((d) => keys.get(d) ?? "(unknown)"));
       return undefined;
     });
     outputs = (await options.program()) ?? {};
@@ -55,7 +61,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   await runtime.waitForRPCs();
   const resolved: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(outputs)) resolved[name] = await resolveOutput(value);
-  const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`) }));
+  const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [] }));
   return { project: options.project, stack: options.stack, resources, outputs: resolved };
 }
 

@@ -35,7 +35,7 @@ describe("the committed stack files", () => {
 
   it("keeps secret values apart from the printable config", () => {
     const config = load("production");
-    expect(Object.keys(config.secrets).sort()).toEqual(["sophia:lambdaApiKey", "sophia:sshPrivateKey"]);
+    expect(Object.keys(config.secrets).sort()).toEqual(["sophia:lambdaApiKey", "sophia:modelApiKey", "sophia:sshPrivateKey"]);
     expect(JSON.stringify(config.values)).not.toContain("secret");
   });
 });
@@ -69,6 +69,15 @@ const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => v
   ["production without TLS", "production", (d) => d.setIn(["config", "sophia:ingress", "tls"], false), "stacks/Pulumi.production.yaml: sophia:ingress.tls: production serves MCP over TLS; expected true; got"],
   ["malformed SSH public key", "staging", (d) => d.setIn(["config", "sophia:lambda", "sshPublicKey"], "not-a-key"), 'stacks/Pulumi.staging.yaml: sophia:lambda.sshPublicKey: expected an OpenSSH public key (ssh-ed25519 AAAA…); got "not-a-key"'],
   ["docker host that is not a socket", "local", (d) => d.setIn(["config", "sophia:local", "dockerHost"], "tcp://0.0.0.0:2375"), 'stacks/Pulumi.local.yaml: sophia:local.dockerHost: expected a unix socket URL such as unix:///var/run/docker.sock; got "tcp://0.0.0.0:2375"'],
+  ["TLS without a host name", "staging", (d) => d.deleteIn(["config", "sophia:ingress", "host"]), "stacks/Pulumi.staging.yaml: sophia:ingress.host: TLS needs the DNS name clients use (Caddy gets its certificate for it); expected a name such as mcp.example.com"],
+  ["the stub model outside local", "production", (d) => d.setIn(["config", "sophia:model"], { provider: "stub" }), "stacks/Pulumi.production.yaml: sophia:model.provider: the stub model is test scaffolding for the local stack; expected provider openai-compatible"],
+  [
+    "a base image not pinned by digest",
+    "staging",
+    (d) => d.setIn(["config", "sophia:images", "base"], "debian:trixie-slim"),
+    'stacks/Pulumi.staging.yaml: sophia:images.base: expected an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex>; got "debian:trixie-slim"',
+  ],
+  ["unknown model provider", "local", (d) => d.setIn(["config", "sophia:model", "provider"], "gpt"), "stacks/Pulumi.local.yaml: sophia:model.provider:"],
 ];
 
 describe("a malformed config stops with one line", () => {

@@ -23,8 +23,16 @@ const common = {
   "sophia:ingress": z.strictObject({
     port,
     tls: z.boolean(),
+    /** The DNS name clients use; with tls, Caddy gets its certificate for it. */
+    host: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, "a DNS name such as mcp.example.com").optional(),
     allowedCidrs: z.array(z.cidrv4()).min(1),
   }),
+  /** The agents' model: an OpenAI-compatible provider (key: the secret sophia:modelApiKey), or the
+   * deterministic stub, which is test scaffolding for the local stack only. */
+  "sophia:model": z.discriminatedUnion("provider", [
+    z.strictObject({ provider: z.literal("openai-compatible"), baseUrl: z.url({ protocol: /^https?$/ }), id: z.string().min(1) }),
+    z.strictObject({ provider: z.literal("stub") }),
+  ]),
   "sophia:limits": z.strictObject({
     ingressMemoryMiB: positiveInt,
     mcpServerMemoryMiB: positiveInt,
@@ -60,6 +68,10 @@ export const LambdaConfigSchema = z
       /** Launch preference order: the first region with capacity wins. */
       regions: z.array(z.string().regex(/^[a-z]+-[a-z]+-\d+$/, "a Lambda region such as us-east-1")).min(1),
     }),
+    /** Every Dockerfile's BASE_IMAGE on the nodes: an upstream image pinned by digest. */
+    "sophia:images": z.strictObject({
+      base: z.string().regex(/^[a-z0-9./_-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/, "an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex>"),
+    }),
     "sophia:lambda": z.strictObject({
       apiUrl: z.url({ protocol: /^https?$/ }),
       sshUser: z.string().min(1),
@@ -72,13 +84,21 @@ export const LambdaConfigSchema = z
   .refine((c) => c["sophia:environment"] !== "production" || c["sophia:ingress"].tls, {
     message: "production serves MCP over TLS; expected true",
     path: ["sophia:ingress", "tls"],
+  })
+  .refine((c) => !c["sophia:ingress"].tls || c["sophia:ingress"].host !== undefined, {
+    message: "TLS needs the DNS name clients use (Caddy gets its certificate for it); expected a name such as mcp.example.com",
+    path: ["sophia:ingress", "host"],
+  })
+  .refine((c) => c["sophia:model"].provider !== "stub", {
+    message: "the stub model is test scaffolding for the local stack; expected provider openai-compatible",
+    path: ["sophia:model", "provider"],
   });
 
 /** Keys whose values must be Pulumi secrets, per environment; `required` ones must be present. */
 export const SECRET_KEYS: Record<Environment, { required: readonly string[]; optional: readonly string[] }> = {
-  local: { required: [], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
-  staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey"], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
-  production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey"], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
+  local: { required: [], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:modelApiKey"] },
+  staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
+  production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
 };
 
 export type LocalConfig = z.infer<typeof LocalConfigSchema>;

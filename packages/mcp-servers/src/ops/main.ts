@@ -4,6 +4,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createServer } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { CLIENT_HEADER } from "../caddyfile";
+import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
 import { createOpsServer, type PulumiOperations, type StackName } from "./server";
 
 const port = Number(process.env.SOPHIA_OPS_PORT ?? 8080);
@@ -35,8 +37,33 @@ async function automation(): Promise<PulumiOperations | undefined> {
   };
 }
 
+/** The route table and policy from the environment; absent where the stack runs no agents. */
+function routingConfig() {
+  const routes = process.env.SOPHIA_AGENT_ROUTES;
+  const policy = process.env.SOPHIA_ROUTE_POLICY;
+  if (!routes || !policy) return undefined;
+  const parse = <T>(name: string, text: string, schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: { message: string } } }): T => {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new Error(`${name}: expected JSON; got ${JSON.stringify(text.slice(0, 60))}`);
+    }
+    const result = schema.safeParse(value);
+    if (!result.success) throw new Error(`${name}: ${result.error.message}`);
+    return result.data;
+  };
+  const timeoutMs = Number(process.env.SOPHIA_ROUTE_TIMEOUT_MS ?? 120_000);
+  return {
+    routes: parse("SOPHIA_AGENT_ROUTES", routes, AgentRoutesSchema),
+    policy: parse("SOPHIA_ROUTE_POLICY", policy, RoutePolicySchema),
+    run: (route: Parameters<typeof runAgent>[0], task: string) => runAgent(route, task, timeoutMs),
+  };
+}
+
 async function main(): Promise<void> {
   const pulumi = await automation();
+  const routing = routingConfig();
   const allowProductionUp = process.env.SOPHIA_OPS_ALLOW_PRODUCTION_UP === "true";
   const http = createServer(async (req, res) => {
     if (req.method === "GET" && req.url === "/health") {
@@ -47,13 +74,18 @@ async function main(): Promise<void> {
       res.writeHead(404).end();
       return;
     }
-    const server = createOpsServer({ plan, pulumi, allowProductionUp, log });
+    const caller = req.headers[CLIENT_HEADER.toLowerCase()];
+    const server = createOpsServer({ plan, pulumi, allowProductionUp, log, routing: routing && { ...routing, caller: typeof caller === "string" ? caller : undefined } });
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
     res.on("close", () => void transport.close().then(() => server.close()));
     await server.connect(transport);
     await transport.handleRequest(req, res);
   });
-  http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp }));
+  http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp, routeTask: Boolean(routing) }));
 }
 
-void main();
+main().catch((error: Error) => {
+  // One line on stderr (a bad SOPHIA_* setting names itself), and a failing exit code.
+  log({ event: "fatal", error: error.message });
+  process.exitCode = 1;
+});

@@ -3,6 +3,7 @@
 // guarded `up` through the Automation API. Every tool call is logged as one JSON line.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { type AgentRoute, type AgentRoutes, chooseRoute, type RoutePolicy } from "./routing";
 
 export const STACKS = ["local", "staging", "production"] as const;
 export type StackName = (typeof STACKS)[number];
@@ -21,6 +22,14 @@ export interface OpsServerOptions {
   /** `up` on production is refused unless this is true (config sophia:ops.allowProductionUp). */
   readonly allowProductionUp: boolean;
   readonly log: (entry: Record<string, unknown>) => void;
+  /** route_task: present where the stack runs agent runtimes. */
+  readonly routing?: {
+    readonly routes: AgentRoutes;
+    readonly policy: RoutePolicy;
+    /** The client the ingress authenticated for this request (X-Sophia-Client). */
+    readonly caller: string | undefined;
+    readonly run: (route: AgentRoute, task: string) => Promise<string>;
+  };
 }
 
 /** Whether `up` may run on a stack; pure so the guard is tested on its own. */
@@ -55,6 +64,38 @@ export function createOpsServer(options: OpsServerOptions): McpServer {
     { title: "Stack plan", description: "The resource plan of a stack, from the Pulumi program in mock mode (no credentials, no changes).", inputSchema: stackArg },
     logged("stack_plan", options.plan),
   );
+
+  const routing = options.routing;
+  if (routing) {
+    const categories = Object.keys(routing.routes).sort();
+    server.registerTool(
+      "route_task",
+      {
+        title: "Route a task to an agent",
+        description: `Hands a task to the Agno agent of a category and returns its answer. Categories: ${categories.join(", ")}. Your token decides which categories you may route to.`,
+        inputSchema: {
+          category: z.string().describe(`One of: ${categories.join(", ")}`),
+          task: z.string().min(1).describe("The task, in plain words"),
+          agent: z.string().optional().describe("A specific agent of the category; default: its first agent"),
+        },
+        outputSchema: { agent: z.string(), category: z.string(), answer: z.string(), ms: z.number() },
+      },
+      async ({ category, task, agent }): Promise<ToolResult & { structuredContent?: Record<string, unknown> }> => {
+        const started = Date.now();
+        try {
+          const route = chooseRoute(routing.routes, routing.policy, routing.caller, category, agent);
+          const answer = await routing.run(route, task);
+          const ms = Date.now() - started;
+          options.log({ tool: "route_task", caller: routing.caller, category, agent: route.agent, outcome: "ok", ms });
+          return { content: [{ type: "text", text: answer }], structuredContent: { agent: route.agent, category, answer, ms } };
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          options.log({ tool: "route_task", caller: routing.caller, category, outcome: "error", error: message, ms: Date.now() - started });
+          return { content: [{ type: "text", text: message }], isError: true };
+        }
+      },
+    );
+  }
 
   const pulumi = options.pulumi;
   if (pulumi) {

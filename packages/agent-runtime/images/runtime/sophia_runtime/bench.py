@@ -1,0 +1,39 @@
+"""Agent instantiation, measured the way Agno's own performance eval does it (PerformanceEval,
+1,000 constructions after 10 warm-up runs), side by side in one process:
+  - agno-reference: Agno's own example, Agent(system_message=...), no model, no tools;
+  - <agent name>:   an agent of this pool built exactly as the runtime builds it, with its model,
+                    instructions and MCP tool objects (constructed, not connected).
+Prints one JSON line."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from agno.agent import Agent
+from agno.eval.performance import PerformanceEval
+
+from .agents import build_agent, mcp_tools_for
+from .settings import load_settings
+
+ITERATIONS = 1000
+
+
+def measure(name: str, func) -> dict:
+    result = PerformanceEval(name=name, func=func, num_iterations=ITERATIONS, warmup_runs=10, measure_memory=False, show_spinner=False, telemetry=False).run()
+    return {"median_us": result.median_run_time * 1e6, "p95_us": result.p95_run_time * 1e6}
+
+
+def main() -> None:
+    settings = load_settings(dict(os.environ))
+    wanted = sys.argv[1] if len(sys.argv) > 1 else ""
+    spec = next((a for a in settings.agents if a.name == wanted), settings.agents[0])
+    tools = mcp_tools_for(settings)
+    reference = measure("agno-reference", lambda: Agent(system_message="Be concise, reply with one sentence."))
+    ours = measure(spec.name, lambda: build_agent(spec, settings, tools))
+    print(json.dumps({"iterations": ITERATIONS, "agno-reference": reference, spec.name: ours, "agent": spec.name}))
+
+
+if __name__ == "__main__":
+    main()

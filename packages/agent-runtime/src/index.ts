@@ -1,0 +1,2 @@
+export * from "./pool-spec";
+export { AgentRuntimePools, type AgentRuntimePoolsArgs } from "./pools";

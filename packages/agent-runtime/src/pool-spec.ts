@@ -1,0 +1,85 @@
+// What each runtime pool's container is, as plain data: its environment, limits, GPU requests and
+// the route table the ops server uses to reach its agents. Pure, so tests read it directly.
+import type { AgentManifest, RuntimePool } from "@sophia/agent-categories";
+import { HARDENING, healthcheckFor, type LogRetention, type McpServerName, tokenEnvName } from "@sophia/mcp-servers";
+
+export const RUNTIME_PORT = 7777;
+/** Image build contexts, relative to the Pulumi project directory (the repo root). */
+export const RUNTIME_CONTEXT = "packages/agent-runtime/images/runtime";
+export const STUB_MODEL_CONTEXT = "packages/agent-runtime/testing/stub-model";
+export const STUB_MODEL_PORT = 8000;
+export const STUB_MODEL_HOST = "model-stub";
+/** Python, AgentOS and MCP connections on top of what the pool's agents need. */
+export const RUNTIME_OVERHEAD_MIB = 256;
+
+/** The model the agents use: a provider speaking the OpenAI API, or (tests, local) the stub. */
+export type ModelChoice =
+  | { readonly provider: "openai-compatible"; readonly baseUrl: string; readonly id: string }
+  | { readonly provider: "stub" };
+
+export function runtimeHost(poolId: string): string {
+  return `agents-${poolId}`;
+}
+
+export function poolCategories(manifest: AgentManifest, poolId: string): string[] {
+  return [...new Set(manifest.agents.filter((a) => a.pool === poolId).map((a) => a.category))].sort();
+}
+
+export function modelEndpoint(model: ModelChoice): { baseUrl: string; id: string } {
+  return model.provider === "stub" ? { baseUrl: `http://${STUB_MODEL_HOST}:${STUB_MODEL_PORT}/v1`, id: "sophia-stub" } : { baseUrl: model.baseUrl, id: model.id };
+}
+
+/** The runtime's non-secret environment; tokens and the model key are added as secrets. */
+export function poolEnvironment(manifest: AgentManifest, poolId: string, mcpUrl: string, servers: readonly McpServerName[], model: ModelChoice): Record<string, string> {
+  const endpoint = modelEndpoint(model);
+  return {
+    SOPHIA_POOL: poolId,
+    SOPHIA_MANIFEST: JSON.stringify(manifest),
+    SOPHIA_MCP_URL: mcpUrl,
+    SOPHIA_MCP_SERVERS: servers.join(","),
+    SOPHIA_MODEL_BASE_URL: endpoint.baseUrl,
+    SOPHIA_MODEL_ID: endpoint.id,
+    SOPHIA_RUNTIME_PORT: String(RUNTIME_PORT),
+  };
+}
+
+/** The environment variables holding the MCP tokens a pool needs: one per category it runs. */
+export function poolTokenEnvs(manifest: AgentManifest, poolId: string): { category: string; env: string }[] {
+  return poolCategories(manifest, poolId).map((category) => ({ category, env: tokenEnvName(category) }));
+}
+
+/** GPU pools get their agents' GPUs through the NVIDIA runtime; CPU pools get nothing. */
+export function gpuRequest(manifest: AgentManifest, pool: RuntimePool): { runtime: string; deviceRequests: { driver: string; count: number; capabilities: string[] }[] } | undefined {
+  if (!pool.gpu) return undefined;
+  const count = manifest.agents.filter((a) => a.pool === pool.id).reduce((sum, a) => sum + a.gpus, 0);
+  return { runtime: "nvidia", deviceRequests: [{ driver: "nvidia", count: Math.max(count, 1), capabilities: ["gpu"] }] };
+}
+
+/** category → its agents and the runtime URL serving each, for route_task on the ops server. */
+export function agentRoutes(manifest: AgentManifest): Record<string, { agent: string; url: string }[]> {
+  const routes: Record<string, { agent: string; url: string }[]> = {};
+  for (const agent of manifest.agents) (routes[agent.category] ??= []).push({ agent: agent.name, url: `http://${runtimeHost(agent.pool)}:${RUNTIME_PORT}` });
+  return routes;
+}
+
+/** The hardened container settings of a pool (the same defaults as the MCP servers). `cpuQuota`
+ * false leaves CPU unlimited: the local engine promises more cores than the machine has, and Docker
+ * refuses a quota above the real count. */
+export function poolContainerSpec(stack: string, pool: RuntimePool, logs: LogRetention, labels: Readonly<Record<string, string>>, cpuQuota: boolean) {
+  return {
+    name: `sophia-${stack}-agents-${pool.id}`,
+    hostname: runtimeHost(pool.id),
+    ...HARDENING,
+    capabilities: { drops: [...HARDENING.capabilities.drops] },
+    securityOpts: [...HARDENING.securityOpts],
+    tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
+    memory: Math.ceil(pool.needs.memoryGiB * 1024) + RUNTIME_OVERHEAD_MIB,
+    ...(cpuQuota ? { cpus: String(pool.needs.cpu) } : {}),
+    // Agent runs can take long; the runtime gets time to finish them before it is killed.
+    stopTimeout: 30,
+    healthcheck: healthcheckFor(RUNTIME_PORT, "/health"),
+    logDriver: "json-file",
+    logOpts: { "max-size": `${logs.maxSizeMiB}m`, "max-file": String(logs.maxFiles) },
+    labels: Object.entries({ ...labels, "sophia.component": "agents", "sophia.agent-pool": pool.id }).map(([label, value]) => ({ label, value })),
+  };
+}

@@ -1,0 +1,142 @@
+// The agent runtime pools that placement decides: one AgentOS container per pool, on its node's
+// Docker runtime, built from this repo's runtime image. Pools come up only after the MCP servers
+// and the ingress are healthy (dependsOn), the phase order of the deployment strategy.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import type { AgentManifest, RuntimePool } from "@sophia/agent-categories";
+import type { DockerRuntime } from "@sophia/docker-runtime";
+import { HARDENING, healthcheckFor, type LogRetention, type McpServerName } from "@sophia/mcp-servers";
+import {
+  gpuRequest,
+  type ModelChoice,
+  poolContainerSpec,
+  poolEnvironment,
+  poolTokenEnvs,
+  RUNTIME_CONTEXT,
+  runtimeHost,
+  STUB_MODEL_CONTEXT,
+  STUB_MODEL_HOST,
+  STUB_MODEL_PORT,
+} from "./pool-spec";
+
+export interface AgentRuntimePoolsArgs {
+  readonly stack: string;
+  readonly baseImage: string;
+  readonly manifest: AgentManifest;
+  /** The pools of the placement (their needs size the containers). */
+  readonly pools: readonly RuntimePool[];
+  /** The Docker runtime of each node that has pools, by node id. */
+  readonly nodes: Readonly<Record<string, DockerRuntime>>;
+  readonly mcp: {
+    /** Where a pool on this node reaches the ingress. */
+    readonly urlFor: (node: string) => string;
+    readonly servers: readonly McpServerName[];
+    /** Token per client id (secret); a pool gets its categories' tokens. */
+    readonly tokens: pulumi.Output<Record<string, string>>;
+    /** Must be healthy before any pool starts. */
+    readonly ready: pulumi.Resource[];
+  };
+  readonly model: ModelChoice;
+  /** The model provider's key (secret); the stub takes none. */
+  readonly modelApiKey?: pulumi.Output<string>;
+  readonly cpuQuota: boolean;
+  readonly logs: LogRetention;
+}
+
+export class AgentRuntimePools extends pulumi.ComponentResource {
+  /** Container name per pool id. */
+  readonly containers: pulumi.Output<Record<string, string>>;
+
+  constructor(name: string, args: AgentRuntimePoolsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("sophia:agents:RuntimePools", name, {}, opts);
+    if (args.model.provider !== "stub" && !args.modelApiKey) {
+      throw new pulumi.RunError(`stacks/Pulumi.${args.stack}.yaml: sophia:modelApiKey: the ${args.model.provider} model needs its API key as a secret; got nothing`);
+    }
+    const images = new Map<string, pulumi.Output<string>>();
+    const imageOn = (node: string, runtime: DockerRuntime) => {
+      if (!images.has(node)) {
+        const image = new docker.Image(
+          `${name}-${node}-image`,
+          {
+            imageName: `sophia/agents-runtime:${args.stack}`,
+            build: { context: RUNTIME_CONTEXT, dockerfile: `${RUNTIME_CONTEXT}/Dockerfile`, args: { BASE_IMAGE: args.baseImage } },
+            skipPush: true,
+          },
+          { parent: this, provider: runtime.provider },
+        );
+        images.set(node, image.imageName);
+      }
+      return images.get(node)!;
+    };
+
+    const ready = [...args.mcp.ready];
+    if (args.model.provider === "stub") ready.push(this.stubModel(name, args));
+    const modelKey = args.modelApiKey ?? pulumi.output("stub-takes-no-key");
+
+    const containers: Record<string, pulumi.Output<string>> = {};
+    for (const pool of args.pools) {
+      const runtime = args.nodes[pool.node];
+      if (!runtime) throw new Error(`pool ${pool.id}: no Docker runtime for node ${pool.node}`);
+      const spec = poolContainerSpec(args.stack, pool, args.logs, runtime.labels, args.cpuQuota);
+      const plainEnv = Object.entries(poolEnvironment(args.manifest, pool.id, args.mcp.urlFor(pool.node), args.mcp.servers, args.model)).map(([k, v]) => `${k}=${v}`);
+      const tokenEnvs = poolTokenEnvs(args.manifest, pool.id).map(({ category, env }) =>
+        pulumi.secret(args.mcp.tokens.apply((tokens) => {
+          const token = tokens[category];
+          if (token === undefined) throw new Error(`pool ${pool.id}: no MCP token for category ${category}`);
+          return `${env}=${token}`;
+        })),
+      );
+      const gpu = gpuRequest(args.manifest, pool);
+      const container = new docker.Container(
+        `${name}-${pool.id}`,
+        {
+          ...spec,
+          image: imageOn(pool.node, runtime),
+          envs: [...plainEnv, ...tokenEnvs, pulumi.secret(pulumi.interpolate`SOPHIA_MODEL_API_KEY=${modelKey}`)],
+          ...(gpu ?? {}),
+          // The internal network reaches the ingress and the ops server reaches the pool; the edge
+          // network is the way out to a remote model provider.
+          networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [runtimeHost(pool.id)] }, ...(args.model.provider === "stub" ? [] : [{ name: runtime.networks.edge.name }])],
+          wait: true,
+          waitTimeout: 120,
+        },
+        { parent: this, provider: runtime.provider, dependsOn: ready },
+      );
+      containers[pool.id] = container.name;
+    }
+    this.containers = pulumi.output(containers);
+    this.registerOutputs({ containers: this.containers });
+  }
+
+  /** TEST SCAFFOLDING on the local stack: the deterministic OpenAI-compatible stub model. */
+  private stubModel(name: string, args: AgentRuntimePoolsArgs): docker.Container {
+    const node = args.pools[0]?.node;
+    const runtime = node ? args.nodes[node] : undefined;
+    if (!runtime) throw new Error("the stub model needs a node with a Docker runtime");
+    const image = new docker.Image(
+      `${name}-model-stub-image`,
+      { imageName: `sophia/model-stub:${args.stack}`, build: { context: STUB_MODEL_CONTEXT, dockerfile: `${STUB_MODEL_CONTEXT}/Dockerfile`, args: { BASE_IMAGE: args.baseImage } }, skipPush: true },
+      { parent: this, provider: runtime.provider },
+    );
+    return new docker.Container(
+      `${name}-model-stub`,
+      {
+        name: `sophia-${args.stack}-model-stub`,
+        hostname: STUB_MODEL_HOST,
+        image: image.imageName,
+        ...HARDENING,
+        capabilities: { drops: [...HARDENING.capabilities.drops] },
+        securityOpts: [...HARDENING.securityOpts],
+        memory: 64,
+        healthcheck: healthcheckFor(STUB_MODEL_PORT, "/health"),
+        logDriver: "json-file",
+        logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
+        labels: Object.entries({ ...runtime.labels, "sophia.component": "test-scaffolding" }).map(([label, value]) => ({ label, value })),
+        networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [STUB_MODEL_HOST] }],
+        wait: true,
+        waitTimeout: 60,
+      },
+      { parent: this, provider: runtime.provider },
+    );
+  }
+}

@@ -1,0 +1,87 @@
+// npm run bench:ingress — what the ingress costs. Brings the local stack up, then times MCP tools/list
+// on the memory server at 1, 16 and 64 concurrent clients (each its own MCP session), over three paths
+// measured side by side, round-robin, in this one run:
+//   direct     the memory container itself (its address on the internal network)
+//   caddy      the ingress container's address: Caddy with token check and routing
+//   published  the ingress's published port 127.0.0.1:8443, as Cursor reaches it (adds docker-proxy)
+// The last line's overhead is published p99 minus direct p99 at 16 clients.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { containerIp, percentile, withLocalStack } from "./bench-support";
+
+const LEVELS = [1, 16, 64];
+/** Requests per client per round, so every level sends a similar total. */
+const PER_CLIENT: Record<number, number> = { 1: 100, 16: 12, 64: 4 };
+const ROUNDS = 3;
+
+type Path = "direct" | "caddy" | "published";
+
+async function timeLevel(url: string, headers: Record<string, string>, clients: number, requests: number): Promise<number[]> {
+  const sessions = await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const client = new Client({ name: "bench-ingress", version: "0.1.0" });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+      await client.listTools(); // warm the session
+      return client;
+    }),
+  );
+  const latencies: number[] = [];
+  await Promise.all(
+    sessions.map(async (client) => {
+      for (let i = 0; i < requests; i++) {
+        const start = performance.now();
+        await client.listTools();
+        latencies.push(performance.now() - start);
+      }
+    }),
+  );
+  await Promise.all(sessions.map((c) => c.close()));
+  return latencies;
+}
+
+async function main(): Promise<void> {
+  await withLocalStack("bench:ingress", async (stack) => {
+    const token = stack.tokens.SOPHIA_MCP_TOKEN_CURSOR!;
+    const auth = { Authorization: `Bearer ${token}` };
+    const memoryIp = await containerIp("sophia-local-memory", "sophia-mcp");
+    const ingressIp = await containerIp("sophia-local-ingress", "sophia-mcp");
+    const paths: Record<Path, { url: string; headers: Record<string, string> }> = {
+      direct: { url: `http://${memoryIp}:8080/mcp`, headers: {} },
+      caddy: { url: `http://${ingressIp}:8080/memory/mcp`, headers: auth },
+      published: { url: `${stack.ingressUrl}/memory/mcp`, headers: auth },
+    };
+    const samples = new Map<string, number[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const clients of LEVELS) {
+        for (const path of Object.keys(paths) as Path[]) {
+          const key = `${path}@${clients}`;
+          const latencies = await timeLevel(paths[path].url, paths[path].headers, clients, PER_CLIENT[clients]!);
+          samples.set(key, [...(samples.get(key) ?? []), ...latencies]);
+        }
+      }
+      console.error(`[bench:ingress] round ${round + 1}/${ROUNDS} done`);
+    }
+    const stat = (path: Path, clients: number) => {
+      const sorted = [...samples.get(`${path}@${clients}`)!].sort((a, b) => a - b);
+      return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+    };
+    console.log("tools/list latency, ms (memory server; interleaved rounds in one run)");
+    console.log("clients  path        n     p50     p99   p50 ratio to direct   p99 ratio to direct");
+    for (const clients of LEVELS) {
+      const direct = stat("direct", clients);
+      for (const path of Object.keys(paths) as Path[]) {
+        const s = stat(path, clients);
+        console.log(
+          `${String(clients).padStart(7)}  ${path.padEnd(10)} ${String(s.n).padStart(4)}  ${s.p50.toFixed(2).padStart(6)}  ${s.p99.toFixed(2).padStart(6)}   ${(s.p50 / direct.p50).toFixed(2).padStart(8)}              ${(s.p99 / direct.p99).toFixed(2).padStart(8)}`,
+        );
+      }
+    }
+    const overhead = stat("published", 16).p99 - stat("direct", 16).p99;
+    console.log(`ingress: overhead-p99-ms=${overhead.toFixed(2)} at 16 clients`);
+  });
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? String(error));
+  process.exitCode = 1;
+});
