@@ -32,14 +32,8 @@ async function main(): Promise<void> {
   await withLocalStack("bench:agents", async (stack) => {
     const instantiation = JSON.parse(await docker(["exec", RUNTIME, "python", "-m", "sophia_runtime.bench", "infra-operator"], RUNTIME)) as Record<string, { median_us: number; p95_us: number }> & { agent: string };
     const ours = instantiation[instantiation.agent]!;
+    console.error(`[bench:agents] instantiation: ${JSON.stringify(instantiation)}`);
     const reference = instantiation["agno-reference"]!;
-
-    // Addresses change on restart only if the network does; read them once after the first start.
-    const starts: { runtime: number[]; stub: number[] } = { runtime: [], stub: [] };
-    for (let i = 0; i < STARTS; i++) {
-      starts.stub.push(await startToHealthy(STUB, `http://${await containerIp(STUB, "sophia-mcp")}:8000/health`));
-      starts.runtime.push(await startToHealthy(RUNTIME, `http://${await containerIp(RUNTIME, "sophia-mcp")}:7777/health`));
-    }
 
     const runtimeUrl = `http://${await containerIp(RUNTIME, "sophia-mcp")}:7777`;
     const ops = stack.entries.find((e) => e.name === "sophia-sophia-ops")!;
@@ -48,7 +42,7 @@ async function main(): Promise<void> {
     await withClient(ops.url, ops.headers, async (client) => {
       for (let i = 0; i < ROUTES + 3; i++) {
         let t = performance.now();
-        const result = await client.callTool({ name: "route_task", arguments: { category: "infrastructure", task: TASK } });
+        const result = await client.callTool({ name: "route_task", arguments: { category: "infrastructure", task: TASK } }, undefined, { timeout: 120_000 });
         if (result.isError) throw new Error(`route_task failed: ${JSON.stringify(result.content)}`);
         const routeMs = performance.now() - t;
         t = performance.now();
@@ -56,12 +50,28 @@ async function main(): Promise<void> {
         if (!response.ok) throw new Error(`direct run failed: ${response.status}`);
         await response.text();
         const directMs = performance.now() - t;
+        console.error(`[bench:agents] route ${i + 1}/${ROUTES + 3}: route_task ${routeMs.toFixed(0)} ms, direct ${directMs.toFixed(0)} ms`);
         if (i >= 3) {
           routed.push(routeMs);
           direct.push(directMs);
         }
       }
     });
+
+    // Restarts last: they reset the connections the route measurement would otherwise reuse.
+    const log = (line: string) => console.error(`[bench:agents] ${line}`);
+    const starts: { runtime: number[]; stub: number[] } = { runtime: [], stub: [] };
+    for (let i = 0; i < STARTS; i++) {
+      starts.stub.push(await startToHealthy(STUB, `http://${await containerIp(STUB, "sophia-mcp")}:8000/health`));
+      starts.runtime.push(await startToHealthy(RUNTIME, `http://${await containerIp(RUNTIME, "sophia-mcp")}:7777/health`));
+      log(`start ${i + 1}/${STARTS}: runtime ${starts.runtime.at(-1)!.toFixed(2)} s, stub ${starts.stub.at(-1)!.toFixed(2)} s`);
+    }
+
+    // The pool must answer again after its restarts (and the model's), not only report healthy.
+    const t = performance.now();
+    const again = await withClient(ops.url, ops.headers, (client) => client.callTool({ name: "route_task", arguments: { category: "infrastructure", task: TASK } }, undefined, { timeout: 30_000 }));
+    if (again.isError) throw new Error(`route_task after the restarts failed: ${JSON.stringify(again.content)}`);
+    log(`route_task after ${STARTS} restarts: answered in ${(performance.now() - t).toFixed(0)} ms`);
 
     const fmt = (v: number, d = 1) => v.toFixed(d);
     console.log("measure                                              median      other               ratio");

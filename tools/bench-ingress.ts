@@ -1,18 +1,20 @@
 // npm run bench:ingress — what the ingress costs. Brings the local stack up, then times MCP tools/list
-// on the memory server at 1, 16 and 64 concurrent clients (each its own MCP session), over three paths
-// measured side by side, round-robin, in this one run:
-//   direct     the memory container itself (its address on the internal network)
+// on the sophia-ops server at 1, 16 and 64 concurrent clients (each its own MCP client), over three
+// paths measured side by side, round-robin, in this one run:
+//   direct     the sophia-ops container itself (its address on the internal network)
 //   caddy      the ingress container's address: Caddy with token check and routing
 //   published  the ingress's published port 127.0.0.1:8443, as Cursor reaches it (adds docker-proxy)
-// The last line's overhead is published p99 minus direct p99 at 16 clients.
+// The last line's overhead is published p99 minus direct p99 at 16 clients. sophia-ops, not memory:
+// mcp-proxy starts one stdio server process per session, so 64 sessions measure process start-up and
+// the container's memory limit rather than the proxy in front.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { containerIp, percentile, withLocalStack } from "./bench-support";
 
 const LEVELS = [1, 16, 64];
 /** Requests per client per round, so every level sends a similar total. */
-const PER_CLIENT: Record<number, number> = { 1: 100, 16: 12, 64: 4 };
-const ROUNDS = 3;
+const PER_CLIENT: Record<number, number> = { 1: 200, 16: 25, 64: 7 };
+const ROUNDS = 5;
 
 type Path = "direct" | "caddy" | "published";
 
@@ -43,19 +45,21 @@ async function main(): Promise<void> {
   await withLocalStack("bench:ingress", async (stack) => {
     const token = stack.tokens.SOPHIA_MCP_TOKEN_CURSOR!;
     const auth = { Authorization: `Bearer ${token}` };
-    const memoryIp = await containerIp("sophia-local-memory", "sophia-mcp");
+    const serverIp = await containerIp("sophia-local-sophia-ops", "sophia-mcp");
     const ingressIp = await containerIp("sophia-local-ingress", "sophia-mcp");
     const paths: Record<Path, { url: string; headers: Record<string, string> }> = {
-      direct: { url: `http://${memoryIp}:8080/mcp`, headers: {} },
-      caddy: { url: `http://${ingressIp}:8080/memory/mcp`, headers: auth },
-      published: { url: `${stack.ingressUrl}/memory/mcp`, headers: auth },
+      direct: { url: `http://${serverIp}:8080/mcp`, headers: {} },
+      caddy: { url: `http://${ingressIp}:8080/sophia-ops/mcp`, headers: auth },
+      published: { url: `${stack.ingressUrl}/sophia-ops/mcp`, headers: auth },
     };
     const samples = new Map<string, number[]>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const clients of LEVELS) {
         for (const path of Object.keys(paths) as Path[]) {
           const key = `${path}@${clients}`;
-          const latencies = await timeLevel(paths[path].url, paths[path].headers, clients, PER_CLIENT[clients]!);
+          const latencies = await timeLevel(paths[path].url, paths[path].headers, clients, PER_CLIENT[clients]!).catch((error: Error) => {
+            throw new Error(`${path} at ${clients} clients (${paths[path].url}): ${error.message}`);
+          });
           samples.set(key, [...(samples.get(key) ?? []), ...latencies]);
         }
       }
@@ -65,7 +69,7 @@ async function main(): Promise<void> {
       const sorted = [...samples.get(`${path}@${clients}`)!].sort((a, b) => a - b);
       return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
     };
-    console.log("tools/list latency, ms (memory server; interleaved rounds in one run)");
+    console.log("tools/list latency, ms (sophia-ops server; interleaved rounds in one run)");
     console.log("clients  path        n     p50     p99   p50 ratio to direct   p99 ratio to direct");
     for (const clients of LEVELS) {
       const direct = stat("direct", clients);

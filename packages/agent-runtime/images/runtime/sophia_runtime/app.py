@@ -3,6 +3,7 @@ when every MCP connection the agents need is up (AgentOS logs a failed MCP conne
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 
@@ -19,14 +20,18 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
     settings = load_settings(env)
     agents, tools = build_agents(settings)
     base = FastAPI(title=f"sophia agents {settings.pool}")
+    reconnecting = asyncio.Lock()
 
     @base.get("/health")
     async def health() -> JSONResponse:
         # A connection that failed at start (a server restarting) is retried here, so the pool heals
-        # once its MCP servers are back instead of staying up without tools.
-        for tool in tools.values():
-            if tool.session is None:
-                await tool.connect(force=True)
+        # once its MCP servers are back instead of staying up without tools. One retry at a time:
+        # concurrent connects of one MCPTools leave it with a session that looks alive and is not.
+        if not reconnecting.locked():
+            async with reconnecting:
+                for tool in tools.values():
+                    if tool.session is None:
+                        await tool.connect()
         down = sorted(t.name for t in tools.values() if t.session is None)
         body = {"status": "ok" if not down else "degraded", "pool": settings.pool, "agents": [a.id for a in agents], "mcpDown": down}
         return JSONResponse(body, status_code=200 if not down else 503)
