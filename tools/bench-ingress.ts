@@ -18,7 +18,19 @@ const ROUNDS = 5;
 
 type Path = "direct" | "caddy" | "published";
 
-async function timeLevel(url: string, headers: Record<string, string>, clients: number, requests: number): Promise<number[]> {
+interface LevelResult {
+  latencies: number[];
+  errors: number;
+  firstError?: string;
+}
+
+const describeError = (error: unknown) => {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  return `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ""}`;
+};
+
+/** Failed requests are counted and reported, not retried: a failure under load is a finding. */
+async function timeLevel(url: string, headers: Record<string, string>, clients: number, requests: number): Promise<LevelResult> {
   const sessions = await Promise.all(
     Array.from({ length: clients }, async () => {
       const client = new Client({ name: "bench-ingress", version: "0.1.0" });
@@ -27,18 +39,23 @@ async function timeLevel(url: string, headers: Record<string, string>, clients: 
       return client;
     }),
   );
-  const latencies: number[] = [];
+  const result: LevelResult = { latencies: [], errors: 0 };
   await Promise.all(
     sessions.map(async (client) => {
       for (let i = 0; i < requests; i++) {
         const start = performance.now();
-        await client.listTools();
-        latencies.push(performance.now() - start);
+        try {
+          await client.listTools();
+          result.latencies.push(performance.now() - start);
+        } catch (error) {
+          result.errors++;
+          result.firstError ??= describeError(error);
+        }
       }
     }),
   );
   await Promise.all(sessions.map((c) => c.close()));
-  return latencies;
+  return result;
 }
 
 async function main(): Promise<void> {
@@ -53,33 +70,37 @@ async function main(): Promise<void> {
       published: { url: `${stack.ingressUrl}/sophia-ops/mcp`, headers: auth },
     };
     const samples = new Map<string, number[]>();
+    const errors = new Map<string, { count: number; first?: string }>();
     for (let round = 0; round < ROUNDS; round++) {
       for (const clients of LEVELS) {
         for (const path of Object.keys(paths) as Path[]) {
           const key = `${path}@${clients}`;
-          const latencies = await timeLevel(paths[path].url, paths[path].headers, clients, PER_CLIENT[clients]!).catch((error: Error) => {
-            throw new Error(`${path} at ${clients} clients (${paths[path].url}): ${error.message}`);
+          const level = await timeLevel(paths[path].url, paths[path].headers, clients, PER_CLIENT[clients]!).catch((error: Error) => {
+            throw new Error(`${path} at ${clients} clients (${paths[path].url}): could not open the sessions: ${describeError(error)}`);
           });
-          samples.set(key, [...(samples.get(key) ?? []), ...latencies]);
+          samples.set(key, [...(samples.get(key) ?? []), ...level.latencies]);
+          const seen = errors.get(key) ?? { count: 0 };
+          errors.set(key, { count: seen.count + level.errors, first: seen.first ?? level.firstError });
         }
       }
       console.error(`[bench:ingress] round ${round + 1}/${ROUNDS} done`);
     }
     const stat = (path: Path, clients: number) => {
       const sorted = [...samples.get(`${path}@${clients}`)!].sort((a, b) => a - b);
-      return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99) };
+      return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors: errors.get(`${path}@${clients}`)!.count };
     };
     console.log("tools/list latency, ms (sophia-ops server; interleaved rounds in one run)");
-    console.log("clients  path        n     p50     p99   p50 ratio to direct   p99 ratio to direct");
+    console.log("clients  path         n  errors     p50     p99   p50 ratio to direct   p99 ratio to direct");
     for (const clients of LEVELS) {
       const direct = stat("direct", clients);
       for (const path of Object.keys(paths) as Path[]) {
         const s = stat(path, clients);
         console.log(
-          `${String(clients).padStart(7)}  ${path.padEnd(10)} ${String(s.n).padStart(4)}  ${s.p50.toFixed(2).padStart(6)}  ${s.p99.toFixed(2).padStart(6)}   ${(s.p50 / direct.p50).toFixed(2).padStart(8)}              ${(s.p99 / direct.p99).toFixed(2).padStart(8)}`,
+          `${String(clients).padStart(7)}  ${path.padEnd(10)} ${String(s.n).padStart(4)}  ${String(s.errors).padStart(6)}  ${s.p50.toFixed(2).padStart(6)}  ${s.p99.toFixed(2).padStart(6)}   ${(s.p50 / direct.p50).toFixed(2).padStart(8)}              ${(s.p99 / direct.p99).toFixed(2).padStart(8)}`,
         );
       }
     }
+    for (const [key, e] of errors) if (e.count > 0) console.log(`errors ${key}: ${e.count}, first: ${e.first}`);
     const overhead = stat("published", 16).p99 - stat("direct", 16).p99;
     console.log(`ingress: overhead-p99-ms=${overhead.toFixed(2)} at 16 clients`);
   });
