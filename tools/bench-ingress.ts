@@ -5,8 +5,8 @@
 //   caddy      the ingress container's address: Caddy with token check and routing
 //   published  the ingress's published port 127.0.0.1:8443, as Cursor reaches it (adds docker-proxy)
 // The last line's overhead is published p99 minus direct p99 at 16 clients. sophia-ops, not memory:
-// mcp-proxy starts one stdio server process per session, so 64 sessions measure process start-up and
-// the container's memory limit rather than the proxy in front.
+// its server answers natively over HTTP, so the figure is the ingress's and not the stdio bridge's
+// (a first run against memory failed mid-run with an empty "Error POSTing to endpoint").
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { containerIp, percentile, withLocalStack } from "./bench-support";
