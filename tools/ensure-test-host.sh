@@ -11,6 +11,7 @@ need_packages=()
 command -v dockerd >/dev/null || command -v docker >/dev/null || need_packages+=(docker.io)
 command -v debootstrap >/dev/null || need_packages+=(debootstrap)
 command -v ssh >/dev/null || need_packages+=(openssh-client)
+command -v python3 >/dev/null || need_packages+=(python3)  # the stub model's unit test
 if ((${#need_packages[@]})); then
   can_install || { echo "tests need: ${need_packages[*]} (apt-get install -y ${need_packages[*]})" >&2; exit 1; }
   echo "installing ${need_packages[*]} from Debian"

@@ -14,6 +14,7 @@ agent answered.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import sys
@@ -74,7 +75,8 @@ def complete(request: dict) -> dict:
     task = last_user_text(messages)
     call = choose_tool_call(task, request.get("tools") or [])
     if call:
-        call_id = f"call_{abs(hash((task, call['name']))) % 10**12:012d}"
+        # hashlib, not hash(): str hashes change from process to process.
+        call_id = "call_" + hashlib.sha256(f"{task}\0{call['name']}".encode()).hexdigest()[:12]
         return {
             "role": "assistant",
             "content": None,

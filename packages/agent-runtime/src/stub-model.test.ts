@@ -1,0 +1,63 @@
+// The stub model (test scaffolding) is what makes the end-to-end path deterministic; its rules are
+// checked here against the real script over HTTP, with the machine's python3.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import * as path from "node:path";
+
+const script = path.resolve(__dirname, "../testing/stub-model/stub_model.py");
+let child: ChildProcess;
+let base: string;
+
+beforeAll(async () => {
+  const port = await new Promise<number>((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+  child = spawn("python3", [script, String(port)], { stdio: "ignore" });
+  base = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error("stub model did not start");
+});
+afterAll(() => child.kill());
+
+const system = { role: "system", content: "You are an agent.\nYour name is: infra-operator." };
+const planTool = { type: "function", function: { name: "stack_plan", parameters: {} } };
+const complete = async (body: Record<string, unknown>) => {
+  const response = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", ...body }) });
+  return { status: response.status, json: (await response.json()) as { choices: { message: { content: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] } }[] } };
+};
+
+test("a task naming an offered tool gets a tool call with arguments read from the task", async () => {
+  const { json } = await complete({ messages: [system, { role: "user", content: "Show the plan of staging" }], tools: [planTool] });
+  const call = json.choices[0]!.message.tool_calls![0]!;
+  expect(call.function).toEqual({ name: "stack_plan", arguments: '{"stack": "staging"}' });
+});
+
+test("after a tool result it answers with the agent's name, the tool and the result's last line", async () => {
+  const first = await complete({ messages: [system, { role: "user", content: "plan please" }], tools: [planTool] });
+  const call = first.json.choices[0]!.message.tool_calls![0]!;
+  const { json } = await complete({
+    messages: [system, { role: "user", content: "plan please" }, { role: "assistant", content: null, tool_calls: [{ ...call, type: "function" }] }, { role: "tool", tool_call_id: call.id, content: "# plan\n...\nplan local: 24 resources" }],
+    tools: [planTool],
+  });
+  expect(json.choices[0]!.message.content).toBe("infra-operator: stack_plan says: plan local: 24 resources");
+});
+
+test("without a matching tool it answers directly, and the same request always gets the same answer", async () => {
+  const request = { messages: [system, { role: "user", content: "Say hello" }], tools: [planTool] };
+  const a = await complete(request);
+  const b = await complete(request);
+  expect(a.json.choices[0]!.message.content).toBe("infra-operator: no tool needed for: Say hello");
+  expect(b.json).toMatchObject({ choices: a.json.choices });
+});
+
+test("streaming is refused with a clear message", async () => {
+  const response = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ stream: true, messages: [] }) });
+  expect(response.status).toBe(400);
+  expect(await response.text()).toContain("call with stream=false");
+});
