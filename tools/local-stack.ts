@@ -244,6 +244,20 @@ export function conformance(url: string, token: string, scenario: string): Promi
 }
 
 
+/** On Ctrl-C or SIGTERM: tear down what was created, then exit 130. Returns whether that began, so
+ * the caller's own teardown does not run twice. */
+export function teardownOnSignal(created: Created, log: (line: string) => void): () => boolean {
+  let interrupted = false;
+  const onSignal = (signal: string) => {
+    interrupted = true;
+    log(`${signal}: tearing down`);
+    void teardown(created).then(() => process.exit(130));
+  };
+  process.once("SIGINT", () => onSignal("SIGINT"));
+  process.once("SIGTERM", () => onSignal("SIGTERM"));
+  return () => interrupted;
+}
+
 export interface LocalStack {
   readonly evaluation: Awaited<ReturnType<typeof evaluateStack>>;
   readonly ingressUrl: string;

@@ -1,7 +1,7 @@
 // The runtime pools' pure parts, and the component in mock mode on a manifest from real placement.
 import { agentDemands, buildManifest, DEFAULT_AGENTS, LAMBDA_INSTANCE_TYPES, lambdaOffers, type Placement, placeAgents } from "@sophia/agent-categories";
 import { DockerRuntime } from "@sophia/docker-runtime";
-import { evaluate, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
+import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { agentRoutes, gpuRequest, poolContainerSpec, poolEnvironment, poolTokenEnvs, RUNTIME_PORT } from "./pool-spec";
@@ -52,27 +52,21 @@ test("pool containers are hardened like the MCP servers and sized from placement
 describe("AgentRuntimePools in mock mode", () => {
   let resources: readonly PlannedResource[];
   beforeAll(async () => {
-    const evaluation = await evaluate({
-      project: "sophia",
-      stack: "t",
-      config: {},
-      secretKeys: [],
-      program: () => {
-        const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {} });
-        const ingress = new docker.Container("ingress", { image: "x" }, { provider: runtime.provider });
-        new AgentRuntimePools("agents", {
-          stack: "t",
-          baseImage: "sophia/base:trixie",
-          manifest,
-          pools: placement.pools,
-          nodes: Object.fromEntries(placement.nodes.map((n) => [n.id, runtime])),
-          mcp: { urlFor: () => "http://ingress:8081", servers: ["sophia-ops", "memory"], tokens: pulumi.secret(pulumi.output(Object.fromEntries(["core-orchestration", "business-intelligence", "infrastructure", "code-assistance", "research", "monitoring"].map((c) => [c, `token-${c}`])))), ready: [ingress] },
-          model: { provider: "openai-compatible", baseUrl: "https://models.example/v1", id: "m" },
-          modelApiKey: pulumi.secret("model-key"),
-          cpuQuota: true,
-          logs: { maxSizeMiB: 10, maxFiles: 2 },
-        });
-      },
+    const evaluation = await evaluateComponent(() => {
+      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {} });
+      const ingress = new docker.Container("ingress", { image: "x" }, { provider: runtime.provider });
+      new AgentRuntimePools("agents", {
+        stack: "t",
+        baseImage: "sophia/base:trixie",
+        manifest,
+        pools: placement.pools,
+        nodes: Object.fromEntries(placement.nodes.map((n) => [n.id, runtime])),
+        mcp: { urlFor: () => "http://ingress:8081", servers: ["sophia-ops", "memory"], tokens: pulumi.secret(pulumi.output(Object.fromEntries(["core-orchestration", "business-intelligence", "infrastructure", "code-assistance", "research", "monitoring"].map((c) => [c, `token-${c}`])))), ready: [ingress] },
+        model: { provider: "openai-compatible", baseUrl: "https://models.example/v1", id: "m" },
+        modelApiKey: pulumi.secret("model-key"),
+        cpuQuota: true,
+        logs: { maxSizeMiB: 10, maxFiles: 2 },
+      });
     });
     resources = evaluation.resources;
   });

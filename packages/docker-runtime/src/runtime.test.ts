@@ -1,18 +1,12 @@
-import { evaluate } from "@sophia/plan";
+import { evaluateComponent } from "@sophia/plan";
 import { dockerHostUrl } from "./networks";
 import { DockerRuntime } from "./runtime";
 
 describe("DockerRuntime", () => {
   it("registers a docker provider for its host and the edge and internal mcp networks under it", async () => {
-    const { resources } = await evaluate({
-      project: "sophia",
-      stack: "test",
-      config: {},
-      secretKeys: [],
-      program: () => {
-        new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: { "sophia.stack": "test" } });
-      },
-    });
+    const { resources } = await evaluateComponent(() => {
+      new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: { "sophia.stack": "test" } });
+    }, "test");
     const summary = resources.map((r) => [r.type, r.name, r.parent ?? "stack", r.provider ?? "-"]);
     expect(summary).toEqual(
       expect.arrayContaining([

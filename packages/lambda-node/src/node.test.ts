@@ -1,7 +1,7 @@
 // The node pool in the SDK's mock mode: which resources it registers, in which order of
 // dependency, and that secrets stay secrets.
 import * as pulumi from "@pulumi/pulumi";
-import { evaluate, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
+import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import { renderBootstrap } from "./bootstrap";
 import { LambdaNodePool, type LambdaNodePoolArgs } from "./node";
 
@@ -20,7 +20,7 @@ const poolArgs = (): LambdaNodePoolArgs => ({
 
 let resources: readonly PlannedResource[];
 beforeAll(async () => {
-  ({ resources } = await evaluate({ project: "sophia", stack: "test", config: {}, secretKeys: [], program: () => void new LambdaNodePool("sophia-test", poolArgs()) }));
+  ({ resources } = await evaluateComponent(() => void new LambdaNodePool("sophia-test", poolArgs()), "test"));
 });
 
 const byName = (name: string) => resources.find((r) => r.name === name)!;

@@ -1,7 +1,7 @@
 // The MCP platform's pure parts and its component in mock mode: hardening, scopes, the Caddyfile
 // and the Cursor config (which must never hold a token).
 import { DockerRuntime } from "@sophia/docker-runtime";
-import { evaluate, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
+import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import { renderCaddyfile } from "./caddyfile";
 import { MCP_SERVERS } from "./catalog";
 import { HARDENING, serverContainerSpec } from "./container-spec";
@@ -79,26 +79,20 @@ describe("McpPlatform in mock mode", () => {
   let resources: readonly PlannedResource[];
   let outputs: Record<string, unknown>;
   beforeAll(async () => {
-    const evaluation = await evaluate({
-      project: "sophia",
-      stack: "t",
-      config: {},
-      secretKeys: [],
-      program: () => {
-        const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {} });
-        const mcp = new McpPlatform("mcp", {
-          runtime,
-          stack: "t",
-          baseImage: "sophia/base:trixie",
-          servers: ["sophia-ops", "memory"],
-          scopes: clientScopes(categories, ["sophia-ops", "memory"]),
-          secret: () => undefined,
-          ingress: { port: 8443, publishIp: "127.0.0.1", memoryMiB: 128 },
-          limits: { memoryMiB: 256, cpus: 0.5 },
-          logs: { maxSizeMiB: 10, maxFiles: 2 },
-        });
-        return { cursorMcpJson: mcp.cursorMcpJson, tokens: mcp.tokens };
-      },
+    const evaluation = await evaluateComponent(() => {
+      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {} });
+      const mcp = new McpPlatform("mcp", {
+        runtime,
+        stack: "t",
+        baseImage: "sophia/base:trixie",
+        servers: ["sophia-ops", "memory"],
+        scopes: clientScopes(categories, ["sophia-ops", "memory"]),
+        secret: () => undefined,
+        ingress: { port: 8443, publishIp: "127.0.0.1", memoryMiB: 128 },
+        limits: { memoryMiB: 256, cpus: 0.5 },
+        logs: { maxSizeMiB: 10, maxFiles: 2 },
+      });
+      return { cursorMcpJson: mcp.cursorMcpJson, tokens: mcp.tokens };
     });
     resources = evaluation.resources;
     outputs = evaluation.outputs;

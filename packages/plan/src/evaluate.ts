@@ -65,6 +65,11 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   return { project: options.project, stack: options.stack, resources, outputs: resolved };
 }
 
+/** Evaluates a program with no stack config: how a component's tests see what it registers. */
+export function evaluateComponent(program: EvaluateOptions["program"], stack = "t"): Promise<Evaluation> {
+  return evaluate({ project: "sophia", stack, config: {}, secretKeys: [], program });
+}
+
 /** The value of an output, with secrets replaced by a marker so a plan can never print them. */
 async function resolveOutput(value: unknown): Promise<unknown> {
   if (!pulumi.Output.isInstance(value)) return value;
