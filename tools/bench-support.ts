@@ -1,15 +1,15 @@
 // Shared by the benchmarks that need the local stack running: bring it up, hand it to the benchmark,
 // tear it down (also on failure and Ctrl-C). Plus the statistics every table uses.
-import { type Created, docker, type LocalStack, bringUpLocal, teardown, teardownOnSignal } from "./local-stack";
+import { type Created, docker, type LocalStack, bringUpLocal, teardownOnSignal } from "./local-stack";
 
 export async function withLocalStack(name: string, use: (stack: LocalStack) => Promise<void>): Promise<void> {
   const created: Created = { containers: [], networks: [], volumes: [] };
   const log = (line: string) => console.error(`[${name}] ${line}`);
-  const interrupted = teardownOnSignal(created, log);
+  const finish = teardownOnSignal(created, log);
   try {
     await use(await bringUpLocal(created, log));
   } finally {
-    if (!interrupted()) await teardown(created);
+    await finish();
   }
 }
 

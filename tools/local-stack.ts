@@ -244,18 +244,21 @@ export function conformance(url: string, token: string, scenario: string): Promi
 }
 
 
-/** On Ctrl-C or SIGTERM: tear down what was created, then exit 130. Returns whether that began, so
- * the caller's own teardown does not run twice. */
-export function teardownOnSignal(created: Created, log: (line: string) => void): () => boolean {
-  let interrupted = false;
+/** On Ctrl-C or SIGTERM: tear down what was created, then exit 130. Returns the caller's own
+ * teardown, which waits for the signal's when one began: otherwise the caller, failing because its
+ * containers vanish, would exit first and leave the rest behind. */
+export function teardownOnSignal(created: Created, log: (line: string) => void): () => Promise<void> {
+  let signalled: Promise<void> | undefined;
   const onSignal = (signal: string) => {
-    interrupted = true;
     log(`${signal}: tearing down`);
-    void teardown(created).then(() => process.exit(130));
+    signalled = teardown(created).then(() => process.exit(130));
   };
   process.once("SIGINT", () => onSignal("SIGINT"));
   process.once("SIGTERM", () => onSignal("SIGTERM"));
-  return () => interrupted;
+  return async () => {
+    if (signalled) return signalled;
+    await teardown(created);
+  };
 }
 
 export interface LocalStack {

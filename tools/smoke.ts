@@ -3,7 +3,7 @@
 // the program registers, every input applied or a failure naming it) and runs the post-deploy
 // checklist, then removes everything it created, on failure and on Ctrl-C too.
 import { randomBytes } from "node:crypto";
-import { type Created, SmokeError, bringUpLocal, conformance, docker, teardown, teardownOnSignal, textOf, withClient } from "./local-stack";
+import { type Created, SmokeError, bringUpLocal, conformance, docker, teardownOnSignal, textOf, withClient } from "./local-stack";
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -21,7 +21,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const created: Created = { containers: [], networks: [], volumes: [] };
-  const interrupted = teardownOnSignal(created, say);
+  const finish = teardownOnSignal(created, say);
 
   const results: { name: string; ok: boolean; detail: string }[] = [];
   try {
@@ -153,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
     results.push({ name: "bring-up", ok: false, detail: error.message });
     say(`FAIL ${error.message}`);
   } finally {
-    if (!interrupted()) await teardown(created);
+    await finish();
   }
   const passed = results.filter((r) => r.ok).length;
   console.log(`smoke ${stack}: ${passed}/${results.length} checks passed in ${((Date.now() - started) / 1000).toFixed(1)}s`);
