@@ -1,6 +1,9 @@
-// A small Lambda Cloud API client: bearer auth, 429 retries with backoff, launch pacing, and error
-// envelopes turned into LambdaApiError. It never logs or returns the API key.
+// A small Lambda Cloud API client: bearer auth, retries with backoff (429 always, transient failures
+// for calls that can be repeated), launch pacing, and error envelopes turned into LambdaApiError. It
+// never logs or returns the API key. It keeps no module state: Pulumi serializes the dynamic providers
+// that use it and runs them from that text.
 import { describeLambdaError, LAMBDA_ERROR, LambdaApiError } from "./errors";
+import { withLaunchSlot } from "./launch-pacing";
 import type { WireErrorEnvelope, WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireLaunchRequest, WireSshKey } from "./wire";
 
 export interface RetryPolicy {
@@ -17,6 +20,7 @@ export interface LambdaClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   /** Lambda allows about one launch per 12 s per account; launches are spaced at least this far apart. */
   readonly launchIntervalMs?: number;
+  /** Per request; a request that takes longer is abandoned (and retried when it is a read). */
   readonly requestTimeoutMs?: number;
   /** Progress lines (retries, waits). Never given the key. */
   readonly log?: (line: string) => void;
@@ -24,12 +28,24 @@ export interface LambdaClientOptions {
 
 export const DEFAULT_RETRY: RetryPolicy = { maxAttempts: 8, baseDelayMs: 1_000, maxDelayMs: 30_000 };
 export const DEFAULT_LAUNCH_INTERVAL_MS = 12_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 
-// Last launch per API endpoint, shared by every client in this process, so that two resources
-// launching in one `pulumi up` still respect the account's launch rate.
-const lastLaunchAt = new Map<string, number>();
+/** Lambda API keys are printable ASCII without spaces; anything else would break (and leak through) the header. */
+export function checkApiKeyShape(apiKey: string): string | undefined {
+  if (apiKey.length === 0) return "expected the Lambda API key; got an empty value";
+  const bad = [...apiKey].find((c) => c < "!" || c > "~");
+  if (bad === undefined) return undefined;
+  const what = bad === "\n" || bad === "\r" ? "a line break" : bad === " " ? "a space" : bad === "\t" ? "a tab" : "a character outside printable ASCII";
+  return `expected a Lambda API key (printable ASCII, no spaces or line breaks); got a value of ${apiKey.length} characters containing ${what}`;
+}
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** How a call may be repeated: every call is retried after a 429 (nothing happened); reads, and
+ * writes that converge (replacing the firewall list, terminate, delete), also after a 5xx, a
+ * timeout, a dropped connection or a malformed answer. A launch or key creation is never repeated
+ * blindly: it may have taken effect. */
+type Repeat = "idempotent" | "once";
 
 export class LambdaClient {
   private readonly retry: RetryPolicy;
@@ -38,87 +54,113 @@ export class LambdaClient {
   private readonly log: (line: string) => void;
 
   constructor(private readonly options: LambdaClientOptions) {
-    if (!options.apiKey) throw new Error("LambdaClient: apiKey is empty; expected the secret sophia:lambdaApiKey");
+    const problem = checkApiKeyShape(options.apiKey);
+    if (problem) throw new LambdaApiError(0, "config/api-key", "configure", `sophia:lambdaApiKey: ${problem}`);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.launchIntervalMs = options.launchIntervalMs ?? DEFAULT_LAUNCH_INTERVAL_MS;
-    this.requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+    this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.log = options.log ?? (() => undefined);
   }
 
   async instanceTypes(): Promise<Record<string, WireInstanceTypeAvailability>> {
-    return (await this.call<{ data: Record<string, WireInstanceTypeAvailability> }>("GET", "/instance-types")).data;
+    return (await this.call<{ data: Record<string, WireInstanceTypeAvailability> }>("GET", "/instance-types", "idempotent")).data;
   }
 
   async listInstances(): Promise<WireInstance[]> {
-    return (await this.call<{ data: WireInstance[] }>("GET", "/instances")).data;
+    return (await this.call<{ data: WireInstance[] }>("GET", "/instances", "idempotent")).data;
   }
 
   async getInstance(id: string): Promise<WireInstance> {
-    return (await this.call<{ data: WireInstance }>("GET", `/instances/${encodeURIComponent(id)}`)).data;
+    return (await this.call<{ data: WireInstance }>("GET", `/instances/${encodeURIComponent(id)}`, "idempotent")).data;
   }
 
   async renameInstance(id: string, name: string): Promise<WireInstance> {
-    return (await this.call<{ data: WireInstance }>("POST", `/instances/${encodeURIComponent(id)}`, { name })).data;
+    return (await this.call<{ data: WireInstance }>("POST", `/instances/${encodeURIComponent(id)}`, "idempotent", { name })).data;
   }
 
+  /** Every attempt, a retry after 429 included, waits for its own launch slot. */
   async launch(request: WireLaunchRequest): Promise<string[]> {
-    await this.paceLaunch();
-    try {
-      return (await this.call<{ data: { instance_ids: string[] } }>("POST", "/instance-operations/launch", request)).data.instance_ids;
-    } finally {
-      lastLaunchAt.set(this.options.apiUrl, Date.now());
-    }
+    const paced = (attempt: () => Promise<Response>) => withLaunchSlot(this.options.apiUrl, this.launchIntervalMs, attempt, this.log);
+    return (await this.call<{ data: { instance_ids: string[] } }>("POST", "/instance-operations/launch", "once", request, paced)).data.instance_ids;
   }
 
   async terminate(ids: readonly string[]): Promise<WireInstance[]> {
-    return (await this.call<{ data: { terminated_instances: WireInstance[] } }>("POST", "/instance-operations/terminate", { instance_ids: ids })).data
+    return (await this.call<{ data: { terminated_instances: WireInstance[] } }>("POST", "/instance-operations/terminate", "idempotent", { instance_ids: ids })).data
       .terminated_instances;
   }
 
   async listSshKeys(): Promise<WireSshKey[]> {
-    return (await this.call<{ data: WireSshKey[] }>("GET", "/ssh-keys")).data;
+    return (await this.call<{ data: WireSshKey[] }>("GET", "/ssh-keys", "idempotent")).data;
   }
 
   async addSshKey(name: string, publicKey: string): Promise<WireSshKey> {
-    return (await this.call<{ data: WireSshKey }>("POST", "/ssh-keys", { name, public_key: publicKey })).data;
+    return (await this.call<{ data: WireSshKey }>("POST", "/ssh-keys", "once", { name, public_key: publicKey })).data;
   }
 
   async deleteSshKey(id: string): Promise<void> {
-    await this.call("DELETE", `/ssh-keys/${encodeURIComponent(id)}`);
+    await this.call("DELETE", `/ssh-keys/${encodeURIComponent(id)}`, "idempotent");
   }
 
   async firewallRules(): Promise<WireFirewallRule[]> {
-    return (await this.call<{ data: WireFirewallRule[] }>("GET", "/firewall-rules")).data;
+    return (await this.call<{ data: WireFirewallRule[] }>("GET", "/firewall-rules", "idempotent")).data;
   }
 
   async replaceFirewallRules(rules: readonly WireFirewallRule[]): Promise<WireFirewallRule[]> {
-    return (await this.call<{ data: WireFirewallRule[] }>("PUT", "/firewall-rules", { data: rules })).data;
+    return (await this.call<{ data: WireFirewallRule[] }>("PUT", "/firewall-rules", "idempotent", { data: rules })).data;
   }
 
-  private async paceLaunch(): Promise<void> {
-    const last = lastLaunchAt.get(this.options.apiUrl);
-    const wait = last === undefined ? 0 : last + this.launchIntervalMs - Date.now();
-    if (wait > 0) {
-      this.log(`waiting ${(wait / 1000).toFixed(1)}s: Lambda allows one launch per ${this.launchIntervalMs / 1000}s`);
-      await sleep(wait);
-    }
-  }
-
-  /** One API call; 429 (rate limited) is retried with exponential backoff, honouring Retry-After. */
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  /** One API call, retried with exponential backoff (honouring Retry-After) as `repeat` allows. */
+  private async call<T>(method: string, path: string, repeat: Repeat, body?: unknown, paced?: (attempt: () => Promise<Response>) => Promise<Response>): Promise<T> {
     const operation = `${method} ${path}`;
     for (let attempt = 1; ; attempt++) {
-      const response = await this.send(method, path, body, operation);
-      if (response.status === 429 && attempt < this.retry.maxAttempts) {
-        const delay = this.backoff(attempt, response.headers.get("retry-after"));
-        this.log(`${operation}: rate limited (429), retry ${attempt}/${this.retry.maxAttempts - 1} in ${delay} ms`);
-        await response.body?.cancel();
+      const last = attempt >= this.retry.maxAttempts;
+      const again = async (why: string, retryAfter: string | null = null) => {
+        const delay = this.backoff(attempt, retryAfter);
+        this.log(`${operation}: ${why}, retry ${attempt}/${this.retry.maxAttempts - 1} in ${delay} ms`);
         await sleep(delay);
+      };
+      let response: Response;
+      try {
+        const attempt = () => this.send(method, path, body, operation);
+        response = await (paced ? paced(attempt) : attempt());
+      } catch (error) {
+        if (repeat === "idempotent" && !last) {
+          await again((error as Error).message);
+          continue;
+        }
+        throw error;
+      }
+      if (response.status === 429 && !last) {
+        await response.body?.cancel();
+        await again("rate limited (429)", response.headers.get("retry-after"));
         continue;
       }
-      const text = await response.text();
-      if (response.ok) return (text ? JSON.parse(text) : {}) as T;
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        if (repeat === "idempotent" && !last) {
+          await again(`the answer broke off (${(error as Error).message})`);
+          continue;
+        }
+        throw new LambdaApiError(response.status, "network", operation, `Lambda Cloud ${operation}: the answer broke off: ${this.redact((error as Error).message)}`);
+      }
+      if (response.ok) {
+        try {
+          return (text ? JSON.parse(text) : {}) as T;
+        } catch {
+          if (repeat === "idempotent" && !last) {
+            await again("the answer was not JSON");
+            continue;
+          }
+          throw new LambdaApiError(response.status, "malformed", operation, `Lambda Cloud ${operation}: the answer was not JSON (${text.length} bytes, starting ${JSON.stringify(text.slice(0, 40))})`);
+        }
+      }
       const error = describeLambdaError(response.status, operation, parseEnvelope(text));
+      if (response.status >= 500 && repeat === "idempotent" && !last) {
+        await again(`server error (${response.status})`);
+        continue;
+      }
       if (response.status === 429) {
         throw new LambdaApiError(429, error.code, operation, `${error.message} Still rate limited after ${attempt} attempts; try again in a minute.`);
       }
@@ -135,10 +177,16 @@ export class LambdaClient {
         signal: AbortSignal.timeout(this.requestTimeoutMs),
       });
     } catch (error) {
-      // fetch's own errors carry the URL at most, never headers; keep only the cause's text.
+      // Only the cause's kind is kept, and the key is redacted anyway: a message is never built from a header.
       const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
-      throw new LambdaApiError(0, "network", operation, `Lambda Cloud ${operation} did not answer (${this.options.apiUrl}): ${cause}`);
+      const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
+      const reason = timedOut ? `no answer within ${this.requestTimeoutMs / 1000}s` : this.redact(cause);
+      throw new LambdaApiError(0, "network", operation, `Lambda Cloud ${operation} did not answer (${this.options.apiUrl}): ${reason}`);
     }
+  }
+
+  private redact(text: string): string {
+    return text.split(this.options.apiKey).join("[redacted]");
   }
 
   private backoff(attempt: number, retryAfter: string | null): number {

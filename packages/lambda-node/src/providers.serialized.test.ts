@@ -1,0 +1,88 @@
+// The dynamic providers as the engine runs them: serialized by the SDK's own closure serializer, loaded
+// back from that text the way the dynamic-provider host does (require-from-string, then `handler()`),
+// and driven through create, read, update and delete against the fake Lambda API. In-process tests
+// cannot see state that does not survive serialization (a module-level Map did not).
+import { createRequire } from "node:module";
+import * as pulumi from "@pulumi/pulumi";
+import { lambdaFirewallRules } from "./firewall";
+import type { FirewallRulesOutputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
+import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
+import { FakeLambdaCloud } from "./testing";
+
+const API_KEY = "secret_sophia-serialized_0123456789abcdef";
+const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests000000000000000000000000 test";
+const tuning = { launchIntervalMs: 100, retryBaseDelayMs: 5, pollIntervalMs: 10 };
+
+// The host's own loader, resolved the way @pulumi/pulumi resolves it.
+const requireFromString = createRequire(require.resolve("@pulumi/pulumi"))("require-from-string") as (code: string) => { handler: () => unknown };
+
+/** What the dynamic-provider host holds: the provider rebuilt from its serialized text. */
+async function asTheEngineRunsIt<T>(provider: T): Promise<{ provider: T; text: string }> {
+  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
+  return { provider: requireFromString(text).handler() as T, text };
+}
+
+let fake: FakeLambdaCloud;
+let apiUrl: string;
+let stderr: string[];
+
+beforeEach(async () => {
+  fake = new FakeLambdaCloud({
+    apiKey: API_KEY,
+    launchIntervalMs: tuning.launchIntervalMs,
+    bootMs: 30,
+    instanceTypes: [{ name: "gpu_1x_a10", priceCentsPerHour: 129, vcpus: 30, memoryGiB: 200, gpus: 1, regions: ["us-east-1"] }],
+  });
+  apiUrl = await fake.start();
+  stderr = [];
+  jest.spyOn(console, "error").mockImplementation((...args: unknown[]) => void stderr.push(args.join(" ")));
+});
+
+afterEach(async () => {
+  jest.restoreAllMocks();
+  await fake.stop();
+  expect(stderr.join("\n")).not.toContain(API_KEY);
+});
+
+test("serialized key, firewall and instance providers create, read, update and delete against the fake, leaving the account as it was", async () => {
+  const keys = await asTheEngineRunsIt(sshKeyProvider);
+  const firewalls = await asTheEngineRunsIt(firewallRulesProvider);
+  const instances = await asTheEngineRunsIt(instanceProvider);
+  for (const { text } of [keys, firewalls, instances]) expect(text).not.toContain(API_KEY);
+
+  const keyInputs = { apiUrl, apiKey: API_KEY, tuning, name: "sophia-staging-deploy", publicKey: PUBLIC_KEY };
+  const key = await keys.provider.create!(keyInputs);
+  expect((await keys.provider.read!(key.id, key.outs as SshKeyOutputs)).props).toMatchObject({ name: "sophia-staging-deploy" });
+
+  const rules = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24"], ingressPort: 443, ingressCidrs: ["203.0.113.0/24"] });
+  const firewall = await firewalls.provider.create!({ apiUrl, apiKey: API_KEY, tuning, rules });
+  const narrower = rules.slice(0, 1);
+  const firewallUpdated = await firewalls.provider.update!(firewall.id, firewall.outs as FirewallRulesOutputs, { apiUrl, apiKey: API_KEY, tuning, rules: narrower });
+  expect(fake.firewallRules).toEqual(narrower);
+
+  // Two instances created at once by one serialized provider: the launch pacing lives outside the
+  // provider's text, and both launches land without a 429 from the fake's launch limit.
+  const instanceInputs = (name: string) => ({
+    apiUrl,
+    apiKey: API_KEY,
+    tuning,
+    name,
+    sshKeyName: "sophia-staging-deploy",
+    activeTimeoutSeconds: 5,
+    candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a10" }],
+  });
+  const [a, b] = await Promise.all([instances.provider.create!(instanceInputs("node-a")), instances.provider.create!(instanceInputs("node-b"))]);
+  expect(fake.requests.filter((r) => r.path === "/instance-operations/launch").map((r) => r.status)).toEqual([200, 200]);
+  const read = await instances.provider.read!(a.id, a.outs as InstanceOutputs);
+  expect(read.props).toMatchObject({ status: "active", name: "node-a" });
+  const renamed = await instances.provider.update!(a.id, a.outs as InstanceOutputs, instanceInputs("node-a2"));
+  expect(renamed.outs).toMatchObject({ instanceId: a.id, name: "node-a2" });
+
+  await instances.provider.delete!(a.id, renamed.outs as InstanceOutputs);
+  await instances.provider.delete!(b.id, b.outs as InstanceOutputs);
+  await keys.provider.delete!(key.id, key.outs as SshKeyOutputs);
+  await firewalls.provider.delete!(firewall.id, firewallUpdated.outs as FirewallRulesOutputs);
+  expect(fake.liveInstances()).toEqual([]);
+  expect(fake.sshKeys.size).toBe(0);
+  expect(fake.firewallRules).toEqual((firewall.outs as FirewallRulesOutputs).previousRules);
+});
