@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 
 can_install() { [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; }
 need_packages=()
-command -v dockerd >/dev/null || command -v docker >/dev/null || need_packages+=(docker.io)
+# A docker client alone is not enough: the engine (dockerd) is what the tests need.
+command -v dockerd >/dev/null || need_packages+=(docker.io)
 command -v debootstrap >/dev/null || need_packages+=(debootstrap)
 command -v ssh >/dev/null || need_packages+=(openssh-client)
 command -v python3 >/dev/null || need_packages+=(python3)  # the stub model's unit test
