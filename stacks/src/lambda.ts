@@ -3,6 +3,7 @@
 // platform (servers + TLS ingress) runs on the first node; agent pools run where placement put them.
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
+import { dockerPlatform } from "@sophia/docker-runtime";
 import { DEFAULT_GPU_CHECK_IMAGE, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
 import { McpPlatform } from "@sophia/mcp-servers";
 import type { LambdaConfig } from "@sophia/stack-config";
@@ -30,7 +31,7 @@ export async function lambdaEnvironment(
     gpuCheckImage: DEFAULT_GPU_CHECK_IMAGE,
     nodes: placement.nodes.map((node) => {
       const chosen = LAMBDA_INSTANCE_TYPES[node.offer as LambdaInstanceType];
-      return { id: node.id, gpus: chosen.gpus, candidates: launchCandidates(chosen, configuredTypes, pool.regions) };
+      return { id: node.id, gpus: chosen.gpus, platform: dockerPlatform(chosen.architecture), candidates: launchCandidates(chosen, configuredTypes, pool.regions) };
     }),
     labels: { "sophia.stack": environment },
     protect: values["sophia:protect"],

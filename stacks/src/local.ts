@@ -14,6 +14,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
   const runtime = new DockerRuntime("local", {
     host: dockerHostUrl({ kind: "local", socket: values["sophia:local"].dockerHost }),
     labels: { "sophia.stack": "local" },
+    platform: values["sophia:local"].platform,
   });
   const servers = enabledServers(values["sophia:mcpServers"]);
   const limits = values["sophia:limits"];

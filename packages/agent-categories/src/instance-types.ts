@@ -19,7 +19,11 @@ export interface InstanceTypeSpec {
   readonly gpuMemoryGiB: number;
   /** On-demand price of the whole instance, USD per hour. */
   readonly pricePerHour: number;
+  /** CPU architecture: images are built for it, and a node never falls back to another one. */
+  readonly architecture: CpuArchitecture;
 }
+
+export type CpuArchitecture = "x86_64" | "arm64";
 
 function lambdaType(
   name: string,
@@ -30,15 +34,16 @@ function lambdaType(
   memoryGiB: number,
   storageGiB: number,
   pricePerGpuHour: number,
+  architecture: CpuArchitecture = "x86_64",
 ): InstanceTypeSpec {
   const pricePerHour = Math.round(pricePerGpuHour * gpus * 100) / 100;
-  return { name, description: `${gpus}x ${gpuModel} (${gpuMemoryGiB} GB)`, vcpus, memoryGiB, storageGiB, gpus, gpuModel, gpuMemoryGiB, pricePerHour };
+  return { name, description: `${gpus}x ${gpuModel} (${gpuMemoryGiB} GB)`, vcpus, memoryGiB, storageGiB, gpus, gpuModel, gpuMemoryGiB, pricePerHour, architecture };
 }
 
 export const LAMBDA_INSTANCE_TYPES = {
   gpu_1x_rtx6000: lambdaType("gpu_1x_rtx6000", 1, "Quadro RTX 6000", 24, 14, 46, 512, 0.69),
   gpu_1x_a10: lambdaType("gpu_1x_a10", 1, "A10", 24, 30, 226, 1331, 1.29),
-  gpu_1x_gh200: lambdaType("gpu_1x_gh200", 1, "GH200", 96, 64, 432, 4096, 2.29),
+  gpu_1x_gh200: lambdaType("gpu_1x_gh200", 1, "GH200", 96, 64, 432, 4096, 2.29, "arm64"), // Grace CPU: aarch64
   gpu_1x_h100_pcie: lambdaType("gpu_1x_h100_pcie", 1, "H100 PCIe", 80, 26, 225, 1024, 3.29),
   gpu_1x_h100_sxm5: lambdaType("gpu_1x_h100_sxm5", 1, "H100 SXM", 80, 26, 225, 2816, 4.29),
   gpu_1x_b200_sxm6: lambdaType("gpu_1x_b200_sxm6", 1, "B200 SXM6", 180, 26, 360, 2816, 6.99),

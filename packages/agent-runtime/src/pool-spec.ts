@@ -1,12 +1,13 @@
 // What each runtime pool's container is, as plain data: its environment, limits, GPU requests and
 // the route table the ops server uses to reach its agents. Pure, so tests read it directly.
+import * as path from "node:path";
 import type { AgentManifest, RuntimePool } from "@sophia/agent-categories";
-import { HARDENING, healthcheckFor, type LogRetention, type McpServerName, tokenEnvName } from "@sophia/mcp-servers";
+import { HARDENING, healthcheckFor, type LogRetention, type McpServerName, memoryLimit, tokenEnvName } from "@sophia/mcp-servers";
 
 export const RUNTIME_PORT = 7777;
-/** Image build contexts, relative to the Pulumi project directory (the repo root). */
-export const RUNTIME_CONTEXT = "packages/agent-runtime/images/runtime";
-export const STUB_MODEL_CONTEXT = "packages/agent-runtime/testing/stub-model";
+/** Image build contexts, found from this module (the engine runs the program in stacks/). */
+export const RUNTIME_CONTEXT = path.resolve(__dirname, "..", "images", "runtime");
+export const STUB_MODEL_CONTEXT = path.resolve(__dirname, "..", "testing", "stub-model");
 export const STUB_MODEL_PORT = 8000;
 export const STUB_MODEL_HOST = "model-stub";
 /** Python, AgentOS and MCP connections on top of what the pool's agents need. */
@@ -73,7 +74,7 @@ export function poolContainerSpec(stack: string, pool: RuntimePool, logs: LogRet
     capabilities: { drops: [...HARDENING.capabilities.drops] },
     securityOpts: [...HARDENING.securityOpts],
     tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
-    memory: Math.ceil(pool.needs.memoryGiB * 1024) + RUNTIME_OVERHEAD_MIB,
+    ...memoryLimit(Math.ceil(pool.needs.memoryGiB * 1024) + RUNTIME_OVERHEAD_MIB),
     ...(cpuQuota ? { cpus: String(pool.needs.cpu) } : {}),
     // Agent runs can take long; the runtime gets time to finish them before it is killed.
     stopTimeout: 30,

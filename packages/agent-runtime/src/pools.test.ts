@@ -53,7 +53,7 @@ describe("AgentRuntimePools in mock mode", () => {
   let resources: readonly PlannedResource[];
   beforeAll(async () => {
     const evaluation = await evaluateComponent(() => {
-      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {} });
+      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {}, platform: "linux/amd64" });
       const ingress = new docker.Container("ingress", { image: "x" }, { provider: runtime.provider });
       new AgentRuntimePools("agents", {
         stack: "t",

@@ -4,8 +4,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import type { AgentManifest, RuntimePool } from "@sophia/agent-categories";
-import type { DockerRuntime } from "@sophia/docker-runtime";
-import { HARDENING, healthcheckFor, type LogRetention, type McpServerName } from "@sophia/mcp-servers";
+import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
+import { HARDENING, healthcheckFor, type LogRetention, type McpServerName, memoryLimit } from "@sophia/mcp-servers";
 import {
   gpuRequest,
   type ModelChoice,
@@ -55,16 +55,8 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
     const images = new Map<string, pulumi.Output<string>>();
     const imageOn = (node: string, runtime: DockerRuntime) => {
       if (!images.has(node)) {
-        const image = new docker.Image(
-          `${name}-${node}-image`,
-          {
-            imageName: `sophia/agents-runtime:${args.stack}`,
-            build: { context: RUNTIME_CONTEXT, dockerfile: `${RUNTIME_CONTEXT}/Dockerfile`, args: { BASE_IMAGE: args.baseImage } },
-            skipPush: true,
-          },
-          { parent: this, provider: runtime.provider },
-        );
-        images.set(node, image.imageName);
+        const image = buildLocalImage(`${name}-${node}-image`, runtime, { imageName: `sophia/agents-runtime:${args.stack}`, contextDir: RUNTIME_CONTEXT, baseImage: args.baseImage }, this);
+        images.set(node, image.ref);
       }
       return images.get(node)!;
     };
@@ -113,21 +105,17 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
     const node = args.pools[0]?.node;
     const runtime = node ? args.nodes[node] : undefined;
     if (!runtime) throw new Error("the stub model needs a node with a Docker runtime");
-    const image = new docker.Image(
-      `${name}-model-stub-image`,
-      { imageName: `sophia/model-stub:${args.stack}`, build: { context: STUB_MODEL_CONTEXT, dockerfile: `${STUB_MODEL_CONTEXT}/Dockerfile`, args: { BASE_IMAGE: args.baseImage } }, skipPush: true },
-      { parent: this, provider: runtime.provider },
-    );
+    const image = buildLocalImage(`${name}-model-stub-image`, runtime, { imageName: `sophia/model-stub:${args.stack}`, contextDir: STUB_MODEL_CONTEXT, baseImage: args.baseImage }, this);
     return new docker.Container(
       `${name}-model-stub`,
       {
         name: `sophia-${args.stack}-model-stub`,
         hostname: STUB_MODEL_HOST,
-        image: image.imageName,
+        image: image.ref,
         ...HARDENING,
         capabilities: { drops: [...HARDENING.capabilities.drops] },
         securityOpts: [...HARDENING.securityOpts],
-        memory: 64,
+        ...memoryLimit(64),
         healthcheck: healthcheckFor(STUB_MODEL_PORT, "/health"),
         logDriver: "json-file",
         logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },

@@ -1,2 +1,3 @@
 export * from "./networks";
 export * from "./runtime";
+export * from "./image";

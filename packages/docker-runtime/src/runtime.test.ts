@@ -5,7 +5,7 @@ import { DockerRuntime } from "./runtime";
 describe("DockerRuntime", () => {
   it("registers a docker provider for its host and the edge and internal mcp networks under it", async () => {
     const { resources } = await evaluateComponent(() => {
-      new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: { "sophia.stack": "test" } });
+      new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: { "sophia.stack": "test" }, platform: "linux/amd64" });
     }, "test");
     const summary = resources.map((r) => [r.type, r.name, r.parent ?? "stack", r.provider ?? "-"]);
     expect(summary).toEqual(

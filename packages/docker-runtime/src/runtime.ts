@@ -11,18 +11,25 @@ export interface DockerRuntimeArgs {
   readonly sshOpts?: readonly string[];
   /** Labels put on every network (and passed on to containers by their components). */
   readonly labels: Readonly<Record<string, string>>;
+  /** The engine's platform: images are built for it (a node's architecture, not the deploying machine's). */
+  readonly platform: DockerPlatform;
 }
+
+export const DOCKER_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+export type DockerPlatform = (typeof DOCKER_PLATFORMS)[number];
 
 export class DockerRuntime extends pulumi.ComponentResource {
   readonly provider: docker.Provider;
   readonly host: pulumi.Output<string>;
   readonly labels: Readonly<Record<string, string>>;
+  readonly platform: DockerPlatform;
   readonly networks: Readonly<Record<NetworkSpec["suffix"], docker.Network>>;
 
   constructor(name: string, args: DockerRuntimeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:docker:DockerRuntime", name, {}, opts);
     this.host = pulumi.output(args.host);
     this.labels = args.labels;
+    this.platform = args.platform;
     this.provider = new docker.Provider(name, { host: args.host, sshOpts: args.sshOpts ? [...args.sshOpts] : undefined }, { parent: this });
     const child = { parent: this, provider: this.provider };
     const labels = Object.entries(args.labels).map(([label, value]) => ({ label, value }));

@@ -28,7 +28,7 @@ beforeAll(async () => {
         inbound: { sshCidrs: ["172.16.0.0/12", "127.0.0.0/8"], ingressPort: 8443, ingressCidrs: ["172.16.0.0/12"] },
         logging: { logMaxSizeMiB: 50, logMaxFiles: 3 },
         gpuCheckImage: "nvidia/cuda:12.4.1-base-ubuntu22.04",
-        nodes: [{ id: "gpu-1x-a10-0", gpus: 1, candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a10" }] }],
+        nodes: [{ id: "gpu-1x-a10-0", gpus: 1, platform: "linux/amd64", candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a10" }] }],
         labels: {},
         protect: false,
       }),

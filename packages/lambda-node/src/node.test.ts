@@ -1,7 +1,7 @@
 // The node pool in the SDK's mock mode: which resources it registers, in which order of
 // dependency, and that secrets stay secrets.
 import * as pulumi from "@pulumi/pulumi";
-import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
+import { evaluate, type PlannedResource, RecordingMocks, SECRET_SIG_KEY } from "@sophia/plan";
 import { renderBootstrap } from "./bootstrap";
 import { LambdaNodePool, type LambdaNodePoolArgs } from "./node";
 
@@ -13,14 +13,17 @@ const poolArgs = (): LambdaNodePoolArgs => ({
   inbound,
   logging: { logMaxSizeMiB: 100, logMaxFiles: 5 },
   gpuCheckImage: "nvidia/cuda:12.4.1-base-ubuntu22.04",
-  nodes: [{ id: "gpu-1x-a10-0", gpus: 1, candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a10" }] }],
+  nodes: [{ id: "gpu-1x-a10-0", gpus: 1, platform: "linux/amd64", candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a10" }] }],
   labels: { "sophia.stack": "test" },
   protect: true,
 });
 
 let resources: readonly PlannedResource[];
 beforeAll(async () => {
-  ({ resources } = await evaluateComponent(() => void new LambdaNodePool("sophia-test", poolArgs()), "test"));
+  // The instance's address, as Lambda would hand it out: with it known, the bootstrap's connection is
+  // known too, and what it carries can be inspected (an unknown value hides whether it is secret).
+  const mocks = new RecordingMocks({ "pulumi-nodejs:dynamic/lambda:Instance": (_name, inputs) => ({ ...inputs, ip: "192.0.2.10" }) });
+  ({ resources } = await evaluate({ project: "sophia", stack: "test", config: {}, secretKeys: [], program: () => void new LambdaNodePool("sophia-test", poolArgs()), mocks }));
 });
 
 const byName = (name: string) => resources.find((r) => r.name === name)!;
@@ -68,6 +71,6 @@ test("firewall rules open only ssh and the ingress port, only from the configure
 test("the docker runtime is bound to the node's address, known once it has launched", () => {
   const provider = resources.find((r) => r.type === "pulumi:providers:docker")!;
   expect(provider.parent).toBe("sophia:docker:DockerRuntime::sophia-test-gpu-1x-a10-0-docker");
-  expect(provider.inputs.host).toEqual({ __pulumiUnknown: true });
+  expect(provider.inputs.host).toBe("ssh://ubuntu@192.0.2.10");
   expect(provider.inputs.sshOpts).toContain("StrictHostKeyChecking=accept-new");
 });

@@ -3,7 +3,7 @@
 // bootstrap → Docker provider, so no container is created on a node that is not set up.
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
+import { type DockerPlatform, DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
 import { type BootstrapParams, renderBootstrap } from "./bootstrap";
 import { lambdaFirewallRules, type InboundPolicy } from "./firewall";
 import type { ClientTuning } from "./inputs";
@@ -15,6 +15,8 @@ export interface LambdaNodeSpec {
   readonly id: string;
   readonly candidates: readonly LaunchCandidate[];
   readonly gpus: number;
+  /** The chosen type's platform; every candidate shares its architecture. */
+  readonly platform: DockerPlatform;
 }
 
 export interface LambdaNodePoolArgs {
@@ -82,6 +84,7 @@ export class LambdaNodePool extends pulumi.ComponentResource {
           // The deploy key must be loaded in ssh-agent (tools/deploy does this); host keys are learned on first contact.
           sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=15"],
           labels: { ...args.labels, "sophia.node": spec.id },
+          platform: spec.platform,
         },
         { parent: this, dependsOn: [bootstrap] },
       );

@@ -22,6 +22,12 @@ export const HARDENING = {
   networkMode: "bridge",
 };
 
+/** A memory cap with no swap. Docker stores swap as 2 × memory when it is left unset, which the
+ * provider reads back as a difference on every `up`; saying it explicitly keeps a second `up` a no-op. */
+export function memoryLimit(mib: number): { memory: number; memorySwap: number } {
+  return { memory: mib, memorySwap: mib };
+}
+
 export interface ContainerSpec {
   readonly name: string;
   readonly hostname: string;
@@ -34,6 +40,7 @@ export interface ContainerSpec {
   readonly command: string[];
   readonly envs: string[];
   readonly memory: number;
+  readonly memorySwap: number;
   readonly cpus: string;
   readonly tmpfs: Record<string, string>;
   readonly healthcheck: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
@@ -68,7 +75,7 @@ export function serverContainerSpec(
     securityOpts: [...HARDENING.securityOpts],
     command: serverCommand(spec),
     envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    memory: limits.memoryMiB,
+    ...memoryLimit(limits.memoryMiB),
     cpus: String(limits.cpus),
     tmpfs,
     healthcheck: healthcheckFor(spec.port, spec.healthPath),

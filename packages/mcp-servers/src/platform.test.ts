@@ -80,7 +80,7 @@ describe("McpPlatform in mock mode", () => {
   let outputs: Record<string, unknown>;
   beforeAll(async () => {
     const evaluation = await evaluateComponent(() => {
-      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {} });
+      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: {}, platform: "linux/amd64" });
       const mcp = new McpPlatform("mcp", {
         runtime,
         stack: "t",

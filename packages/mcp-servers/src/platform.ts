@@ -1,17 +1,18 @@
 // The MCP platform on one Docker runtime: a hardened container per enabled server, one Caddy
 // ingress in front of them with per-client bearer tokens, and the Cursor config to reach it.
+import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DockerRuntime } from "@sophia/docker-runtime";
+import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
 import { renderCaddyfile } from "./caddyfile";
 import { MCP_SERVERS, type McpServerName } from "./catalog";
-import { type ContainerLimits, healthcheckFor, HARDENING, type LogRetention, serverContainerSpec } from "./container-spec";
+import { type ContainerLimits, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
 import { type ClientScope, tokenEnvName } from "./scopes";
 
-/** Image build contexts, relative to the Pulumi project directory (the repo root). */
-export const IMAGES_DIR = "packages/mcp-servers/images";
+/** Image build contexts: one directory per image, found from this module, not from the working directory. */
+export const IMAGES_DIR = path.resolve(__dirname, "..", "images");
 export const INGRESS_CONTAINER_PORT = 8080;
 export const INGRESS_METRICS_PORT = 9180;
 /** Plain HTTP for clients on the internal network (agent runtimes); never published. */
@@ -68,20 +69,12 @@ export class McpPlatform extends pulumi.ComponentResource {
     const child = { parent: this, provider: runtime.provider };
     const labels = { ...runtime.labels, "sophia.component": "mcp" };
     const buildImage = (context: string) =>
-      new docker.Image(
-        `${name}-${context}-image`,
-        {
-          imageName: `sophia/mcp-${context}:${args.stack}`,
-          build: { context: `${IMAGES_DIR}/${context}`, dockerfile: `${IMAGES_DIR}/${context}/Dockerfile`, args: { BASE_IMAGE: args.baseImage } },
-          skipPush: true,
-        },
-        child,
-      );
+      buildLocalImage(`${name}-${context}-image`, runtime, { imageName: `sophia/mcp-${context}:${args.stack}`, contextDir: path.join(IMAGES_DIR, context), baseImage: args.baseImage }, this).ref;
 
     const servers = args.servers.map((serverName) => {
       const spec = MCP_SERVERS[serverName];
       const secretEnvs = spec.secrets.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secretValues.get(s.configKey)!}`));
-      const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context).imageName : pulumi.output(spec.image.ref);
+      const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context) : pulumi.output(spec.image.ref);
       const volumes = spec.writable
         .filter((w) => w.persist)
         .map((w) => ({ containerPath: w.path, volumeName: new docker.Volume(`${name}-${serverName}-data`, { name: `sophia-${args.stack}-${serverName}-data`, labels: toLabels(labels) }, { ...child, protect: args.protect }).name }));
@@ -118,7 +111,7 @@ export class McpPlatform extends pulumi.ComponentResource {
       {
         name: `sophia-${args.stack}-ingress`,
         hostname: "ingress",
-        image: buildImage("ingress").imageName,
+        image: buildImage("ingress"),
         ...HARDENING,
         capabilities: { drops: [...HARDENING.capabilities.drops] },
         securityOpts: [...HARDENING.securityOpts],
@@ -130,7 +123,7 @@ export class McpPlatform extends pulumi.ComponentResource {
         // limits); without TLS there is nothing to keep and a tmpfs is enough.
         tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m", "/config": "rw,noexec,nosuid,size=16m", ...(certificates ? {} : { "/data": "rw,noexec,nosuid,size=16m" }) },
         volumes: certificates ? [{ containerPath: "/data", volumeName: certificates.name }] : [],
-        memory: args.ingress.memoryMiB,
+        ...memoryLimit(args.ingress.memoryMiB),
         // The internal site answers in plain HTTP whether or not the public one serves TLS.
         healthcheck: healthcheckFor(INGRESS_INTERNAL_PORT, "/healthz"),
         logDriver: "json-file",

@@ -18,9 +18,15 @@ const COMPUTED: Record<string, (name: string, inputs: Record<string, unknown>) =
   "random:index/randomId:RandomId": (name) => ({ hex: `mock-${name}`, b64Url: `mock-${name}` }),
   "docker:index/network:Network": (name, inputs) => ({ name: inputs.name ?? name }),
   "docker:index/volume:Volume": (name, inputs) => ({ name: inputs.name ?? name }),
-  "docker:index/image:Image": (name, inputs) => ({ repoDigest: `${String(inputs.imageName ?? name)}@sha256:mock`, imageName: inputs.imageName ?? name }),
+  // For an image that is not pushed, repoDigest is the built image's id; a plan can only name it.
+  "docker:index/image:Image": (name, inputs) => ({ repoDigest: mockImageId(String(inputs.imageName ?? name)), imageName: inputs.imageName ?? name }),
   "docker:index/container:Container": (name, inputs) => ({ name: inputs.name ?? name, networkDatas: [] }),
 };
+
+/** The id mock mode gives a built image; the smoke replaces it with the real id once it has built it. */
+export function mockImageId(imageName: string): string {
+  return `mock-id-of(${imageName})`;
+}
 
 const providerName = (ref: string | undefined) => (ref ? ref.split("::")[3] : undefined);
 

@@ -4,13 +4,16 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError, loadStackConfig } from "./load";
+import { type Environment, SECRET_KEYS } from "./schema";
 import { parseStackFile } from "./stack-file";
 
 const stacksDir = path.resolve(__dirname, "../../../stacks");
 
-/** Load stack `stack` from its committed file after `edit` changed the YAML document. */
+/** Load stack `stack` from its committed file, with the secrets a deployment sets (`pulumi config set
+ * --secret`; the committed files hold none), after `edit` changed the YAML document. */
 function load(stack: string, edit: (doc: ReturnType<typeof parseDocument>) => void = () => undefined) {
   const doc = parseDocument(fs.readFileSync(path.join(stacksDir, `Pulumi.${stack}.yaml`), "utf8"));
+  for (const key of SECRET_KEYS[stack as Environment].required) doc.setIn(["config", key], { secure: "v1:ciphertext-a-deployment-set" });
   edit(doc);
   const { raw, secretKeys } = parseStackFile(doc.toString(), `Pulumi.${stack}.yaml`);
   return loadStackConfig(stack, raw, (key) => secretKeys.includes(key));

@@ -55,6 +55,8 @@ export const LocalConfigSchema = z.strictObject({
     dockerHost: z.string().regex(/^unix:\/\/\/.+/, "a unix socket URL such as unix:///var/run/docker.sock"),
     /** Base image the Dockerfiles build on; locally a debootstrapped image, as no registry is reachable. */
     baseImage: z.string().min(1),
+    /** The local engine's platform (`docker info`: x86_64 → linux/amd64, aarch64 → linux/arm64); images are built for it. */
+    platform: z.enum(["linux/amd64", "linux/arm64"]),
   }),
 });
 
