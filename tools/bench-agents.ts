@@ -7,7 +7,8 @@
 //                   of the same task on the same agent (the model's time is in both), medians of 30.
 import { setTimeout as sleep } from "node:timers/promises";
 import { containerIp, median, withLocalStack } from "./bench-support";
-import { docker, withClient } from "./local-stack";
+import { cursorEntries, withClient } from "./checklist";
+import { docker } from "./local-stack";
 
 const RUNTIME = "sophia-local-agents-local-0-cpu";
 const STUB = "sophia-local-model-stub";
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
     const reference = instantiation["agno-reference"]!;
 
     const runtimeUrl = `http://${await containerIp(RUNTIME, "sophia-mcp")}:7777`;
-    const ops = stack.entries.find((e) => e.name === "sophia-sophia-ops")!;
+    const ops = cursorEntries(stack.live.cursorMcpJson, stack.live.tokens).find((e) => e.name === "sophia-sophia-ops")!;
     const routed: number[] = [];
     const direct: number[] = [];
     await withClient(ops.url, ops.headers, async (client) => {

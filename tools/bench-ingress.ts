@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const paths: Record<Path, { url: string; headers: Record<string, string> }> = {
       direct: { url: `http://${serverIp}:8080/mcp`, headers: {} },
       caddy: { url: `http://${ingressIp}:8080/sophia-ops/mcp`, headers: auth },
-      published: { url: `${stack.ingressUrl}/sophia-ops/mcp`, headers: auth },
+      published: { url: `${stack.live.ingressUrl}/sophia-ops/mcp`, headers: auth },
     };
     const samples = new Map<string, number[]>();
     const errors = new Map<string, { count: number; first?: string }>();

@@ -1,18 +1,23 @@
 // The local stack, brought up for real on this machine's Docker engine from the resources the program
-// registers (mock-mode evaluation): every input of every registered resource is either applied to
-// Docker or bring-up fails naming the resource and the input. Used by the smoke and the benchmarks;
-// the caller tears down what was created, also on failure and on Ctrl-C.
-import { execFile, spawn } from "node:child_process";
+// registers (mock-mode evaluation). CI has no Pulumi engine; this applier stands in for it, and says
+// exactly what it does: every input of every registered resource, nested keys included, is applied to
+// Docker or bring-up fails naming the resource and the input; resources are created in dependency order
+// (explicit dependsOn, and what an input refers to: networks, volumes and images before containers),
+// and a container with `wait` is healthy before anything that depends on it starts. It creates only the
+// resource types the local stack uses. Used by the smoke and the benchmarks; the caller tears down what
+// was created, also on failure and on Ctrl-C.
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { CATEGORIES } from "@sophia/agent-categories";
 import { shellQuote } from "@sophia/lambda-node";
-import { type PlannedResource, RecordingMocks, SECRET_SIG_KEY } from "@sophia/plan";
+import { CURSOR_CLIENT, tokenEnvName } from "@sophia/mcp-servers";
+import { mockImageId, type PlannedResource, RecordingMocks, SECRET_SIG_KEY } from "@sophia/plan";
 import program from "../stacks/index";
-import { evaluateStack } from "../stacks/plan-stack";
+import { evaluateStack, programDir } from "../stacks/plan-stack";
 import { buildImageContexts } from "./build-image-contexts";
+import type { LiveDeployment } from "./checklist";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -42,10 +47,19 @@ class InputReader {
     this.used.add(key);
     return this.inputs[key] as T | undefined;
   }
+  /** An object input (or a list of them) whose keys must all be among `applied`. */
+  takeShaped<T>(key: string, applied: readonly string[]): T | undefined {
+    const value = this.take<T>(key);
+    for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
+      const left = Object.keys(item as object).filter((k) => !applied.includes(k) && (item as Record<string, unknown>)[k] !== undefined);
+      if (left.length > 0) throw new SmokeError(`${this.resource.type} ${this.resource.name}: input ${left.map((k) => `${key}.${k}`).join(", ")} is not applied by the smoke; teach tools/local-stack.ts to apply it`);
+    }
+    return value;
+  }
   /** Every input must have been taken: nothing declared is silently dropped. */
   done(): void {
     const left = Object.keys(this.inputs).filter((k) => !this.used.has(k) && this.inputs[k] !== undefined);
-    if (left.length > 0) throw new SmokeError(`${this.resource.type} ${this.resource.name}: input ${left.join(", ")} is not applied by the smoke; teach tools/smoke.ts to apply it`);
+    if (left.length > 0) throw new SmokeError(`${this.resource.type} ${this.resource.name}: input ${left.join(", ")} is not applied by the smoke; teach tools/local-stack.ts to apply it`);
   }
 }
 
@@ -65,7 +79,10 @@ export const docker = async (args: string[], what: string): Promise<string> => {
 
 const labelArgs = (labels: { label: string; value: string }[] | undefined) => (labels ?? []).flatMap((l) => ["--label", `${l.label}=${l.value}`]);
 
-async function applyResource(r: PlannedResource, created: Created, waits: Map<string, number>): Promise<void> {
+/** Real ids of the images built so far, by the id mock mode gave them. */
+type ImageIds = Map<string, string>;
+
+async function applyResource(r: PlannedResource, created: Created, images: ImageIds): Promise<void> {
   const what = `${r.type} ${r.name}`;
   const input = new InputReader(r);
   switch (r.type) {
@@ -77,7 +94,7 @@ async function applyResource(r: PlannedResource, created: Created, waits: Map<st
     }
     case "docker:index/network:Network": {
       const name = input.take<string>("name")!;
-      const args = ["network", "create", "--driver", input.take<string>("driver") ?? "bridge", ...labelArgs(input.take("labels"))];
+      const args = ["network", "create", "--driver", input.take<string>("driver") ?? "bridge", ...labelArgs(input.takeShaped("labels", ["label", "value"]))];
       if (input.take<boolean>("internal")) args.push("--internal");
       input.done();
       await docker([...args, name], what);
@@ -87,7 +104,7 @@ async function applyResource(r: PlannedResource, created: Created, waits: Map<st
     }
     case "docker:index/volume:Volume": {
       const name = input.take<string>("name")!;
-      const args = ["volume", "create", ...labelArgs(input.take("labels")), name];
+      const args = ["volume", "create", ...labelArgs(input.takeShaped("labels", ["label", "value"])), name];
       input.done();
       await docker(args, what);
       created.volumes.push(name);
@@ -96,18 +113,22 @@ async function applyResource(r: PlannedResource, created: Created, waits: Map<st
     }
     case "docker:index/image:Image": {
       const imageName = input.take<string>("imageName")!;
-      const build = input.take<{ context: string; dockerfile: string; args?: Record<string, string> }>("build")!;
+      const build = input.takeShaped<{ context: string; dockerfile: string; platform?: string; args?: Record<string, string> }>("build", ["context", "dockerfile", "platform", "args"])!;
       if (input.take<boolean>("skipPush") !== true) throw new SmokeError(`${what}: input skipPush: expected true (no registry is reachable); got false`);
       input.take("buildOnPreview"); // preview-time behaviour only
       input.done();
       const buildArgs = Object.entries(build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
+      const platform = build.platform ? ["--platform", build.platform] : [];
+      // Paths are relative to where the engine runs the program (stacks/), as the docker plugin reads them.
+      const from = programDir(root);
       const t = Date.now();
-      await docker(["build", "-q", "-t", imageName, "-f", path.join(root, build.dockerfile), ...buildArgs, path.join(root, build.context)], what);
-      say(`image ${imageName} built in ${((Date.now() - t) / 1000).toFixed(1)}s`);
+      const id = await docker(["build", "-q", ...platform, "-t", imageName, "-f", path.resolve(from, build.dockerfile), ...buildArgs, path.resolve(from, build.context)], what);
+      images.set(mockImageId(imageName), id);
+      say(`image ${imageName} built in ${((Date.now() - t) / 1000).toFixed(1)}s: ${id.slice(0, 19)}`);
       return;
     }
     case "docker:index/container:Container":
-      return createContainer(r, input, created, waits);
+      return createContainer(r, input, created, images);
     case "random:index/randomPassword:RandomPassword":
       // Its result (made by the smoke's mocks with these settings) is what the containers receive.
       input.take("length");
@@ -120,7 +141,7 @@ async function applyResource(r: PlannedResource, created: Created, waits: Map<st
   input.done();
 }
 
-async function createContainer(r: PlannedResource, input: InputReader, created: Created, waits: Map<string, number>): Promise<void> {
+async function createContainer(r: PlannedResource, input: InputReader, created: Created, images: ImageIds): Promise<void> {
   const what = `${r.type} ${r.name}`;
   const name = input.take<string>("name")!;
   const args = ["create", "--name", name];
@@ -133,29 +154,30 @@ async function createContainer(r: PlannedResource, input: InputReader, created: 
   flag("restart", "--restart");
   flag("logDriver", "--log-driver");
   flag("memory", "--memory", (v: number) => `${v}m`);
+  flag("memorySwap", "--memory-swap", (v: number) => `${v}m`);
   flag("cpus", "--cpus");
   flag("stopTimeout", "--stop-timeout");
   flag("runtime", "--runtime");
-  for (const d of input.take<{ driver?: string; count?: number; capabilities?: string[] }[]>("deviceRequests") ?? []) {
+  for (const d of input.takeShaped<{ driver?: string; count?: number; capabilities?: string[] }[]>("deviceRequests", ["driver", "count", "capabilities"]) ?? []) {
     if (d.driver !== "nvidia") throw new SmokeError(`${what}: input deviceRequests: only the nvidia driver is applied; got ${d.driver}`);
     args.push("--gpus", `count=${d.count ?? -1},capabilities=${(d.capabilities ?? ["gpu"]).join(",")}`.replace("count=-1", "all"));
   }
   if (input.take<boolean>("readOnly")) args.push("--read-only");
-  const caps = input.take<{ drops?: string[]; adds?: string[] }>("capabilities");
+  const caps = input.takeShaped<{ drops?: string[]; adds?: string[] }>("capabilities", ["drops", "adds"]);
   for (const c of caps?.drops ?? []) args.push("--cap-drop", c);
   for (const c of caps?.adds ?? []) args.push("--cap-add", c);
   for (const o of input.take<string[]>("securityOpts") ?? []) args.push("--security-opt", o);
   for (const [k, v] of Object.entries(input.take<Record<string, string>>("logOpts") ?? {})) args.push("--log-opt", `${k}=${v}`);
   for (const [p, o] of Object.entries(input.take<Record<string, string>>("tmpfs") ?? {})) args.push("--tmpfs", `${p}:${o}`);
   for (const e of input.take<string[]>("envs") ?? []) args.push("--env", e);
-  args.push(...labelArgs(input.take("labels")), "--label", "sophia.smoke=true");
-  for (const p of input.take<{ internal: number; external: number; ip?: string; protocol?: string }[]>("ports") ?? []) {
+  args.push(...labelArgs(input.takeShaped("labels", ["label", "value"])), "--label", "sophia.smoke=true");
+  for (const p of input.takeShaped<{ internal: number; external: number; ip?: string; protocol?: string }[]>("ports", ["internal", "external", "ip", "protocol"]) ?? []) {
     args.push("--publish", `${p.ip ? `${p.ip}:` : ""}${p.external}:${p.internal}/${p.protocol ?? "tcp"}`);
   }
-  for (const v of input.take<{ volumeName: string; containerPath: string; readOnly?: boolean }[]>("volumes") ?? []) {
+  for (const v of input.takeShaped<{ volumeName: string; containerPath: string; readOnly?: boolean }[]>("volumes", ["volumeName", "containerPath", "readOnly"]) ?? []) {
     args.push("--volume", `${v.volumeName}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
   }
-  const health = input.take<{ tests: string[]; interval?: string; timeout?: string; retries?: number; startPeriod?: string }>("healthcheck");
+  const health = input.takeShaped<{ tests: string[]; interval?: string; timeout?: string; retries?: number; startPeriod?: string }>("healthcheck", ["tests", "interval", "timeout", "retries", "startPeriod"]);
   if (health) {
     const [kind, ...cmd] = health.tests;
     args.push("--health-cmd", kind === "CMD" ? cmd.map(shellQuote).join(" ") : cmd.join(" "));
@@ -165,15 +187,17 @@ async function createContainer(r: PlannedResource, input: InputReader, created: 
     if (health.startPeriod) args.push("--health-start-period", health.startPeriod);
   }
   const networkMode = input.take<string>("networkMode");
-  const networks = input.take<{ name: string; aliases?: string[] }[]>("networksAdvanced") ?? [];
+  const networks = input.takeShaped<{ name: string; aliases?: string[] }[]>("networksAdvanced", ["name", "aliases"]) ?? [];
   const [first, ...rest] = networks;
   if (first) {
     args.push("--network", first.name, ...(first.aliases ?? []).flatMap((a) => ["--network-alias", a]));
   } else if (networkMode) {
     args.push("--network", networkMode);
   }
-  if (input.take<boolean>("wait")) waits.set(name, input.take<number>("waitTimeout") ?? 60);
-  const image = input.take<string>("image")!;
+  const wait = input.take<boolean>("wait") ? (input.take<number>("waitTimeout") ?? 60) : undefined;
+  const declared = input.take<string>("image")!;
+  // Containers refer to their image by id; mock mode only knew the id's placeholder.
+  const image = images.get(declared) ?? declared;
   const command = input.take<string[]>("command") ?? [];
   input.done();
   await docker([...args, image, ...command], what);
@@ -182,8 +206,7 @@ async function createContainer(r: PlannedResource, input: InputReader, created: 
   await docker(["start", name], what);
   say(`container ${name} started`);
   // Pulumi's `wait` makes dependants wait for health; the smoke does the same, in order.
-  const timeout = waits.get(name);
-  if (timeout !== undefined) await waitHealthy(name, timeout);
+  if (wait !== undefined) await waitHealthy(name, wait);
 }
 
 export async function waitHealthy(name: string, timeoutSeconds: number): Promise<void> {
@@ -206,44 +229,6 @@ export async function teardown(created: Created): Promise<void> {
   say(`torn down: ${created.containers.length} containers, ${created.networks.length} networks, ${created.volumes.length} volumes`);
 }
 
-// ---------------------------------------------------------------- talking to what came up
-// ---------------------------------------------------------------- the post-deploy checklist
-
-export function cursorEntries(mcpJson: string, env: Record<string, string>) {
-  const parsed = JSON.parse(mcpJson) as { mcpServers: Record<string, { url: string; headers: Record<string, string> }> };
-  // Cursor fills in ${env:NAME} from the developer's environment; the smoke does the same.
-  const resolve = (v: string) => v.replace(/\$\{env:([A-Z0-9_]+)\}/g, (_, k: string) => env[k] ?? "");
-  return Object.entries(parsed.mcpServers).map(([name, e]) => ({ name, url: e.url, headers: Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, resolve(v)])) }));
-}
-
-export async function withClient<T>(url: string, headers: Record<string, string>, use: (client: Client) => Promise<T>): Promise<T> {
-  const client = new Client({ name: "sophia-smoke", version: "0.1.0" });
-  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
-  try {
-    return await use(client);
-  } finally {
-    await client.close();
-  }
-}
-
-export const textOf = (result: unknown) => ((result as { content?: { type: string; text?: string }[] }).content ?? []).map((c) => c.text ?? "").join("\n");
-
-export function conformance(url: string, token: string, scenario: string): Promise<{ code: number; output: string }> {
-  // The conformance CLI has no option for headers; a preload adds this run's bearer token to its
-  // requests to the ingress (tools/smoke-conformance-auth.cjs), so it is tested through the real auth.
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [require.resolve("@modelcontextprotocol/conformance/dist/index.js"), "server", "--url", url, "--scenario", scenario], {
-      env: { ...process.env, NODE_OPTIONS: `--require ${path.join(__dirname, "smoke-conformance-auth.cjs")}`, SOPHIA_CONFORMANCE_URL: url, SOPHIA_CONFORMANCE_TOKEN: token },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
-    child.on("close", (code) => resolve({ code: code ?? 1, output }));
-  });
-}
-
-
 /** On Ctrl-C or SIGTERM: tear down what was created, then exit 130. Returns the caller's own
  * teardown, which waits for the signal's when one began: otherwise the caller, failing because its
  * containers vanish, would exit first and leave the rest behind. */
@@ -263,12 +248,45 @@ export function teardownOnSignal(created: Created, log: (line: string) => void):
 
 export interface LocalStack {
   readonly evaluation: Awaited<ReturnType<typeof evaluateStack>>;
-  readonly ingressUrl: string;
+  /** What the post-deploy checklist needs, as a deployment's outputs would give it. */
+  readonly live: LiveDeployment;
   /** Token per environment variable name, exactly as the ingress receives them. */
   readonly tokens: Record<string, string>;
-  /** The generated mcp.json's entries with tokens filled in the way Cursor does it. */
-  readonly entries: ReturnType<typeof cursorEntries>;
   readonly created: Created;
+}
+
+/** Types an input of another resource refers to (by name or id): they come first, in this order. */
+const REFERRED_TYPES = ["pulumi:providers:docker", "docker:index/network:Network", "docker:index/volume:Volume", "docker:index/image:Image", "random:index/randomPassword:RandomPassword"];
+
+/** The order the engine would create resources in: what inputs refer to first, then every resource
+ * after everything its dependsOn names (a component named there stands for all of its descendants),
+ * registration order otherwise. Fails on a cycle or on a dependsOn naming nothing registered. */
+export function applyOrder(resources: readonly PlannedResource[]): PlannedResource[] {
+  const key = (r: PlannedResource) => `${r.type}::${r.name}`;
+  const byKey = new Map(resources.map((r) => [key(r), r]));
+  const descendants = (k: string): string[] => resources.filter((r) => r.parent === k).flatMap((r) => [key(r), ...descendants(key(r))]);
+  const ancestorsOf = (r: PlannedResource): PlannedResource[] => (r.parent && byKey.has(r.parent) ? [byKey.get(r.parent)!, ...ancestorsOf(byKey.get(r.parent)!)] : []);
+  const rank = (r: PlannedResource) => (REFERRED_TYPES.includes(r.type) ? REFERRED_TYPES.indexOf(r.type) : REFERRED_TYPES.length);
+  const needs = (r: PlannedResource): string[] => {
+    const named = [r, ...ancestorsOf(r)].flatMap((x) => x.dependsOn);
+    for (const d of named) if (!byKey.has(d)) throw new SmokeError(`${key(r)}: dependsOn ${d} is not a registered resource`);
+    const explicit = named.flatMap((d) => [d, ...descendants(d)]);
+    const referred = resources.filter((o) => rank(o) < rank(r)).map(key);
+    return [...new Set([...explicit, ...referred])].filter((k) => k !== key(r));
+  };
+  const order: PlannedResource[] = [];
+  const state = new Map<string, "visiting" | "done">();
+  const visit = (r: PlannedResource, path: string[]) => {
+    const k = key(r);
+    if (state.get(k) === "done") return;
+    if (state.get(k) === "visiting") throw new SmokeError(`dependency cycle: ${[...path, k].join(" → ")}`);
+    state.set(k, "visiting");
+    for (const d of needs(r)) visit(byKey.get(d)!, [...path, k]);
+    state.set(k, "done");
+    order.push(r);
+  };
+  for (const r of [...resources].sort((a, b) => rank(a) - rank(b))) visit(r, []);
+  return order;
 }
 
 /** Evaluates the local stack in mock mode (with real random tokens) and creates what it registered.
@@ -279,7 +297,7 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
   await run("bash", [path.join(root, "tools", "build-base-image.sh")]);
   await buildImageContexts((line) => say(line));
 
-  // Tokens are real random values here (mock mode would leave them undefined).
+  // Tokens are real random values here (mock mode would give fixed ones).
   const mocks = new RecordingMocks({
     "random:index/randomPassword:RandomPassword": (_name, inputs) => {
       const length = Number(inputs.length ?? 32);
@@ -287,20 +305,23 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     },
   });
   const evaluation = await evaluateStack(root, "local", program, mocks);
-  const mcpJson = evaluation.outputs.cursorMcpJson as string;
   const ingressUrl = evaluation.outputs.ingressUrl as string;
   // The tokens exactly as the ingress receives them: its SOPHIA_MCP_TOKEN_* environment.
   const ingress = evaluation.resources.find((r) => r.type === "docker:index/container:Container" && r.inputs.name === "sophia-local-ingress");
   const ingressEnv = ((plain(ingress?.inputs.envs) as string[] | undefined) ?? []).filter((e) => e.startsWith("SOPHIA_MCP_TOKEN_"));
   const tokens = Object.fromEntries(ingressEnv.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  const clients = [CURSOR_CLIENT, ...Object.keys(CATEGORIES)];
+  const byClient = Object.fromEntries(clients.filter((c) => tokens[tokenEnvName(c)]).map((c) => [c, tokens[tokenEnvName(c)]!]));
   say(`program registered ${evaluation.resources.length} resources; ingress ${ingressUrl}`);
 
-  const waits = new Map<string, number>();
-  const order = ["pulumi:providers:docker", "docker:index/network:Network", "docker:index/volume:Volume", "docker:index/image:Image"];
-  const rank = (r: PlannedResource) => (order.includes(r.type) ? order.indexOf(r.type) : order.length);
-  // Containers keep registration order: the program registers servers before the ingress, and
-  // the ingress before the agent pools (which depend on it).
-  const sorted = [...evaluation.resources].sort((a, b) => rank(a) - rank(b));
-  for (const r of sorted) await applyResource(r, created, waits);
-  return { evaluation, ingressUrl, tokens, entries: cursorEntries(mcpJson, tokens), created };
+  const images: ImageIds = new Map();
+  for (const r of applyOrder(evaluation.resources)) await applyResource(r, created, images);
+  const live: LiveDeployment = {
+    stack: "local",
+    ingressUrl,
+    cursorMcpJson: evaluation.outputs.cursorMcpJson as string,
+    tokens: byClient,
+    planLine: `plan local: ${evaluation.resources.length} resources`,
+  };
+  return { evaluation, live, tokens, created };
 }

@@ -1,0 +1,279 @@
+// The post-deploy checklist of the original deployment strategy, run against any live deployment from
+// its outputs: the ingress URL, the Cursor mcp.json, the client tokens, and the Docker engine it runs
+// on. The deploy tool runs it after `pulumi up`; the smoke runs the same code after its own bring-up.
+import { execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { promisify } from "node:util";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { generatedFiles } from "@sophia/agent-categories";
+import { tokenEnvName } from "@sophia/mcp-servers";
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, "..");
+
+/** What a live deployment exposes, read from its stack outputs (or, in the smoke, its bring-up). */
+export interface LiveDeployment {
+  readonly stack: string;
+  readonly ingressUrl: string;
+  readonly cursorMcpJson: string;
+  /** Bearer token per client id (cursor, infrastructure, …). */
+  readonly tokens: Readonly<Record<string, string>>;
+  /** The Docker engine the platform runs on: undefined for the local one, else e.g. ssh://user@ip. */
+  readonly dockerHost?: string;
+  /** The last line `stack_plan` must print, from the deploying side's own mock-mode evaluation. */
+  readonly planLine: string;
+}
+
+/** The items of the strategy's post-deployment and integration checklists, in its order. */
+export const CHECKLIST_ITEMS = [
+  "MCP servers healthy",
+  "Cursor config connects",
+  "agents instantiate",
+  "Pulumi operations via MCP",
+  "routing respects categories",
+  "Cursor rules present",
+  "end to end",
+  "security and authentication",
+] as const;
+export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
+
+export interface CheckResult {
+  readonly item: ChecklistItem;
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+  readonly ms: number;
+}
+
+interface Check {
+  readonly item: ChecklistItem;
+  readonly name: string;
+  readonly run: () => Promise<string>;
+}
+
+export function cursorEntries(mcpJson: string, tokens: Readonly<Record<string, string>>) {
+  const parsed = JSON.parse(mcpJson) as { mcpServers: Record<string, { url: string; headers: Record<string, string> }> };
+  const env = Object.fromEntries(Object.entries(tokens).map(([client, token]) => [tokenEnvName(client), token]));
+  // Cursor fills in ${env:NAME} from the developer's environment; the checklist does the same.
+  const resolve = (v: string) => v.replace(/\$\{env:([A-Z0-9_]+)\}/g, (_, k: string) => env[k] ?? "");
+  return Object.entries(parsed.mcpServers).map(([name, e]) => ({ name, url: e.url, headers: Object.fromEntries(Object.entries(e.headers).map(([k, v]) => [k, resolve(v)])) }));
+}
+
+export async function withClient<T>(url: string, headers: Record<string, string>, use: (client: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ name: "sophia-checklist", version: "0.1.0" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+  try {
+    return await use(client);
+  } finally {
+    await client.close();
+  }
+}
+
+export const textOf = (result: unknown) => ((result as { content?: { type: string; text?: string }[] }).content ?? []).map((c) => c.text ?? "").join("\n");
+
+/** `docker` against the deployment's engine. */
+export async function dockerOn(host: string | undefined, args: string[]): Promise<string> {
+  try {
+    const env = host ? { ...process.env, DOCKER_HOST: host } : process.env;
+    return (await run("docker", args, { env, maxBuffer: 1 << 26 })).stdout.trim();
+  } catch (error) {
+    throw new Error(`docker ${args.slice(0, 2).join(" ")} failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
+  }
+}
+
+export function conformance(url: string, token: string, scenario: string): Promise<{ code: number; output: string }> {
+  // The conformance CLI has no option for headers; a preload adds this run's bearer token to its
+  // requests to the ingress (tools/smoke-conformance-auth.cjs), so it is tested through the real auth.
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [require.resolve("@modelcontextprotocol/conformance/dist/index.js"), "server", "--url", url, "--scenario", scenario], {
+      env: { ...process.env, NODE_OPTIONS: `--require ${path.join(__dirname, "smoke-conformance-auth.cjs")}`, SOPHIA_CONFORMANCE_URL: url, SOPHIA_CONFORMANCE_TOKEN: token },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (d: Buffer) => (output += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (output += d.toString()));
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
+}
+
+function checks(live: LiveDeployment, containers: readonly { name: string; component: string }[]): Check[] {
+  const entries = cursorEntries(live.cursorMcpJson, live.tokens);
+  const entry = (name: string) => {
+    const found = entries.find((e) => e.name === name);
+    if (!found) throw new Error(`mcp.json has no entry ${name}; it has ${entries.map((e) => e.name).join(", ")}`);
+    return found;
+  };
+  const token = (client: string) => {
+    const found = live.tokens[client];
+    if (!found) throw new Error(`the deployment has no token for client ${client}`);
+    return found;
+  };
+  const routeTask = (headers: Record<string, string>, args: Record<string, string>) =>
+    withClient(entry("sophia-sophia-ops").url, headers, (client) => client.callTool({ name: "route_task", arguments: args }, undefined, { timeout: 120_000 }));
+  const probe = (name: string, headers: Record<string, string>, status: number): Check => ({
+    item: "security and authentication",
+    name,
+    run: async () => {
+      const response = await fetch(`${live.ingressUrl}/memory/mcp`, {
+        method: "POST",
+        headers: { ...headers, "content-type": "application/json", accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "probe", version: "0" } } }),
+      });
+      const body = (await response.text()).slice(0, 80).replace(/\s+/g, " ");
+      if (response.status !== status) throw new Error(`expected ${status}; got ${response.status} ${body}`);
+      return `${response.status} ${status === 200 ? "" : body}`.trim();
+    },
+  });
+  return [
+    ...containers
+      .filter((c) => c.component !== "agents")
+      .map((c) => ({
+        item: "MCP servers healthy" as const,
+        name: `${c.name} healthy`,
+        run: async () => {
+          const status = await dockerOn(live.dockerHost, ["inspect", "-f", "{{.State.Health.Status}}", c.name]);
+          if (status !== "healthy") throw new Error(`health ${status}`);
+          return "health healthy";
+        },
+      })),
+    ...entries.map((e) => ({
+      item: "Cursor config connects" as const,
+      name: `mcp.json ${e.name}: tools/list through the ingress`,
+      run: () =>
+        withClient(e.url, e.headers, async (client) => {
+          const { tools } = await client.listTools();
+          return `${tools.length} tools: ${tools.map((t) => t.name).join(", ")}`;
+        }),
+    })),
+    {
+      item: "Cursor config connects",
+      name: "memory: create_entities then search_nodes round-trips",
+      run: () =>
+        withClient(entry("sophia-memory").url, entry("sophia-memory").headers, async (client) => {
+          const marker = `check-${randomBytes(4).toString("hex")}`;
+          await client.callTool({ name: "create_entities", arguments: { entities: [{ name: marker, entityType: "check", observations: ["written by the post-deploy checklist"] }] } });
+          const found = textOf(await client.callTool({ name: "search_nodes", arguments: { query: marker } }));
+          if (!found.includes(marker)) throw new Error(`search_nodes did not return ${marker}: ${found.slice(0, 200)}`);
+          return `entity ${marker} written and read back`;
+        }),
+    },
+    ...containers
+      .filter((c) => c.component === "agents")
+      .map((c) => ({
+        item: "agents instantiate" as const,
+        name: `${c.name}: runtime /health green, every MCP connection up`,
+        run: async () => {
+          const body = await dockerOn(live.dockerHost, ["exec", c.name, "curl", "-fsS", "http://127.0.0.1:7777/health"]);
+          const health = JSON.parse(body) as { status: string; agents: string[]; mcpDown: string[] };
+          if (health.status !== "ok") throw new Error(body);
+          return `status ok, ${health.agents.length} agents, mcpDown []`;
+        },
+      })),
+    {
+      item: "Pulumi operations via MCP",
+      name: `sophia-ops: stack_plan ${live.stack} runs the program in mock mode inside the container`,
+      run: () =>
+        withClient(entry("sophia-sophia-ops").url, entry("sophia-sophia-ops").headers, async (client) => {
+          const plan = textOf(await client.callTool({ name: "stack_plan", arguments: { stack: live.stack } }, undefined, { timeout: 120_000 }));
+          const last = plan.trimEnd().split("\n").pop() ?? "";
+          if (last !== live.planLine) throw new Error(`expected ${JSON.stringify(live.planLine)}; got ${JSON.stringify(last)}`);
+          return last;
+        }),
+    },
+    {
+      item: "routing respects categories",
+      name: "business-intelligence task goes to its own agent, never to the infrastructure one",
+      run: async () => {
+        const result = await routeTask(entry("sophia-sophia-ops").headers, { category: "business-intelligence", task: "Search for the checklist's deals" });
+        const routed = result.structuredContent as { agent: string; answer: string } | undefined;
+        // The stub model names the agent whose system prompt it received, so the answer shows who ran.
+        if (result.isError || routed?.agent !== "sales-analyst") throw new Error(textOf(result).slice(0, 300));
+        return `${routed.agent}: ${routed.answer.slice(0, 120)}`;
+      },
+    },
+    {
+      item: "routing respects categories",
+      name: "route_task refuses a category the caller's token may not use",
+      run: async () => {
+        const result = await routeTask({ Authorization: `Bearer ${token("monitoring")}` }, { category: "business-intelligence", task: "Show the pipeline" });
+        const text = textOf(result);
+        if (!result.isError || !text.includes("client monitoring may not route tasks to category business-intelligence")) throw new Error(`expected a refusal; got ${text.slice(0, 200)}`);
+        return text;
+      },
+    },
+    {
+      item: "Cursor rules present",
+      name: ".cursor/rules: one rule file per category, current with the catalog",
+      run: async () => {
+        const rules = generatedFiles().filter((f) => f.path.startsWith(".cursor/rules/"));
+        const stale = rules.filter((f) => !fs.existsSync(path.join(root, f.path)) || fs.readFileSync(path.join(root, f.path), "utf8") !== f.content);
+        if (stale.length > 0) throw new Error(`missing or stale: ${stale.map((f) => f.path).join(", ")} (npm run generate)`);
+        return `${rules.length} rule files, current`;
+      },
+    },
+    {
+      item: "end to end",
+      name: "Cursor config → route_task (infrastructure) → infra agent → stack_plan on sophia-ops → answer",
+      run: async () => {
+        const result = await routeTask(entry("sophia-sophia-ops").headers, { category: "infrastructure", task: `Show me the plan of the ${live.stack} stack` });
+        const routed = result.structuredContent as { agent: string; answer: string; ms: number } | undefined;
+        if (result.isError || routed?.agent !== "infra-operator" || !routed.answer.includes(live.planLine)) throw new Error(textOf(result).slice(0, 300));
+        return `${routed.agent} answered in ${routed.ms} ms: ${routed.answer}`;
+      },
+    },
+    ...["server-initialize", "tools-list"].map((scenario) => ({
+      item: "end to end" as const,
+      name: `MCP conformance ${scenario} through the ingress`,
+      run: async () => {
+        const { code, output } = await conformance(entry("sophia-memory").url, token("cursor"), scenario);
+        const summary = output.split("\n").filter((l) => /passed|failed|Passed|Failed|✓|✗/.test(l)).slice(-3).join(" | ");
+        if (code !== 0) throw new Error(`exit ${code}: ${output.slice(-600)}`);
+        return summary || "exit 0";
+      },
+    })),
+    probe("401 without a token", {}, 401),
+    probe("401 with an unknown token", { Authorization: "Bearer not-a-real-token" }, 401),
+    probe("403 for infrastructure's token on memory (outside its scope)", { Authorization: `Bearer ${token("infrastructure")}` }, 403),
+    probe("200 for business-intelligence's token on memory (in scope)", { Authorization: `Bearer ${token("business-intelligence")}` }, 200),
+  ];
+}
+
+/** Runs every check in order, reporting each as it ends; never throws for a failed check. */
+export async function runChecklist(live: LiveDeployment, report: (result: CheckResult) => void = () => undefined): Promise<CheckResult[]> {
+  const listed = await dockerOn(live.dockerHost, ["ps", "-a", "--filter", `label=sophia.stack=${live.stack}`, "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
+  const containers = listed
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => ({ name: line.split("\t")[0]!, component: line.split("\t")[1] ?? "" }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  const results: CheckResult[] = [];
+  for (const check of checks(live, containers)) {
+    const started = Date.now();
+    let result: CheckResult;
+    try {
+      result = { item: check.item, name: check.name, ok: true, detail: await check.run(), ms: Date.now() - started };
+    } catch (error) {
+      result = { item: check.item, name: check.name, ok: false, detail: (error as Error).message, ms: Date.now() - started };
+    }
+    results.push(result);
+    report(result);
+  }
+  return results;
+}
+
+/** The checklist as a table: per item of the strategy, ✔ or ✘, its checks, their figures and times. */
+export function renderChecklist(results: readonly CheckResult[]): string {
+  const lines = ["  item                          ok  time     check: figure"];
+  for (const item of CHECKLIST_ITEMS) {
+    const mine = results.filter((r) => r.item === item);
+    if (mine.length === 0) continue;
+    mine.forEach((r, i) => {
+      const label = i === 0 ? item : "";
+      lines.push(`  ${label.padEnd(30)}${r.ok ? "✔" : "✘"}   ${`${(r.ms / 1000).toFixed(2)}s`.padStart(7)}  ${r.name}: ${r.detail.replace(/\s+/g, " ").slice(0, 140)}`);
+    });
+  }
+  return lines.join("\n");
+}
