@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What the tests need from this machine, set up if missing: a Docker engine that answers, the
+# What the tests and the local deploy need from this machine, set up if missing: a Docker engine that answers, the
 # tools the real-engine tests call (debootstrap, ssh), and the local base image (no registry is
 # reachable, so every image is built on it). Installs from Debian's packages and starts dockerd
 # only when running as root; otherwise says what to do. Quiet when everything is already there.
