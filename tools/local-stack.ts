@@ -82,7 +82,7 @@ const labelArgs = (labels: { label: string; value: string }[] | undefined) => (l
 /** Real ids of the images built so far, by the id mock mode gave them. */
 type ImageIds = Map<string, string>;
 
-async function applyResource(r: PlannedResource, created: Created, images: ImageIds): Promise<void> {
+export async function applyResource(r: PlannedResource, created: Created, images: ImageIds): Promise<void> {
   const what = `${r.type} ${r.name}`;
   const input = new InputReader(r);
   switch (r.type) {

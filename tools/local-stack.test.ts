@@ -1,0 +1,69 @@
+// What the smoke's applier (CI's stand-in for a real engine) claims: the order it creates resources
+// in follows dependsOn and input references, and no input it does not apply passes silently, nested
+// keys included.
+import type { PlannedResource } from "@sophia/plan";
+import { applyOrder, applyResource, SmokeError } from "./local-stack";
+
+const resource = (type: string, name: string, extra: Partial<PlannedResource> = {}): PlannedResource => ({ type, name, custom: true, inputs: {}, dependsOn: [], ...extra });
+const names = (rs: readonly PlannedResource[]) => rs.map((r) => r.name);
+
+describe("applyOrder", () => {
+  it("creates networks, volumes and images before any container, whatever the registration order", () => {
+    const order = applyOrder([
+      resource("docker:index/container:Container", "app"),
+      resource("docker:index/image:Image", "app-image"),
+      resource("docker:index/volume:Volume", "data"),
+      resource("docker:index/network:Network", "net"),
+    ]);
+    expect(names(order)).toEqual(["net", "data", "app-image", "app"]);
+  });
+
+  it("puts a container after every descendant of a component it depends on, though registered first", () => {
+    const order = applyOrder([
+      resource("docker:index/container:Container", "agents", { dependsOn: ["sophia:mcp:Platform::mcp"] }),
+      resource("sophia:mcp:Platform", "mcp", { custom: false }),
+      resource("docker:index/container:Container", "ingress", { parent: "sophia:mcp:Platform::mcp", dependsOn: ["docker:index/container:Container::server"] }),
+      resource("docker:index/container:Container", "server", { parent: "sophia:mcp:Platform::mcp" }),
+    ]);
+    expect(names(order).indexOf("server")).toBeLessThan(names(order).indexOf("ingress"));
+    expect(names(order).indexOf("ingress")).toBeLessThan(names(order).indexOf("agents"));
+  });
+
+  it("inherits a parent component's dependsOn", () => {
+    const order = applyOrder([
+      resource("sophia:agents:RuntimePools", "pools", { custom: false, dependsOn: ["docker:index/container:Container::server"] }),
+      resource("docker:index/container:Container", "pool-a", { parent: "sophia:agents:RuntimePools::pools" }),
+      resource("docker:index/container:Container", "server"),
+    ]);
+    expect(names(order).indexOf("server")).toBeLessThan(names(order).indexOf("pool-a"));
+  });
+
+  it("refuses a cycle and a dependsOn on nothing registered, naming them", () => {
+    expect(() =>
+      applyOrder([
+        resource("docker:index/container:Container", "a", { dependsOn: ["docker:index/container:Container::b"] }),
+        resource("docker:index/container:Container", "b", { dependsOn: ["docker:index/container:Container::a"] }),
+      ]),
+    ).toThrow(/dependency cycle: .*::a → .*::b → .*::a/);
+    expect(() => applyOrder([resource("docker:index/container:Container", "a", { dependsOn: ["docker:index/container:Container::ghost"] })])).toThrow(
+      "docker:index/container:Container::a: dependsOn docker:index/container:Container::ghost is not a registered resource",
+    );
+  });
+});
+
+describe("applyResource", () => {
+  const created = () => ({ containers: [], networks: [], volumes: [] });
+
+  it.each([
+    ["docker:index/container:Container", { name: "c", image: "i", healthcheck: { tests: ["CMD", "true"], startInterval: "1s" } }, "input healthcheck.startInterval is not applied"],
+    ["docker:index/container:Container", { name: "c", image: "i", ports: [{ internal: 1, external: 2, hostIpMode: "x" }] }, "input ports.hostIpMode is not applied"],
+    ["docker:index/container:Container", { name: "c", image: "i", volumes: [{ volumeName: "v", containerPath: "/d", hostPath: "/etc" }] }, "input volumes.hostPath is not applied"],
+    ["docker:index/container:Container", { name: "c", image: "i", privileged: true }, "input privileged is not applied"],
+    ["docker:index/image:Image", { imageName: "i", skipPush: true, build: { context: ".", dockerfile: "Dockerfile", target: "dev" } }, "input build.target is not applied"],
+    ["docker:index/network:Network", { name: "n", labels: [{ label: "a", value: "b", extra: 1 }] }, "input labels.extra is not applied"],
+  ])("refuses %s with an input it would not apply (%j), before touching Docker", async (type, inputs, message) => {
+    const r = resource(type, "r", { inputs });
+    await expect(applyResource(r, created(), new Map())).rejects.toThrow(SmokeError);
+    await expect(applyResource(r, created(), new Map())).rejects.toThrow(message);
+  });
+});
