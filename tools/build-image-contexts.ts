@@ -14,9 +14,10 @@ const images = path.join(root, "packages", "mcp-servers", "images");
 export function buildImageContexts(log: (line: string) => void = console.log): void {
   const ops = path.join(images, "ops", "dist");
   fs.rmSync(ops, { recursive: true, force: true });
-  const bundle = (entry: string, outfile: string) =>
-    buildSync({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error", legalComments: "none" });
-  bundle(path.join(root, "packages", "mcp-servers", "src", "ops", "main.ts"), path.join(ops, "server.js"));
+  const bundle = (entry: string, outfile: string, external: string[] = []) =>
+    buildSync({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error", legalComments: "none", external });
+  // The server loads the Pulumi SDK only where a Pulumi CLI exists, which the image never has.
+  bundle(path.join(root, "packages", "mcp-servers", "src", "ops", "main.ts"), path.join(ops, "server.js"), ["@pulumi/pulumi", "@pulumi/pulumi/*"]);
   bundle(path.join(images, "ops", "plan-entry.ts"), path.join(ops, "plan.js"));
   fs.mkdirSync(path.join(ops, "stacks"), { recursive: true });
   for (const file of fs.readdirSync(path.join(root, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {

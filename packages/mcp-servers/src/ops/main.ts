@@ -12,7 +12,17 @@ const port = Number(process.env.SOPHIA_OPS_PORT ?? 8080);
 const planCommand = (process.env.SOPHIA_OPS_PLAN_COMMAND ?? "node /app/plan.js").split(" ");
 const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
 
+// Plans run one at a time: each is a child process evaluating the program (about 150 MiB), and two at
+// once beside the server would not fit the container's memory; calls beyond the first wait their turn.
+let planQueue: Promise<unknown> = Promise.resolve();
+
 function plan(stack: StackName): Promise<string> {
+  const turn = planQueue.then(() => planOnce(stack));
+  planQueue = turn.catch(() => undefined);
+  return turn;
+}
+
+function planOnce(stack: StackName): Promise<string> {
   return new Promise((resolve, reject) => {
     // One evaluation per process: the Pulumi SDK keeps its state in module globals.
     const child = spawn(planCommand[0]!, [...planCommand.slice(1), stack], { stdio: ["ignore", "pipe", "pipe"] });
@@ -27,7 +37,9 @@ function plan(stack: StackName): Promise<string> {
 
 async function automation(): Promise<PulumiOperations | undefined> {
   if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).status !== 0) return undefined;
-  const { LocalWorkspace } = (await import("@pulumi/pulumi")).automation;
+  // Loaded only where a CLI exists (never in the image); the image's bundle leaves the SDK out, which
+  // keeps the server's own memory small.
+  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
   const workDir = process.env.SOPHIA_OPS_WORKDIR ?? process.cwd();
   const select = (stack: StackName) => LocalWorkspace.selectStack({ stackName: stack, workDir });
   return {

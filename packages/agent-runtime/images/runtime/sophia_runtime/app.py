@@ -9,11 +9,15 @@ import sys
 
 import uvicorn
 from agno.os import AgentOS
+from agno.tools.mcp import MCPTools
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from .agents import build_agents
 from .settings import SettingsError, load_settings
+
+# A ping through the ingress answers in milliseconds; one that takes longer than this is a dead link.
+PING_TIMEOUT_SECONDS = 3.0
 
 
 def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
@@ -22,17 +26,32 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
     base = FastAPI(title=f"sophia agents {settings.pool}")
     reconnecting = asyncio.Lock()
 
+    async def alive(tool: MCPTools) -> bool:
+        try:
+            return await asyncio.wait_for(tool.is_alive(), PING_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:
+            return False
+
     @base.get("/health")
     async def health() -> JSONResponse:
-        # A connection that failed at start (a server restarting) is retried here, so the pool heals
-        # once its MCP servers are back instead of staying up without tools. One retry at a time:
+        # Every connection is probed with an MCP ping, not only checked for a session object: a server
+        # that restarted no longer knows the old session ("Session not found") though the object is
+        # still here. A dead connection is closed and made again, so the pool heals once its MCP
+        # servers are back, within one health interval and without a person. One repair at a time:
         # concurrent connects of one MCPTools leave it with a session that looks alive and is not.
+        down: list[str] = []
         if not reconnecting.locked():
             async with reconnecting:
-                for tool in tools.values():
-                    if tool.session is None:
+                probes = await asyncio.gather(*(alive(tool) for tool in tools.values()))
+                for tool, ok in zip(tools.values(), probes):
+                    if not ok:
+                        await tool.close()
                         await tool.connect()
-        down = sorted(t.name for t in tools.values() if t.session is None)
+                        if not await alive(tool):
+                            down.append(tool.name)
+        else:
+            down = [t.name for t in tools.values() if t.session is None]
+        down.sort()
         body = {"status": "ok" if not down else "degraded", "pool": settings.pool, "agents": [a.id for a in agents], "mcpDown": down}
         return JSONResponse(body, status_code=200 if not down else 503)
 
