@@ -25,6 +25,7 @@ export async function lambdaEnvironment(
     apiUrl: lambda.apiUrl,
     // Both are required secrets for this environment; readProgramConfig has checked they exist.
     apiKey: secret("sophia:lambdaApiKey")!,
+    apiKeyConfigKey: "sophia:lambdaApiKey",
     ssh: { user: lambda.sshUser, publicKey: lambda.sshPublicKey, privateKey: secret("sophia:sshPrivateKey")! },
     inbound: { sshCidrs: lambda.sshAllowedCidrs, ingressPort: values["sophia:ingress"].port, ingressCidrs: values["sophia:ingress"].allowedCidrs },
     logging: { logMaxSizeMiB: values["sophia:retention"].logMaxSizeMiB, logMaxFiles: values["sophia:retention"].logMaxFiles },

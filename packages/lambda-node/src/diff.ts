@@ -7,7 +7,7 @@ import type { FirewallRulesInputs, InstanceInputs, InstanceOutputs, SshKeyInputs
 type DiffResult = pulumi.dynamic.DiffResult;
 
 /** Inputs that only steer the client (endpoint, key, pacing); changing them touches nothing at Lambda. */
-const CLIENT_KEYS = ["apiUrl", "apiKey", "tuning"] as const;
+const CLIENT_KEYS = ["apiUrl", "apiKey", "apiKeyConfigKey", "tuning"] as const;
 
 function clientChanged(olds: Partial<Record<(typeof CLIENT_KEYS)[number], unknown>>, news: typeof olds): boolean {
   return CLIENT_KEYS.some((k) => JSON.stringify(olds[k]) !== JSON.stringify(news[k]));
@@ -31,5 +31,7 @@ export function sshKeyDiff(olds: SshKeyInputs, news: SshKeyInputs): DiffResult {
 }
 
 export function firewallRulesDiff(olds: FirewallRulesInputs, news: FirewallRulesInputs): DiffResult {
-  return { changes: !sameRules(olds.rules, news.rules) || clientChanged(olds, news), replaces: [], deleteBeforeReplace: false };
+  // A new owner is a new set of rules: the old owner's are removed once the new ones are in.
+  const replaces = olds.owner === news.owner ? [] : ["owner"];
+  return { changes: replaces.length > 0 || !sameRules(olds.rules, news.rules) || clientChanged(olds, news), replaces, deleteBeforeReplace: false };
 }

@@ -11,12 +11,35 @@ export interface InboundPolicy {
 
 export const SSH_PORT = 22;
 
-export function lambdaFirewallRules(policy: InboundPolicy): WireFirewallRule[] {
+/** Regions where Lambda's account firewall rules do not apply (Lambda's firewall documentation). */
+export const FIREWALL_UNSUPPORTED_REGIONS: readonly string[] = ["us-south-1"];
+
+/** The account's firewall is one list shared by every stack on the account; each stack's rules carry
+ * its name in their description, and a stack only ever adds, changes or removes its own. */
+export function ownerTag(owner: string): string {
+  return `sophia/${owner}: `;
+}
+
+export function ownedBy(rule: WireFirewallRule, owner: string): boolean {
+  return (rule.description ?? "").startsWith(ownerTag(owner));
+}
+
+/** The account's list with `owner`'s rules replaced by `mine`; everyone else's rules are kept. */
+export function mergeFirewallRules(current: readonly WireFirewallRule[], owner: string, mine: readonly WireFirewallRule[]): WireFirewallRule[] {
+  return [...current.filter((r) => !ownedBy(r, owner)), ...mine];
+}
+
+/** Kept rules (not this stack's) that open a port to the whole internet: worth a warning. */
+export function worldOpenRules(rules: readonly WireFirewallRule[], owner: string): WireFirewallRule[] {
+  return rules.filter((r) => !ownedBy(r, owner) && (r.source_network === "0.0.0.0/0" || r.source_network === "::/0"));
+}
+
+export function lambdaFirewallRules(policy: InboundPolicy, owner: string): WireFirewallRule[] {
   const rule = (port: number, cidr: string, what: string): WireFirewallRule => ({
     protocol: "tcp",
     port_range: [port, port],
     source_network: cidr,
-    description: `sophia: ${what} from ${cidr}`,
+    description: `${ownerTag(owner)}${what} from ${cidr}`,
   });
   return [
     ...unique(policy.sshCidrs).map((cidr) => rule(SSH_PORT, cidr, "ssh")),

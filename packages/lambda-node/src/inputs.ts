@@ -7,12 +7,17 @@ export interface ClientTuning {
   readonly launchIntervalMs?: number;
   readonly retryBaseDelayMs?: number;
   readonly pollIntervalMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly strayWindowMs?: number;
 }
 
 interface ApiInputs {
   readonly apiUrl: string;
   /** A Pulumi secret in the program; plain here, inside the provider. */
   readonly apiKey: string;
+  /** The stack config key that holds the API key: refresh and destroy take the current key from the
+   * stack's config (the state keeps the one of the last `up`, which a rotation made stale). */
+  readonly apiKeyConfigKey?: string;
   readonly tuning?: ClientTuning;
 }
 
@@ -25,12 +30,12 @@ export interface SshKeyOutputs extends SshKeyInputs {
 }
 
 export interface FirewallRulesInputs extends ApiInputs {
+  /** Whose rules these are (the node pool's name); the account's other rules are left alone. */
+  readonly owner: string;
+  /** This owner's rules only. */
   readonly rules: readonly WireFirewallRule[];
 }
-export interface FirewallRulesOutputs extends FirewallRulesInputs {
-  /** The account's rules before this resource took them over; restored on delete. */
-  readonly previousRules: readonly WireFirewallRule[];
-}
+export type FirewallRulesOutputs = FirewallRulesInputs;
 
 export interface InstanceInputs extends ApiInputs {
   readonly name: string;

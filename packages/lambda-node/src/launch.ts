@@ -17,8 +17,13 @@ export interface LaunchRequest {
   readonly activeTimeoutMs: number;
   /** How often to poll the instance while it boots. */
   readonly pollIntervalMs: number;
+  /** After a launch failed ambiguously, how long to keep looking for an instance it may have made. */
+  readonly strayWindowMs?: number;
   readonly log?: (line: string) => void;
 }
+
+/** An instance lists late after a launch: Lambda's list is eventually consistent. */
+export const DEFAULT_STRAY_WINDOW_MS = 60_000;
 
 export class LaunchError extends Error {
   constructor(message: string) {
@@ -34,9 +39,19 @@ export async function launchInstance(client: LambdaClient, request: LaunchReques
   const log = request.log ?? (() => undefined);
   if (request.candidates.length === 0) throw new LaunchError("launch: no (region, instance type) candidates; expected at least one from sophia:nodePool");
   const availability = await client.instanceTypes();
+  const unknown = request.candidates.filter((c) => !availability[c.instanceType]).map((c) => c.instanceType);
+  if (unknown.length === request.candidates.length) {
+    throw new LaunchError(
+      `launch of ${request.name}: Lambda offers none of the instance types ${[...new Set(unknown)].join(", ")} (it offers ${Object.keys(availability).sort().join(", ")}); check sophia:nodePool.instanceTypes`,
+    );
+  }
   const outcomes: string[] = [];
   for (const candidate of request.candidates) {
-    const regions = availability[candidate.instanceType]?.regions_with_capacity_available.map((r) => r.name) ?? [];
+    if (!availability[candidate.instanceType]) {
+      outcomes.push(`${label(candidate)}: not an instance type Lambda offers`);
+      continue;
+    }
+    const regions = availability[candidate.instanceType]!.regions_with_capacity_available.map((r) => r.name);
     if (!regions.includes(candidate.region)) {
       outcomes.push(`${label(candidate)}: no capacity listed`);
       continue;
@@ -53,7 +68,7 @@ export async function launchInstance(client: LambdaClient, request: LaunchReques
         continue;
       }
       // Any other failure may have happened after Lambda created the instance: clean up by name.
-      await terminateStrays(client, request.name, before, log);
+      await terminateStrays(client, request, before, error as Error);
       throw error;
     }
     const id = ids[0];
@@ -61,8 +76,8 @@ export async function launchInstance(client: LambdaClient, request: LaunchReques
     try {
       return await waitForActive(client, id, request);
     } catch (error) {
-      log(`terminating ${id}: it did not come up`);
-      await client.terminate([id]).catch((cleanup: unknown) => log(`could not terminate ${id}: ${String(cleanup)}`));
+      log(`terminating ${id}: it did not come up (${(error as Error).message})`);
+      await terminateUntilGone(client, [id], log, error as Error);
       throw error;
     }
   }
@@ -101,9 +116,44 @@ export async function waitForActive(
   }
 }
 
-async function terminateStrays(client: LambdaClient, name: string, before: ReadonlySet<string>, log: (line: string) => void): Promise<void> {
-  const strays = (await client.listInstances().catch(() => [])).filter((i) => i.name === name && !before.has(i.id) && i.status !== "terminated");
-  if (strays.length === 0) return;
-  log(`terminating ${strays.map((i) => i.id).join(", ")}: created by a launch that failed`);
-  await client.terminate(strays.map((i) => i.id));
+/** After a launch failed in a way that may have created the instance: look for instances named like
+ * the request that were not there before, for a while (the list is eventually consistent), and
+ * terminate them. A list that cannot be read is an error, never taken as "nothing there". */
+async function terminateStrays(client: LambdaClient, request: LaunchRequest, before: ReadonlySet<string>, cause: Error): Promise<void> {
+  const log = request.log ?? (() => undefined);
+  const deadline = Date.now() + (request.strayWindowMs ?? DEFAULT_STRAY_WINDOW_MS);
+  for (;;) {
+    let listed: WireInstance[];
+    try {
+      listed = await client.listInstances();
+    } catch (error) {
+      throw new LaunchError(
+        `launch of ${request.name} failed (${cause.message}), and the instance list could not be read to check whether it created an instance anyway (${(error as Error).message}). ` +
+          `Look for an instance named ${request.name} at https://cloud.lambda.ai/instances and terminate it if it is there.`,
+      );
+    }
+    const strays = listed.filter((i) => i.name === request.name && !before.has(i.id) && i.status !== "terminated" && i.status !== "terminating");
+    if (strays.length > 0) {
+      log(`terminating ${strays.map((i) => i.id).join(", ")}: created by a launch that failed`);
+      return terminateUntilGone(client, strays.map((i) => i.id), log, cause);
+    }
+    if (Date.now() >= deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, Math.min(request.pollIntervalMs, Math.max(0, deadline - Date.now()))));
+  }
+}
+
+/** Terminates instances and confirms it; the client retries transient failures. An instance that
+ * cannot be terminated is named in the error, with how to remove it: it is running and billed. */
+export async function terminateUntilGone(client: LambdaClient, ids: readonly string[], log: (line: string) => void, cause?: Error): Promise<void> {
+  try {
+    await client.terminate(ids);
+  } catch (error) {
+    if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) {
+      throw new LaunchError(
+        `${cause ? `${cause.message}; then ` : ""}instance ${ids.join(", ")} could not be terminated (${(error as Error).message}). It is still running and billed: ` +
+          `terminate it at https://cloud.lambda.ai/instances (or POST /instance-operations/terminate with {"instance_ids": ${JSON.stringify(ids)}}).`,
+      );
+    }
+  }
+  log(`terminated ${ids.join(", ")}`);
 }

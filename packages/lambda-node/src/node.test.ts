@@ -61,10 +61,11 @@ test("the bootstrap registers exactly the rendered command, script and script ha
   expect(inputs.create).toContain("SOPHIA_INGRESS_PORT='443'");
 });
 
-test("firewall rules open only ssh and the ingress port, only from the configured CIDRs", () => {
+test("firewall rules open only ssh and the ingress port, only from the configured CIDRs, owned by the pool", () => {
+  expect(byName("sophia-test-firewall").inputs.owner).toBe("sophia-test");
   expect(byName("sophia-test-firewall").inputs.rules).toEqual([
-    { protocol: "tcp", port_range: [22, 22], source_network: "198.51.100.0/24", description: "sophia: ssh from 198.51.100.0/24" },
-    { protocol: "tcp", port_range: [443, 443], source_network: "203.0.113.0/24", description: "sophia: mcp ingress from 203.0.113.0/24" },
+    { protocol: "tcp", port_range: [22, 22], source_network: "198.51.100.0/24", description: "sophia/sophia-test: ssh from 198.51.100.0/24" },
+    { protocol: "tcp", port_range: [443, 443], source_network: "203.0.113.0/24", description: "sophia/sophia-test: mcp ingress from 203.0.113.0/24" },
   ]);
 });
 

@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { type DockerPlatform, DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
 import { type BootstrapParams, renderBootstrap } from "./bootstrap";
-import { lambdaFirewallRules, type InboundPolicy } from "./firewall";
+import { FIREWALL_UNSUPPORTED_REGIONS, lambdaFirewallRules, type InboundPolicy } from "./firewall";
 import type { ClientTuning } from "./inputs";
 import type { LaunchCandidate } from "./launch";
 import { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
@@ -23,6 +23,9 @@ export interface LambdaNodePoolArgs {
   readonly apiUrl: pulumi.Input<string>;
   /** The Lambda API key; must be a Pulumi secret. */
   readonly apiKey: pulumi.Output<string>;
+  /** The stack config key that holds it (e.g. sophia:lambdaApiKey), so refresh and destroy after a
+   * key rotation use the new key rather than the one in the state. */
+  readonly apiKeyConfigKey?: string;
   readonly ssh: {
     readonly user: string;
     readonly publicKey: string;
@@ -53,9 +56,16 @@ export class LambdaNodePool extends pulumi.ComponentResource {
   constructor(name: string, args: LambdaNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:lambda:NodePool", name, {}, opts);
     if (args.nodes.length === 0) throw new Error(`LambdaNodePool ${name}: args.nodes is empty; placement decided no node`);
-    const api = { apiUrl: args.apiUrl, apiKey: args.apiKey, tuning: args.tuning };
+    const api = { apiUrl: args.apiUrl, apiKey: args.apiKey, apiKeyConfigKey: args.apiKeyConfigKey, tuning: args.tuning };
     this.sshKey = new LambdaSshKey(`${name}-deploy-key`, { ...api, name: `${name}-deploy`, publicKey: args.ssh.publicKey }, { parent: this });
-    this.firewall = new LambdaFirewallRules(`${name}-firewall`, { ...api, rules: lambdaFirewallRules(args.inbound) }, { parent: this });
+    this.firewall = new LambdaFirewallRules(`${name}-firewall`, { ...api, owner: name, rules: lambdaFirewallRules(args.inbound, name) }, { parent: this });
+    const uncovered = [...new Set(args.nodes.flatMap((n) => n.candidates.map((c) => c.region)))].filter((r) => FIREWALL_UNSUPPORTED_REGIONS.includes(r));
+    if (uncovered.length > 0) {
+      pulumi.log.warn(
+        `${name}: Lambda's account firewall does not apply in ${uncovered.join(", ")}; a node launched there is protected only by its host firewall (the bootstrap's), with the same allowlist`,
+        this,
+      );
+    }
 
     const nodes: Record<string, LambdaNode> = {};
     for (const spec of args.nodes) {

@@ -54,11 +54,12 @@ test("serialized key, firewall and instance providers create, read, update and d
   const key = await keys.provider.create!(keyInputs);
   expect((await keys.provider.read!(key.id, key.outs as SshKeyOutputs)).props).toMatchObject({ name: "sophia-staging-deploy" });
 
-  const rules = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24"], ingressPort: 443, ingressCidrs: ["203.0.113.0/24"] });
-  const firewall = await firewalls.provider.create!({ apiUrl, apiKey: API_KEY, tuning, rules });
+  const accountRules = [...fake.firewallRules];
+  const rules = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24"], ingressPort: 443, ingressCidrs: ["203.0.113.0/24"] }, "sophia-staging");
+  const firewall = await firewalls.provider.create!({ apiUrl, apiKey: API_KEY, tuning, owner: "sophia-staging", rules });
   const narrower = rules.slice(0, 1);
-  const firewallUpdated = await firewalls.provider.update!(firewall.id, firewall.outs as FirewallRulesOutputs, { apiUrl, apiKey: API_KEY, tuning, rules: narrower });
-  expect(fake.firewallRules).toEqual(narrower);
+  const firewallUpdated = await firewalls.provider.update!(firewall.id, firewall.outs as FirewallRulesOutputs, { apiUrl, apiKey: API_KEY, tuning, owner: "sophia-staging", rules: narrower });
+  expect(fake.firewallRules).toEqual([...accountRules, ...narrower]);
 
   // Two instances created at once by one serialized provider: the launch pacing lives outside the
   // provider's text, and both launches land without a 429 from the fake's launch limit.
@@ -84,5 +85,5 @@ test("serialized key, firewall and instance providers create, read, update and d
   await firewalls.provider.delete!(firewall.id, firewallUpdated.outs as FirewallRulesOutputs);
   expect(fake.liveInstances()).toEqual([]);
   expect(fake.sshKeys.size).toBe(0);
-  expect(fake.firewallRules).toEqual((firewall.outs as FirewallRulesOutputs).previousRules);
+  expect(fake.firewallRules).toEqual(accountRules);
 });

@@ -60,9 +60,12 @@ test("full lifecycle: key, firewall and instance are created, read, updated in p
   const key = await createKey();
   expect(fake.sshKeys.size).toBe(1);
 
-  const rules = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24"], ingressPort: 8443, ingressCidrs: ["203.0.113.0/24"] });
-  const firewall = (await firewallRulesProvider.create!({ apiUrl, apiKey: API_KEY, rules })).outs as FirewallRulesOutputs;
-  expect(fake.firewallRules).toEqual(rules);
+  const before = [...fake.firewallRules];
+  const rules = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24"], ingressPort: 8443, ingressCidrs: ["203.0.113.0/24"] }, "sophia-staging");
+  const firewall = (await firewallRulesProvider.create!({ apiUrl, apiKey: API_KEY, owner: "sophia-staging", rules })).outs as FirewallRulesOutputs;
+  // The account's own rule (Lambda's default) is not this stack's: it stays, with a warning since it is open to the world.
+  expect(fake.firewallRules).toEqual([...before, ...rules]);
+  expect(stderr.some((l) => l.includes("which stack sophia-staging does not own"))).toBe(true);
 
   const created = await instanceProvider.create!(instanceInputs());
   const instance = created.outs as InstanceOutputs;
@@ -84,10 +87,10 @@ test("full lifecycle: key, firewall and instance are created, read, updated in p
 
   await instanceProvider.delete!(created.id, updated.outs as InstanceOutputs);
   await sshKeyProvider.delete!(key.keyId, key);
-  await firewallRulesProvider.delete!("firewall-rules", firewall);
+  await firewallRulesProvider.delete!("firewall-rules/sophia-staging", firewall);
   expect(fake.liveInstances()).toEqual([]);
   expect(fake.sshKeys.size).toBe(0);
-  expect(fake.firewallRules).toEqual(firewall.previousRules);
+  expect(fake.firewallRules).toEqual(before);
 });
 
 test("launch walks the fallback list: skips a type with no listed capacity and one whose capacity vanished at launch", async () => {
@@ -123,7 +126,7 @@ test("a 429 storm is ridden out with backoff, honouring Retry-After", async () =
 
 test("a 429 storm longer than the retry budget fails with a clear message and creates nothing", async () => {
   fake.faults.rateLimitNext = 100;
-  await expect(createKey()).rejects.toThrow(/global\/quota-exceeded.*Still rate limited after 8 attempts/);
+  await expect(createKey()).rejects.toThrow("Lambda Cloud rate-limited POST /ssh-keys (HTTP 429; about 1 request per second, 1 launch per 10 s). Still rate limited after 8 attempts");
   expect(fake.sshKeys.size).toBe(0);
 });
 
@@ -197,9 +200,156 @@ describe("diff semantics", () => {
   });
 
   test("firewall rules update in place and ignore order", async () => {
-    const rules = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24", "192.0.2.0/24"], ingressPort: 443, ingressCidrs: ["203.0.113.0/24"] });
-    const olds = { apiUrl, apiKey: API_KEY, rules, previousRules: [] };
-    await expect(firewallRulesProvider.diff!("f", olds, { apiUrl, apiKey: API_KEY, rules: [...rules].reverse() })).resolves.toMatchObject({ changes: false });
-    await expect(firewallRulesProvider.diff!("f", olds, { apiUrl, apiKey: API_KEY, rules: rules.slice(1) })).resolves.toMatchObject({ changes: true, replaces: [] });
+    const rules = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24", "192.0.2.0/24"], ingressPort: 443, ingressCidrs: ["203.0.113.0/24"] }, "p");
+    const olds = { apiUrl, apiKey: API_KEY, owner: "p", rules };
+    await expect(firewallRulesProvider.diff!("f", olds, { ...olds, rules: [...rules].reverse() })).resolves.toMatchObject({ changes: false });
+    await expect(firewallRulesProvider.diff!("f", olds, { ...olds, rules: rules.slice(1) })).resolves.toMatchObject({ changes: true, replaces: [] });
+  });
+});
+
+test("two stacks on one account each manage only their own firewall rules", async () => {
+  const api = { apiUrl, apiKey: API_KEY, tuning };
+  const staging = lambdaFirewallRules({ sshCidrs: ["203.0.113.0/24"], ingressPort: 443, ingressCidrs: ["203.0.113.0/24"] }, "sophia-staging");
+  const production = lambdaFirewallRules({ sshCidrs: ["198.51.100.0/24"], ingressPort: 443, ingressCidrs: ["198.51.100.0/24", "192.0.2.0/24"] }, "sophia-production");
+  const accountRule = fake.firewallRules[0]!;
+  const prod = await firewallRulesProvider.create!({ ...api, owner: "sophia-production", rules: production });
+  const stag = await firewallRulesProvider.create!({ ...api, owner: "sophia-staging", rules: staging });
+  expect(fake.firewallRules).toEqual([accountRule, ...production, ...staging]);
+
+  // A staging update (narrower ingress) leaves production's allowlist as it was.
+  const narrower = staging.slice(0, 1);
+  await firewallRulesProvider.update!(stag.id, stag.outs as FirewallRulesOutputs, { ...api, owner: "sophia-staging", rules: narrower });
+  expect(fake.firewallRules).toEqual([accountRule, ...production, ...narrower]);
+  // Each stack reads back only its own rules.
+  expect((await firewallRulesProvider.read!(prod.id, prod.outs as FirewallRulesOutputs)).props!.rules).toEqual(production);
+
+  // Destroying staging removes staging's rules only.
+  await firewallRulesProvider.delete!(stag.id, { ...api, owner: "sophia-staging", rules: narrower });
+  expect(fake.firewallRules).toEqual([accountRule, ...production]);
+  await firewallRulesProvider.delete!(prod.id, prod.outs as FirewallRulesOutputs);
+  expect(fake.firewallRules).toEqual([accountRule]);
+});
+
+describe("never an orphaned instance, never the key in a message", () => {
+  /** Every test here ends with the account holding no running instance, and the key in no output. */
+  const noOrphans = () => expect(fake.liveInstances()).toEqual([]);
+  const keyNowhere = (error: unknown) => {
+    expect(String((error as Error).message)).not.toContain(API_KEY);
+    expect(stderr.join("\n")).not.toContain(API_KEY);
+  };
+
+  test("a cleanup terminate that fails transiently is retried until the instance is gone", async () => {
+    await createKey();
+    fake.faults.bootOutcome = "unhealthy";
+    fake.faults.terminateFailsNext = 3;
+    const error = await instanceProvider.create!(instanceInputs()).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/became unhealthy while booting/);
+    expect(fake.requests.filter((r) => r.path === "/instance-operations/terminate").map((r) => r.status)).toEqual([500, 500, 500, 200]);
+    noOrphans();
+    keyNowhere(error);
+  });
+
+  test("a cleanup that cannot terminate names the running instance and how to remove it", async () => {
+    await createKey();
+    fake.bootMs = 5_000;
+    fake.faults.terminateBroken = true;
+    const error = (await instanceProvider.create!(instanceInputs({ activeTimeoutSeconds: 0.2 })).catch((e: unknown) => e)) as Error;
+    const id = [...fake.instances.keys()][0]!;
+    expect(error.message).toContain(`instance ${id} could not be terminated`);
+    expect(error.message).toContain("It is still running and billed: terminate it at https://cloud.lambda.ai/instances");
+    keyNowhere(error);
+    fake.faults.terminateBroken = false;
+    await instanceProvider.delete!(id, { ...instanceInputs(), instanceId: id } as InstanceOutputs);
+    noOrphans();
+  });
+
+  test("after an ambiguous launch failure, an instance that lists late is still found and terminated", async () => {
+    await createKey();
+    fake.faults.launchFailsAfterCreate = 1;
+    fake.faults.listLagMs = 300;
+    const error = await instanceProvider.create!(instanceInputs({ tuning: { ...tuning, strayWindowMs: 3_000 } })).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/global\/unknown/);
+    expect(fake.requests.filter((r) => r.method === "GET" && r.path === "/instances").length).toBeGreaterThan(2);
+    noOrphans();
+    keyNowhere(error);
+  });
+
+  test("after an ambiguous launch failure, a failing instance list is retried, never taken as empty", async () => {
+    await createKey();
+    fake.faults.launchFailsAfterCreate = 1;
+    fake.faults.listFailsAfterFailedLaunch = 2;
+    const error = await instanceProvider.create!(instanceInputs()).catch((e: unknown) => e);
+    expect(String(error)).toMatch(/global\/unknown/);
+    const lists = fake.requests.filter((r) => r.path === "/instances").map((r) => r.status);
+    expect(lists).toEqual([200, 500, 500, 200]); // before the launch; after it, twice failed, then read
+    noOrphans();
+    keyNowhere(error);
+  });
+
+  test("one 503, one malformed body and one hung request while polling a booting instance do not kill a healthy launch", async () => {
+    await createKey();
+    fake.bootMs = 100;
+    fake.faults.pollFaults = ["503", "malformed", "hang"];
+    const created = await instanceProvider.create!(instanceInputs({ tuning: { ...tuning, requestTimeoutMs: 300 } }));
+    expect(created.outs).toMatchObject({ status: "active" });
+    expect(fake.faults.pollFaults).toEqual([]);
+    await instanceProvider.delete!(created.id, created.outs as InstanceOutputs);
+    noOrphans();
+  });
+
+  test("an API key containing a line break is refused where it is read, and never reaches a header or a message", async () => {
+    const pasted = `${API_KEY}\r\n`;
+    const error = (await sshKeyProvider.create!({ apiUrl, apiKey: pasted, tuning, name: "k", publicKey: PUBLIC_KEY }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      "sophia:lambdaApiKey: expected a Lambda API key (printable ASCII, no spaces or line breaks); got a value of 37 characters containing a line break",
+    );
+    expect(fake.requests).toEqual([]);
+    keyNowhere(error);
+  });
+
+  test("a retry after a 429 on launch waits for the launch interval again", async () => {
+    await createKey();
+    fake.faults.launchRateLimitedNext = 1;
+    const created = await instanceProvider.create!(instanceInputs());
+    expect(created.outs).toMatchObject({ status: "active" });
+    const launches = fake.requests.filter((r) => r.path === "/instance-operations/launch");
+    // A retry sooner than the interval would have met the fake's launch limit: a second 429.
+    expect(launches.map((r) => r.status)).toEqual([429, 200]);
+    expect(launches[1]!.at - launches[0]!.at).toBeGreaterThanOrEqual(LAUNCH_INTERVAL_MS);
+    await instanceProvider.delete!(created.id, created.outs as InstanceOutputs);
+    noOrphans();
+  });
+
+  test("a rotated API key reaches refresh and destroy through the stack's config, though the state holds the old one", async () => {
+    await createKey();
+    const created = await instanceProvider.create!(instanceInputs({ apiKeyConfigKey: "sophia:lambdaApiKey" }));
+    const rotated = "secret_sophia-rotated_0123456789abcdef";
+    fake.rotateApiKey(rotated);
+    const provider = { ...instanceProvider };
+    await provider.configure!({ config: { get: (k: string) => (k === "sophia:lambdaApiKey" ? rotated : undefined), require: () => rotated } });
+    const read = await provider.read!(created.id, created.outs as InstanceOutputs);
+    expect(read.id).toBe(created.id);
+    await provider.delete!(created.id, created.outs as InstanceOutputs);
+    noOrphans();
+    expect(stderr.join("\n")).not.toContain(rotated);
+  });
+
+  test("a rename made in the console shows on refresh", async () => {
+    await createKey();
+    const created = await instanceProvider.create!(instanceInputs());
+    fake.rename(created.id, "renamed-by-hand");
+    const read = await instanceProvider.read!(created.id, created.outs as InstanceOutputs);
+    expect(read.props).toMatchObject({ name: "renamed-by-hand" });
+    await instanceProvider.delete!(created.id, created.outs as InstanceOutputs);
+    noOrphans();
+  });
+
+  test("a mistyped instance type is named as one Lambda does not offer, not as missing capacity", async () => {
+    await createKey();
+    const error = (await instanceProvider.create!(instanceInputs({ candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a100x" }] })).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe(
+      "launch of sophia-staging-gpu-1x-a10-0: Lambda offers none of the instance types gpu_1x_a100x (it offers gpu_1x_a10, gpu_1x_gh200, gpu_1x_h100_pcie); check sophia:nodePool.instanceTypes",
+    );
+    expect(fake.instances.size).toBe(0);
   });
 });

@@ -4,18 +4,26 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { LambdaClient } from "./api/client";
 import { isLambdaError, LAMBDA_ERROR } from "./api/errors";
-import type { WireInstance } from "./api/wire";
+import type { WireFirewallRule, WireInstance } from "./api/wire";
 import { firewallRulesDiff, instanceDiff, sshKeyDiff } from "./diff";
+import { mergeFirewallRules, ownedBy, worldOpenRules } from "./firewall";
 import type { FirewallRulesInputs, FirewallRulesOutputs, InstanceInputs, InstanceOutputs, SshKeyInputs, SshKeyOutputs } from "./inputs";
 import { launchInstance } from "./launch";
 
-type Provider<I, O> = pulumi.dynamic.ResourceProvider<I, O>;
+/** A provider as the engine holds it: `configure` hands it the stack's current config, kept on the
+ * provider object itself (it is rebuilt from its serialized text in each provider process). */
+type Provider<I, O> = pulumi.dynamic.ResourceProvider<I, O> & { config?: pulumi.dynamic.Config };
 
-function clientFor(inputs: SshKeyInputs | FirewallRulesInputs | InstanceInputs): LambdaClient {
+type ApiInputs = SshKeyInputs | FirewallRulesInputs | InstanceInputs;
+
+/** The client for a call. `config`, when given, supplies a rotated API key over the stored one. */
+function clientFor(inputs: ApiInputs, config?: pulumi.dynamic.Config): LambdaClient {
+  const current = inputs.apiKeyConfigKey ? config?.get(inputs.apiKeyConfigKey) : undefined;
   return new LambdaClient({
     apiUrl: inputs.apiUrl,
-    apiKey: inputs.apiKey,
+    apiKey: current || inputs.apiKey,
     launchIntervalMs: inputs.tuning?.launchIntervalMs,
+    requestTimeoutMs: inputs.tuning?.requestTimeoutMs,
     retry: inputs.tuning?.retryBaseDelayMs === undefined ? undefined : { baseDelayMs: inputs.tuning.retryBaseDelayMs },
     // Pulumi shows a dynamic provider's stderr in the update's diagnostics.
     log: (line) => console.error(`lambda: ${line}`),
@@ -28,7 +36,12 @@ function failures(checks: readonly [boolean, string, string][]): pulumi.dynamic.
 
 const gone = { id: undefined as unknown as string, props: undefined };
 
+async function keepConfig(this: { config?: pulumi.dynamic.Config }, req: pulumi.dynamic.ConfigureRequest): Promise<void> {
+  this.config = req.config;
+}
+
 export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
+  configure: keepConfig,
   async check(_olds, news) {
     const problems = failures([
       [/^[A-Za-z0-9._-]{1,64}$/.test(news.name ?? ""), "name", `expected 1-64 letters, digits, '.', '_' or '-'; got "${news.name}"`],
@@ -45,7 +58,7 @@ export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
   },
   async read(id, props) {
     if (!props) return gone;
-    const key = (await clientFor(props).listSshKeys()).find((k) => k.id === id);
+    const key = (await clientFor(props, this.config).listSshKeys()).find((k) => k.id === id);
     return key ? { id, props: { ...props, name: key.name, publicKey: key.public_key } } : gone;
   },
   async update(_id, olds, news) {
@@ -53,7 +66,7 @@ export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
   },
   async delete(id, props) {
     try {
-      await clientFor(props).deleteSshKey(id);
+      await clientFor(props, this.config).deleteSshKey(id);
     } catch (error) {
       if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw error;
     }
@@ -61,31 +74,44 @@ export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
 };
 
 export const firewallRulesProvider: Provider<FirewallRulesInputs, FirewallRulesOutputs> = {
+  configure: keepConfig,
   async check(_olds, news) {
-    const problems = failures([[Array.isArray(news.rules) && news.rules.length > 0, "rules", "expected at least one rule; an empty list would close SSH"]]);
+    const problems = failures([
+      [Array.isArray(news.rules) && news.rules.length > 0, "rules", "expected at least one rule; an empty list would close SSH"],
+      [/^[A-Za-z0-9._-]{1,64}$/.test(news.owner ?? ""), "owner", `expected the node pool's name; got "${news.owner}"`],
+    ]);
     return { inputs: news, failures: problems };
   },
   async diff(_id, olds, news) {
     return firewallRulesDiff(olds, news);
   },
   async create(inputs) {
-    const client = clientFor(inputs);
-    const previousRules = await client.firewallRules();
-    const rules = await client.replaceFirewallRules(inputs.rules);
-    return { id: "firewall-rules", outs: { ...inputs, rules, previousRules } };
+    await putOwnRules(clientFor(inputs), inputs.owner, inputs.rules);
+    return { id: `firewall-rules/${inputs.owner}`, outs: { ...inputs } };
   },
   async read(id, props) {
     if (!props) return gone;
-    return { id, props: { ...props, rules: await clientFor(props).firewallRules() } };
+    // Only this owner's rules: a drift in them shows; the rest of the account is not ours to track.
+    const current = await clientFor(props, this.config).firewallRules();
+    return { id, props: { ...props, rules: current.filter((r) => ownedBy(r, props.owner)) } };
   },
-  async update(_id, olds, news) {
-    const rules = await clientFor(news).replaceFirewallRules(news.rules);
-    return { outs: { ...news, rules, previousRules: olds.previousRules } };
+  async update(_id, _olds, news) {
+    await putOwnRules(clientFor(news), news.owner, news.rules);
+    return { outs: { ...news } };
   },
   async delete(_id, props) {
-    await clientFor(props).replaceFirewallRules(props.previousRules);
+    await putOwnRules(clientFor(props, this.config), props.owner, []);
   },
 };
+
+/** Replaces this owner's rules in the account's list, keeping everyone else's. */
+async function putOwnRules(client: LambdaClient, owner: string, rules: readonly WireFirewallRule[]): Promise<void> {
+  const current = await client.firewallRules();
+  for (const open of worldOpenRules(current, owner)) {
+    console.error(`lambda: warning: the account's firewall also has ${open.protocol} ${open.port_range?.join("-") ?? "all"} from ${open.source_network} ("${open.description ?? ""}"), which stack ${owner} does not own; remove it in the Lambda console if no stack needs it (the node's host firewall still admits only the configured CIDRs)`);
+  }
+  await client.replaceFirewallRules(mergeFirewallRules(current, owner, rules));
+}
 
 const instanceOutputs = (inputs: InstanceInputs, instance: WireInstance): InstanceOutputs => ({
   ...inputs,
@@ -98,6 +124,7 @@ const instanceOutputs = (inputs: InstanceInputs, instance: WireInstance): Instan
 });
 
 export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
+  configure: keepConfig,
   async check(_olds, news) {
     const problems = failures([
       [Array.isArray(news.candidates) && news.candidates.length > 0, "candidates", "expected at least one (region, instance type) pair"],
@@ -116,6 +143,7 @@ export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
       sshKeyName: inputs.sshKeyName,
       activeTimeoutMs: inputs.activeTimeoutSeconds * 1000,
       pollIntervalMs: inputs.tuning?.pollIntervalMs ?? 10_000,
+      strayWindowMs: inputs.tuning?.strayWindowMs,
       log: (line) => console.error(`lambda: ${line}`),
     });
     return { id: instance.id, outs: instanceOutputs(inputs, instance) };
@@ -123,9 +151,10 @@ export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
   async read(id, props) {
     if (!props) return gone;
     try {
-      const instance = await clientFor(props).getInstance(id);
-      // A terminated instance is as gone as a missing one: refresh drops it from the state.
-      return instance.status === "terminated" ? gone : { id, props: instanceOutputs(props, instance) };
+      const instance = await clientFor(props, this.config).getInstance(id);
+      // A terminated instance is as gone as a missing one: refresh drops it from the state. The name
+      // is Lambda's, so a rename made outside Pulumi shows as a difference on the next up.
+      return instance.status === "terminated" ? gone : { id, props: { ...instanceOutputs(props, instance), name: instance.name ?? "" } };
     } catch (error) {
       if (isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) return gone;
       throw error;
@@ -138,7 +167,7 @@ export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
   },
   async delete(id, props) {
     try {
-      await clientFor(props).terminate([id]);
+      await clientFor(props, this.config).terminate([id]);
     } catch (error) {
       if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw error;
     }

@@ -10,6 +10,8 @@ interface ApiArgs {
   readonly apiUrl: pulumi.Input<string>;
   /** Must be a Pulumi secret (config.requireSecret). */
   readonly apiKey: pulumi.Input<string>;
+  /** The stack config key holding the API key, so refresh and destroy use a rotated one. */
+  readonly apiKeyConfigKey?: string;
   readonly tuning?: ClientTuning;
 }
 
@@ -33,15 +35,18 @@ export class LambdaSshKey extends pulumi.dynamic.Resource {
 }
 
 export interface LambdaFirewallRulesArgs extends ApiArgs {
+  /** Whose rules these are: the account's list is shared, and only these are managed. */
+  readonly owner: string;
   readonly rules: pulumi.Input<readonly WireFirewallRule[]>;
 }
 
-/** The account's inbound firewall list (Lambda has one per account); the previous list returns on delete. */
+/** One owner's rules in the account's inbound firewall list (Lambda has one list per account, shared
+ * by every stack on it); the account's other rules are kept on every change, and on delete. */
 export class LambdaFirewallRules extends pulumi.dynamic.Resource {
   declare readonly rules: pulumi.Output<WireFirewallRule[]>;
 
   constructor(name: string, args: LambdaFirewallRulesArgs, opts?: pulumi.CustomResourceOptions) {
-    super(firewallRulesProvider, name, { ...args, apiKey: pulumi.secret(args.apiKey), previousRules: undefined }, secretKey(opts), "lambda", "FirewallRules");
+    super(firewallRulesProvider, name, { ...args, apiKey: pulumi.secret(args.apiKey) }, secretKey(opts), "lambda", "FirewallRules");
   }
 }
 

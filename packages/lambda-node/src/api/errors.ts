@@ -31,6 +31,10 @@ export function describeLambdaError(status: number, operation: string, envelope:
   const fields = envelope?.field_errors
     ? ` (${Object.entries(envelope.field_errors).map(([field, e]) => `${field}: ${e.message}`).join("; ")})`
     : "";
+  if (status === 429) {
+    // Lambda's rate limiter answers 429 with Cloudflare's "error code: 1015" body, not an envelope.
+    return new LambdaApiError(status, code, operation, `Lambda Cloud rate-limited ${operation} (HTTP 429; about 1 request per second, 1 launch per 10 s).`);
+  }
   switch (code) {
     case LAMBDA_ERROR.invalidApiKey:
       return new LambdaApiError(

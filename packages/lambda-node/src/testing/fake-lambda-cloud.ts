@@ -1,7 +1,9 @@
 // TEST SCAFFOLDING: a fake of the Lambda Cloud API, served over real HTTP on loopback. It implements
 // the endpoints this package uses, with Lambda's request and response shapes and its error envelope,
-// and it can script the failures a real account shows: capacity that flaps, 429 storms, slow boots,
-// instances that vanish, launches that fail after creating the instance.
+// and it can script the failures a real account shows: capacity that flaps, 429 storms (answered as
+// Lambda's Cloudflare limiter does), slow boots, instances that vanish, launches that fail after
+// creating the instance, terminates that fail, lists that fail or lag, status polls that break,
+// renames from the console and a rotated API key.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireSshKey } from "../api/wire";
@@ -31,6 +33,8 @@ export interface FakeRequest {
   readonly method: string;
   readonly path: string;
   readonly status: number;
+  /** When the answer was sent (Date.now()). */
+  readonly at: number;
 }
 
 const DEFAULT_RULES: WireFirewallRule[] = [{ protocol: "tcp", port_range: [22, 22], source_network: "0.0.0.0/0", description: "default: ssh from anywhere" }];
@@ -64,9 +68,24 @@ export class FakeLambdaCloud {
     launchFailsAfterCreate: 0,
     /** Instances launched from now on end `unhealthy` instead of `active`. */
     bootOutcome: "active" as "active" | "unhealthy",
+    /** The next N terminate calls answer 500 and terminate nothing. */
+    terminateFailsNext: 0,
+    /** Every terminate call answers 500 (an outage that outlasts any retry). */
+    terminateBroken: false,
+    /** The next N GET /instances answer 500. */
+    listFailsNext: 0,
+    /** When a launch fails after creating its instance, the next N GET /instances answer 500. */
+    listFailsAfterFailedLaunch: 0,
+    /** The next N launch requests get Lambda's 429, whatever the interval. */
+    launchRateLimitedNext: 0,
+    /** GET /instances leaves out instances younger than this, ms (the list is eventually consistent). */
+    listLagMs: 0,
+    /** What the next status polls (GET /instances/:id) get instead of an answer, one per poll. */
+    pollFaults: [] as ("503" | "malformed" | "hang")[],
   };
 
   private server?: Server;
+  private apiKey: string;
   private nextId = 1;
   private lastLaunchAt = -Infinity;
   private readonly types: Map<string, FakeInstanceType & { regions: string[] }>;
@@ -75,6 +94,7 @@ export class FakeLambdaCloud {
   constructor(private readonly options: FakeLambdaCloudOptions) {
     this.types = new Map(options.instanceTypes.map((t) => [t.name, { ...t, regions: [...t.regions] }]));
     this.bootMs = options.bootMs ?? 0;
+    this.apiKey = options.apiKey;
   }
 
   /** Starts listening on 127.0.0.1 and returns the API base URL (…/api/v1). */
@@ -107,6 +127,18 @@ export class FakeLambdaCloud {
     return [...this.instances.values()].filter((i) => !i.terminated).map((i) => this.wire(i));
   }
 
+  /** Renames an instance outside Pulumi (from the console). */
+  rename(id: string, name: string): void {
+    const instance = this.instances.get(id);
+    if (!instance) throw new Error(`fake: no instance ${id}`);
+    instance.name = name;
+  }
+
+  /** Rotates the account's API key: the old one stops working. */
+  rotateApiKey(next: string): void {
+    this.apiKey = next;
+  }
+
   private wire(i: StoredInstance): WireInstance {
     const booted = Date.now() - i.launchedAt >= i.bootMs;
     const status = i.terminated ? "terminated" : booted ? i.bootOutcome : "booting";
@@ -128,7 +160,7 @@ export class FakeLambdaCloud {
     const path = url.pathname.replace(/^\/api\/v1/, "");
     const method = req.method ?? "GET";
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
-      this.requests.push({ method, path, status });
+      this.requests.push({ method, path, status, at: Date.now() });
       res.writeHead(status, { "content-type": "application/json", ...headers });
       res.end(JSON.stringify(body));
     };
@@ -149,17 +181,34 @@ export class FakeLambdaCloud {
     }
     if (this.faults.rateLimitNext > 0) {
       this.faults.rateLimitNext--;
-      const headers: Record<string, string> = this.faults.retryAfterSeconds === undefined ? {} : { "retry-after": String(this.faults.retryAfterSeconds) };
-      return send(429, { error: { code: "global/quota-exceeded", message: "Too many requests" } }, headers);
+      return this.rateLimited(method, path, res);
     }
 
     const instanceMatch = /^\/instances\/([^/]+)$/.exec(path);
     const keyMatch = /^\/ssh-keys\/([^/]+)$/.exec(path);
     if (method === "GET" && path === "/instance-types") return send(200, { data: this.availability() });
-    if (method === "GET" && path === "/instances") return send(200, { data: this.liveInstances() });
+    if (method === "GET" && path === "/instances") {
+      if (this.faults.listFailsNext > 0) {
+        this.faults.listFailsNext--;
+        return fail(500, "global/unknown", "An internal error occurred");
+      }
+      const settled = [...this.instances.values()].filter((i) => Date.now() - i.launchedAt >= this.faults.listLagMs);
+      return send(200, { data: settled.filter((i) => !i.terminated).map((i) => this.wire(i)) });
+    }
     if (instanceMatch) {
       const instance = this.instances.get(decodeURIComponent(instanceMatch[1]!));
       if (!instance) return fail(404, "global/object-does-not-exist", "Specified instance does not exist.");
+      const fault = method === "GET" ? this.faults.pollFaults.shift() : undefined;
+      if (fault === "503") return fail(503, "global/unknown", "Service temporarily unavailable");
+      if (fault === "malformed") {
+        this.requests.push({ method, path, status: 200, at: Date.now() });
+        res.writeHead(200, { "content-type": "application/json" }).end('{"data": {"id": "');
+        return;
+      }
+      if (fault === "hang") {
+        this.requests.push({ method, path, status: 0, at: Date.now() });
+        return; // never answers; the client's request timeout must end it
+      }
       if (method === "GET") return send(200, { data: this.wire(instance) });
       if (method === "POST") {
         if (typeof body.name !== "string") return fail(400, "global/invalid-parameters", "name must be a string");
@@ -167,9 +216,13 @@ export class FakeLambdaCloud {
         return send(200, { data: this.wire(instance) });
       }
     }
-    if (method === "POST" && path === "/instance-operations/launch") return this.launch(body, send, fail);
+    if (method === "POST" && path === "/instance-operations/launch") return this.launch(body, send, fail, res);
     if (method === "POST" && path === "/instance-operations/terminate") {
       const ids = Array.isArray(body.instance_ids) ? (body.instance_ids as string[]) : [];
+      if (this.faults.terminateBroken || this.faults.terminateFailsNext > 0) {
+        if (this.faults.terminateFailsNext > 0) this.faults.terminateFailsNext--;
+        return fail(500, "global/unknown", "An internal error occurred");
+      }
       const found = ids.map((id) => this.instances.get(id));
       if (ids.length === 0 || found.some((i) => !i || i.terminated)) return fail(404, "global/object-does-not-exist", "Specified instance does not exist.");
       for (const i of found) i!.terminated = true;
@@ -201,10 +254,21 @@ export class FakeLambdaCloud {
     return fail(404, "global/object-does-not-exist", `No such endpoint: ${method} ${path}`);
   }
 
-  private launch(body: Record<string, unknown>, send: (s: number, b: unknown) => void, fail: (s: number, c: string, m: string, sg?: string) => void): void {
+  /** Lambda's rate limiter is Cloudflare's: HTTP 429 with a plain-text "error code: 1015" body. */
+  private rateLimited(method: string, path: string, res: ServerResponse): void {
+    this.requests.push({ method, path, status: 429, at: Date.now() });
+    const headers: Record<string, string> = this.faults.retryAfterSeconds === undefined ? {} : { "retry-after": String(this.faults.retryAfterSeconds) };
+    res.writeHead(429, { "content-type": "text/plain; charset=UTF-8", ...headers }).end("error code: 1015");
+  }
+
+  private launch(body: Record<string, unknown>, send: (s: number, b: unknown) => void, fail: (s: number, c: string, m: string, sg?: string) => void, res: ServerResponse): void {
     const now = Date.now();
-    if (now - this.lastLaunchAt < (this.options.launchIntervalMs ?? 0)) {
-      return fail(429, "global/quota-exceeded", "Launch rate limit: one launch per interval", "Wait before launching again.");
+    const limited = this.faults.launchRateLimitedNext > 0 || now - this.lastLaunchAt < (this.options.launchIntervalMs ?? 0);
+    if (limited) {
+      if (this.faults.launchRateLimitedNext > 0) this.faults.launchRateLimitedNext--;
+      // Lambda counts a refused launch as a launch too.
+      this.lastLaunchAt = now;
+      return this.rateLimited("POST", "/instance-operations/launch", res);
     }
     const { region_name: region, instance_type_name: typeName, ssh_key_names: keys, name } = body as Record<string, unknown>;
     const type = this.types.get(String(typeName));
@@ -233,6 +297,7 @@ export class FakeLambdaCloud {
     this.instances.set(instance.id, instance);
     if (this.faults.launchFailsAfterCreate > 0) {
       this.faults.launchFailsAfterCreate--;
+      this.faults.listFailsNext += this.faults.listFailsAfterFailedLaunch;
       return fail(500, "global/unknown", "An internal error occurred");
     }
     send(200, { data: { instance_ids: [instance.id] } });
@@ -258,8 +323,8 @@ export class FakeLambdaCloud {
 
   private authorized(header: string | undefined): boolean {
     if (!header) return false;
-    if (header === `Bearer ${this.options.apiKey}`) return true;
+    if (header === `Bearer ${this.apiKey}`) return true;
     const basic = /^Basic (.+)$/.exec(header);
-    return !!basic && Buffer.from(basic[1]!, "base64").toString("utf8") === `${this.options.apiKey}:`;
+    return !!basic && Buffer.from(basic[1]!, "base64").toString("utf8") === `${this.apiKey}:`;
   }
 }
