@@ -52,7 +52,7 @@ export async function lambdaEnvironment(
     scopes: scopesFor(servers),
     secret,
     // Published on every address of the node; the node firewall admits only ingress.allowedCidrs.
-    ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, memoryMiB: limits.ingressMemoryMiB },
+    ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, tlsIssuer: ingress.tlsIssuer, memoryMiB: limits.ingressMemoryMiB },
     limits: { memoryMiB: limits.mcpServerMemoryMiB, cpus: limits.mcpServerCpus },
     logs,
     serverEnv: routingEnv(manifest),

@@ -18,6 +18,9 @@ export interface IngressSite {
   readonly internalPort: number;
   /** staging/production: Caddy's automatic HTTPS for this host name; local: plain HTTP. */
   readonly tlsHost?: string;
+  /** Who signs the certificate: a public ACME CA (default), or Caddy's own internal CA (a rehearsal
+   * on one machine, where no ACME CA can reach the host). */
+  readonly tlsIssuer?: "acme" | "internal";
   /** Port for Prometheus to scrape Caddy's metrics (internal network only). */
   readonly metricsPort: number;
 }
@@ -56,6 +59,7 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     "}",
     "",
     `${address} {`,
+    ...(site.tlsHost && site.tlsIssuer === "internal" ? ["\ttls internal"] : []),
     "\timport mcp_routes",
     "}",
     "",

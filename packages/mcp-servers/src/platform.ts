@@ -15,6 +15,8 @@ import { type ClientScope, tokenEnvName } from "./scopes";
 export const IMAGES_DIR = path.resolve(__dirname, "..", "images");
 export const INGRESS_CONTAINER_PORT = 8080;
 export const INGRESS_METRICS_PORT = 9180;
+/** Where the ingress keeps its certificates (a named volume with TLS; the image makes it uid 65534's). */
+export const CADDY_DATA_DIR = "/data";
 /** Plain HTTP for clients on the internal network (agent runtimes); never published. */
 export const INGRESS_INTERNAL_PORT = 8081;
 
@@ -33,6 +35,8 @@ export interface McpPlatformArgs {
     readonly publishIp: string;
     /** Host name for automatic HTTPS; undefined serves plain HTTP (local only). */
     readonly tlsHost?: string;
+    /** Who signs its certificate: a public ACME CA (default) or Caddy's internal CA. */
+    readonly tlsIssuer?: "acme" | "internal";
     readonly memoryMiB: number;
   };
   readonly limits: ContainerLimits;
@@ -99,7 +103,7 @@ export class McpPlatform extends pulumi.ComponentResource {
       args.scopes.map((s) => [s.client, new random.RandomPassword(`${name}-token-${s.client}`, { length: 40, special: false }, { parent: this }).result]),
     );
     const caddyfile = renderCaddyfile(
-      { port: INGRESS_CONTAINER_PORT, internalPort: INGRESS_INTERNAL_PORT, tlsHost: args.ingress.tlsHost, metricsPort: INGRESS_METRICS_PORT },
+      { port: INGRESS_CONTAINER_PORT, internalPort: INGRESS_INTERNAL_PORT, tlsHost: args.ingress.tlsHost, tlsIssuer: args.ingress.tlsIssuer, metricsPort: INGRESS_METRICS_PORT },
       args.servers.map((server) => ({ server, upstream: `${server}:${MCP_SERVERS[server].port}` })),
       args.scopes,
     );
@@ -118,11 +122,18 @@ export class McpPlatform extends pulumi.ComponentResource {
         // Docker refuses file uploads into a read-only container, so the Caddyfile (which holds no
         // secret, only {$TOKEN} placeholders) arrives as an environment variable and is written to tmpfs.
         command: ["sh", "-c", 'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile'],
-        envs: [`SOPHIA_CADDYFILE=${caddyfile}`, ...Object.entries(tokens).map(([client, token]) => pulumi.secret(pulumi.interpolate`${tokenEnvName(client)}=${token}`))],
-        // Caddy keeps certificates under /data: with TLS they persist across restarts (ACME rate
+        envs: [
+          `SOPHIA_CADDYFILE=${caddyfile}`,
+          // Caddy keeps certificates and its CA under $XDG_DATA_HOME/caddy and its autosaved config
+          // under $XDG_CONFIG_HOME; as uid 65534 on a read-only root it has no home to default to.
+          `XDG_DATA_HOME=${CADDY_DATA_DIR}`,
+          "XDG_CONFIG_HOME=/config",
+          ...Object.entries(tokens).map(([client, token]) => pulumi.secret(pulumi.interpolate`${tokenEnvName(client)}=${token}`)),
+        ],
+        // With TLS, /data is the certificates volume: they persist across restarts (ACME rate
         // limits); without TLS there is nothing to keep and a tmpfs is enough.
         tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m", "/config": "rw,noexec,nosuid,size=16m", ...(certificates ? {} : { "/data": "rw,noexec,nosuid,size=16m" }) },
-        volumes: certificates ? [{ containerPath: "/data", volumeName: certificates.name }] : [],
+        volumes: certificates ? [{ containerPath: CADDY_DATA_DIR, volumeName: certificates.name }] : [],
         ...memoryLimit(args.ingress.memoryMiB),
         // The internal site answers in plain HTTP whether or not the public one serves TLS.
         healthcheck: healthcheckFor(INGRESS_INTERNAL_PORT, "/healthz"),

@@ -73,6 +73,7 @@ const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => v
   ["malformed SSH public key", "staging", (d) => d.setIn(["config", "sophia:lambda", "sshPublicKey"], "not-a-key"), 'stacks/Pulumi.staging.yaml: sophia:lambda.sshPublicKey: expected an OpenSSH public key (ssh-ed25519 AAAA…); got "not-a-key"'],
   ["docker host that is not a socket", "local", (d) => d.setIn(["config", "sophia:local", "dockerHost"], "tcp://0.0.0.0:2375"), 'stacks/Pulumi.local.yaml: sophia:local.dockerHost: expected a unix socket URL such as unix:///var/run/docker.sock; got "tcp://0.0.0.0:2375"'],
   ["TLS without a host name", "staging", (d) => d.deleteIn(["config", "sophia:ingress", "host"]), "stacks/Pulumi.staging.yaml: sophia:ingress.host: TLS needs the DNS name clients use (Caddy gets its certificate for it); expected a name such as mcp.example.com"],
+  ["Caddy's internal CA on production", "production", (d) => d.setIn(["config", "sophia:ingress", "tlsIssuer"], "internal"), "stacks/Pulumi.production.yaml: sophia:ingress.tlsIssuer: production's certificate comes from a public ACME CA, which clients trust; expected acme (or no tlsIssuer)"],
   ["the stub model outside local", "production", (d) => d.setIn(["config", "sophia:model"], { provider: "stub" }), "stacks/Pulumi.production.yaml: sophia:model.provider: the stub model is test scaffolding for the local stack; expected provider openai-compatible"],
   [
     "a base image not pinned by digest",

@@ -23,6 +23,9 @@ const common = {
   "sophia:ingress": z.strictObject({
     port,
     tls: z.boolean(),
+    /** Who signs the ingress's certificate: a public ACME CA (default), or Caddy's internal CA, for a
+     * rehearsal where no ACME CA can reach the node (clients must then trust Caddy's root). */
+    tlsIssuer: z.enum(["acme", "internal"]).optional(),
     /** The DNS name clients use; with tls, Caddy gets its certificate for it. */
     host: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, "a DNS name such as mcp.example.com").optional(),
     allowedCidrs: z.array(z.cidrv4()).min(1),
@@ -86,6 +89,10 @@ export const LambdaConfigSchema = z
   .refine((c) => c["sophia:environment"] !== "production" || c["sophia:ingress"].tls, {
     message: "production serves MCP over TLS; expected true",
     path: ["sophia:ingress", "tls"],
+  })
+  .refine((c) => c["sophia:environment"] !== "production" || c["sophia:ingress"].tlsIssuer !== "internal", {
+    message: "production's certificate comes from a public ACME CA, which clients trust; expected acme (or no tlsIssuer)",
+    path: ["sophia:ingress", "tlsIssuer"],
   })
   .refine((c) => !c["sophia:ingress"].tls || c["sophia:ingress"].host !== undefined, {
     message: "TLS needs the DNS name clients use (Caddy gets its certificate for it); expected a name such as mcp.example.com",

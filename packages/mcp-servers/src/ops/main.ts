@@ -39,7 +39,7 @@ async function automation(): Promise<PulumiOperations | undefined> {
   if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).status !== 0) return undefined;
   // Loaded only where a CLI exists (never in the image); the image's bundle leaves the SDK out, which
   // keeps the server's own memory small.
-  const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
+  const { LocalWorkspace } = (await import("@pulumi/pulumi")).automation;
   const workDir = process.env.SOPHIA_OPS_WORKDIR ?? process.cwd();
   const select = (stack: StackName) => LocalWorkspace.selectStack({ stackName: stack, workDir });
   return {
