@@ -7,8 +7,8 @@ import { RUNTIME_NETWORKS, type NetworkSpec } from "./networks";
 export interface DockerRuntimeArgs {
   /** unix:///var/run/docker.sock, or ssh://user@address for a node (see dockerHostUrl). */
   readonly host: pulumi.Input<string>;
-  /** Extra ssh options for ssh:// hosts (for example the node's host key check). */
-  readonly sshOpts?: readonly string[];
+  /** Extra ssh options for ssh:// hosts (for example the node's pinned host key). */
+  readonly sshOpts?: pulumi.Input<string[]>;
   /** Labels put on every network (and passed on to containers by their components). */
   readonly labels: Readonly<Record<string, string>>;
   /** The engine's platform: images are built for it (a node's architecture, not the deploying machine's). */
@@ -30,7 +30,7 @@ export class DockerRuntime extends pulumi.ComponentResource {
     this.host = pulumi.output(args.host);
     this.labels = args.labels;
     this.platform = args.platform;
-    this.provider = new docker.Provider(name, { host: args.host, sshOpts: args.sshOpts ? [...args.sshOpts] : undefined }, { parent: this });
+    this.provider = new docker.Provider(name, { host: args.host, sshOpts: args.sshOpts }, { parent: this });
     const child = { parent: this, provider: this.provider };
     const labels = Object.entries(args.labels).map(([label, value]) => ({ label, value }));
     const networks = RUNTIME_NETWORKS.map(

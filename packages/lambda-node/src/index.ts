@@ -8,3 +8,4 @@ export type { ClientTuning } from "./inputs";
 export { type LaunchCandidate, LaunchError, launchInstance, waitForActive } from "./launch";
 export { type LambdaNode, LambdaNodePool, type LambdaNodePoolArgs, type LambdaNodeSpec } from "./node";
 export { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
+export { changedHostKeyMessage, fingerprintOf, hostKeyProvider, knownHostsOptions, NodeHostKey, type NodeHostKeyArgs } from "./host-key";

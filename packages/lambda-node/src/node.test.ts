@@ -22,7 +22,10 @@ let resources: readonly PlannedResource[];
 beforeAll(async () => {
   // The instance's address, as Lambda would hand it out: with it known, the bootstrap's connection is
   // known too, and what it carries can be inspected (an unknown value hides whether it is secret).
-  const mocks = new RecordingMocks({ "pulumi-nodejs:dynamic/lambda:Instance": (_name, inputs) => ({ ...inputs, ip: "192.0.2.10" }) });
+  const mocks = new RecordingMocks({
+    "pulumi-nodejs:dynamic/lambda:Instance": (_name, inputs) => ({ ...inputs, ip: "192.0.2.10" }),
+    "pulumi-nodejs:dynamic/ssh:HostKey": (_name, inputs) => ({ ...inputs, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKeyOfTheNode", fingerprint: "SHA256:x" }),
+  });
   ({ resources } = await evaluate({ project: "sophia", stack: "test", config: {}, secretKeys: [], program: () => void new LambdaNodePool("sophia-test", poolArgs()), mocks }));
 });
 
@@ -36,12 +39,18 @@ test("registers key, firewall, instance, bootstrap and the Docker runtime, all u
       ["pulumi-nodejs:dynamic/lambda:SshKey", "sophia-test-deploy-key"],
       ["pulumi-nodejs:dynamic/lambda:FirewallRules", "sophia-test-firewall"],
       ["pulumi-nodejs:dynamic/lambda:Instance", "sophia-test-gpu-1x-a10-0"],
+      ["pulumi-nodejs:dynamic/ssh:HostKey", "sophia-test-gpu-1x-a10-0-host-key"],
       ["command:remote:Command", "sophia-test-gpu-1x-a10-0-bootstrap"],
       ["sophia:docker:DockerRuntime", "sophia-test-gpu-1x-a10-0-docker"],
       ["pulumi:providers:docker", "sophia-test-gpu-1x-a10-0-docker"],
     ]),
   );
   expect(byName("sophia-test-gpu-1x-a10-0").parent).toBe("sophia:lambda:NodePool::sophia-test");
+});
+
+test("the bootstrap runs only after the node's host key is pinned", () => {
+  expect(byName("sophia-test-gpu-1x-a10-0-bootstrap").dependsOn).toEqual(["pulumi-nodejs:dynamic/ssh:HostKey::sophia-test-gpu-1x-a10-0-host-key"]);
+  expect(isSecret(byName("sophia-test-gpu-1x-a10-0-host-key").inputs.privateKey)).toBe(true);
 });
 
 test("the API key and the SSH private key reach the providers only as secrets", () => {
@@ -73,5 +82,9 @@ test("the docker runtime is bound to the node's address, known once it has launc
   const provider = resources.find((r) => r.type === "pulumi:providers:docker")!;
   expect(provider.parent).toBe("sophia:docker:DockerRuntime::sophia-test-gpu-1x-a10-0-docker");
   expect(provider.inputs.host).toBe("ssh://ubuntu@192.0.2.10");
-  expect(provider.inputs.sshOpts).toContain("StrictHostKeyChecking=accept-new");
+  // Docker's ssh accepts only the host key pinned at the node's first verified contact.
+  // Provider config reaches the engine JSON-encoded.
+  expect(JSON.parse(provider.inputs.sshOpts as string)).toEqual([
+    "-o", "StrictHostKeyChecking=yes", "-o", "UserKnownHostsFile=/dev/null", "-o", "KnownHostsCommand=/bin/echo %H ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKeyOfTheNode", "-o", "ServerAliveInterval=15",
+  ]);
 });

@@ -8,6 +8,7 @@ import { type BootstrapParams, renderBootstrap } from "./bootstrap";
 import { FIREWALL_UNSUPPORTED_REGIONS, lambdaFirewallRules, type InboundPolicy } from "./firewall";
 import type { ClientTuning } from "./inputs";
 import type { LaunchCandidate } from "./launch";
+import { knownHostsOptions, NodeHostKey } from "./host-key";
 import { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
 
 export interface LambdaNodeSpec {
@@ -44,6 +45,7 @@ export interface LambdaNodePoolArgs {
 
 export interface LambdaNode {
   readonly instance: LambdaInstance;
+  readonly hostKey: NodeHostKey;
   readonly bootstrap: command.remote.Command;
   readonly runtime: DockerRuntime;
 }
@@ -75,6 +77,8 @@ export class LambdaNodePool extends pulumi.ComponentResource {
         { ...api, name: nodeName, candidates: spec.candidates, sshKeyName: this.sshKey.name, activeTimeoutSeconds: args.activeTimeoutSeconds ?? 1200 },
         { parent: this, protect: args.protect, dependsOn: [this.firewall] },
       );
+      // The node's host key, pinned at a verified first contact and checked on every later run.
+      const hostKey = new NodeHostKey(`${nodeName}-host-key`, { host: instance.ip, user: args.ssh.user, privateKey: args.ssh.privateKey }, { parent: this });
       const script = renderBootstrap({ ...args.inbound, ...args.logging, expectGpus: spec.gpus, gpuCheckImage: args.gpuCheckImage });
       const bootstrap = new command.remote.Command(
         `${nodeName}-bootstrap`,
@@ -85,20 +89,21 @@ export class LambdaNodePool extends pulumi.ComponentResource {
           // A hash of script and inputs: editing either re-runs the bootstrap; nothing else does.
           triggers: [script.trigger],
         },
-        { parent: this, additionalSecretOutputs: ["stdin"] },
+        { parent: this, additionalSecretOutputs: ["stdin"], dependsOn: [hostKey] },
       );
       const runtime = new DockerRuntime(
         `${nodeName}-docker`,
         {
           host: instance.ip.apply((address) => dockerHostUrl({ kind: "ssh", user: args.ssh.user, address })),
-          // The deploy key must be loaded in ssh-agent (tools/deploy does this); host keys are learned on first contact.
-          sshOpts: ["-o", "StrictHostKeyChecking=accept-new", "-o", "ServerAliveInterval=15"],
+          // The deploy key comes from ssh-agent (tools/deploy.ts loads it from the secret); only the
+          // pinned host key is accepted.
+          sshOpts: hostKey.hostKey.apply((key) => [...knownHostsOptions(key), "-o", "ServerAliveInterval=15"]),
           labels: { ...args.labels, "sophia.node": spec.id },
           platform: spec.platform,
         },
         { parent: this, dependsOn: [bootstrap] },
       );
-      nodes[spec.id] = { instance, bootstrap, runtime };
+      nodes[spec.id] = { instance, hostKey, bootstrap, runtime };
     }
     this.nodes = nodes;
     this.registerOutputs({ nodes: Object.fromEntries(Object.entries(nodes).map(([id, n]) => [id, n.instance.ip])) });

@@ -76,6 +76,27 @@ export class ThrowawaySshHost {
     });
   }
 
+  /** The private half of the key the host accepts (what a deploy key's secret would hold). */
+  privateKey(): string {
+    return readFileSync(join(this.keyDir, "id"), "utf8");
+  }
+
+  publicKey(): string {
+    return readFileSync(join(this.keyDir, "id.pub"), "utf8").trim();
+  }
+
+  /** The host's address on Docker's bridge, where its port 22 (and any port it publishes) answers. */
+  async address(): Promise<string> {
+    const { stdout } = await run("docker", ["inspect", "-f", "{{.NetworkSettings.IPAddress}}", this.container]);
+    return stdout.trim();
+  }
+
+  /** New SSH host keys, as a rebuilt node (or someone in the middle) would present. */
+  async rotateHostKeys(): Promise<void> {
+    await run("docker", ["exec", this.container, "sh", "-c", "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && kill -HUP 1"]);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+
   /** Removes the container and its anonymous volume; nothing of the host is left behind. */
   async stop(): Promise<void> {
     await run("docker", ["rm", "-f", "-v", this.container]).catch(() => undefined);
