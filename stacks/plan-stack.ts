@@ -10,8 +10,8 @@ export type Program = () => Promise<Record<string, unknown>>;
 /** Evaluates a stack's program with its committed config. Secrets are never decrypted: those in the
  * file, and required ones the file does not hold yet (they are set per deployment with `pulumi config
  * set --secret`), reach the program as secret placeholders, which is all a plan needs. */
-export async function evaluateStack(root: string, stack: string, program: Program, mocks?: Parameters<typeof evaluate>[0]["mocks"]): Promise<Evaluation> {
-  const file = stackConfigFile(stack);
+export async function evaluateStack(root: string, stack: string, program: Program, mocks?: Parameters<typeof evaluate>[0]["mocks"], configFile?: string): Promise<Evaluation> {
+  const file = configFile ? path.relative(root, configFile) : stackConfigFile(stack);
   const full = path.join(root, file);
   if (!fs.existsSync(full)) throw new Error(`${file}: no such stack file (stacks are local, staging, production)`);
   const { raw, secretKeys } = parseStackFile(fs.readFileSync(full, "utf8"), file);
@@ -36,8 +36,8 @@ export function programDir(root: string): string {
   return path.join(root, "stacks");
 }
 
-export async function planStack(root: string, stack: string, program: Program): Promise<string> {
-  const evaluation = await evaluateStack(root, stack, program);
+export async function planStack(root: string, stack: string, program: Program, configFile?: string): Promise<string> {
+  const evaluation = await evaluateStack(root, stack, program, undefined, configFile);
   const { placement, ...outputs } = evaluation.outputs;
   return renderPlan({ ...evaluation, outputs }, { Placement: (placement as string[] | undefined) ?? [] });
 }

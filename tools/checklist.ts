@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { generatedFiles } from "@sophia/agent-categories";
+import { shellQuote } from "@sophia/lambda-node";
 import { tokenEnvName } from "@sophia/mcp-servers";
 
 const run = promisify(execFile);
@@ -21,8 +22,10 @@ export interface LiveDeployment {
   readonly cursorMcpJson: string;
   /** Bearer token per client id (cursor, infrastructure, …). */
   readonly tokens: Readonly<Record<string, string>>;
-  /** The Docker engine the platform runs on: undefined for the local one, else e.g. ssh://user@ip. */
-  readonly dockerHost?: string;
+  /** `docker <args>` on the engine the platform runs on; the local engine when absent. */
+  readonly docker?: DockerRunner;
+  /** Extra environment for the conformance CLI's process (how it reaches a TLS ingress by name). */
+  readonly conformanceEnv?: Readonly<Record<string, string>>;
   /** The last line `stack_plan` must print, from the deploying side's own mock-mode evaluation. */
   readonly planLine: string;
 }
@@ -74,22 +77,34 @@ export async function withClient<T>(url: string, headers: Record<string, string>
 
 export const textOf = (result: unknown) => ((result as { content?: { type: string; text?: string }[] }).content ?? []).map((c) => c.text ?? "").join("\n");
 
-/** `docker` against the deployment's engine. */
+export type DockerRunner = (args: string[]) => Promise<string>;
+
+/** `docker` against the local engine (`host` undefined) or one named by a DOCKER_HOST URL. */
 export async function dockerOn(host: string | undefined, args: string[]): Promise<string> {
+  return runDocker("docker", args, host ? { ...process.env, DOCKER_HOST: host } : process.env);
+}
+
+/** `docker` on a node over ssh with the given options (the pinned host key; the key from SSH_AUTH_SOCK):
+ * the docker CLI's own ssh:// support takes no ssh options. */
+export function dockerOverSsh(destination: string, sshOptions: readonly string[]): DockerRunner {
+  return (args) => runDocker("ssh", ["-o", "BatchMode=yes", ...sshOptions, destination, "docker", ...args.map(shellQuote)], process.env);
+}
+
+async function runDocker(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   try {
-    const env = host ? { ...process.env, DOCKER_HOST: host } : process.env;
-    return (await run("docker", args, { env, maxBuffer: 1 << 26 })).stdout.trim();
+    return (await run(file, args, { env, maxBuffer: 1 << 26 })).stdout.trim();
   } catch (error) {
-    throw new Error(`docker ${args.slice(0, 2).join(" ")} failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
+    const command = file === "docker" ? args.slice(0, 2) : args.slice(args.indexOf("docker"), args.indexOf("docker") + 3);
+    throw new Error(`${command.join(" ")} failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
   }
 }
 
-export function conformance(url: string, token: string, scenario: string): Promise<{ code: number; output: string }> {
+export function conformance(url: string, token: string, scenario: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<{ code: number; output: string }> {
   // The conformance CLI has no option for headers; a preload adds this run's bearer token to its
   // requests to the ingress (tools/smoke-conformance-auth.cjs), so it is tested through the real auth.
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [require.resolve("@modelcontextprotocol/conformance/dist/index.js"), "server", "--url", url, "--scenario", scenario], {
-      env: { ...process.env, NODE_OPTIONS: `--require ${path.join(__dirname, "smoke-conformance-auth.cjs")}`, SOPHIA_CONFORMANCE_URL: url, SOPHIA_CONFORMANCE_TOKEN: token },
+      env: { ...process.env, ...extraEnv, NODE_OPTIONS: `--require ${path.join(__dirname, "smoke-conformance-auth.cjs")}`, SOPHIA_CONFORMANCE_URL: url, SOPHIA_CONFORMANCE_TOKEN: token },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let output = "";
@@ -99,7 +114,7 @@ export function conformance(url: string, token: string, scenario: string): Promi
   });
 }
 
-function checks(live: LiveDeployment, containers: readonly { name: string; component: string }[]): Check[] {
+function checks(live: LiveDeployment, containers: readonly { name: string; component: string }[], docker: DockerRunner): Check[] {
   const entries = cursorEntries(live.cursorMcpJson, live.tokens);
   const entry = (name: string) => {
     const found = entries.find((e) => e.name === name);
@@ -134,7 +149,7 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
         item: "MCP servers healthy" as const,
         name: `${c.name} healthy`,
         run: async () => {
-          const status = await dockerOn(live.dockerHost, ["inspect", "-f", "{{.State.Health.Status}}", c.name]);
+          const status = await docker(["inspect", "-f", "{{.State.Health.Status}}", c.name]);
           if (status !== "healthy") throw new Error(`health ${status}`);
           return "health healthy";
         },
@@ -166,7 +181,7 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
         item: "agents instantiate" as const,
         name: `${c.name}: runtime /health green, every MCP connection up`,
         run: async () => {
-          const body = await dockerOn(live.dockerHost, ["exec", c.name, "curl", "-fsS", "http://127.0.0.1:7777/health"]);
+          const body = await docker(["exec", c.name, "curl", "-fsS", "http://127.0.0.1:7777/health"]);
           const health = JSON.parse(body) as { status: string; agents: string[]; mcpDown: string[] };
           if (health.status !== "ok") throw new Error(body);
           return `status ok, ${health.agents.length} agents, mcpDown []`;
@@ -228,7 +243,7 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
       item: "end to end" as const,
       name: `MCP conformance ${scenario} through the ingress`,
       run: async () => {
-        const { code, output } = await conformance(entry("sophia-memory").url, token("cursor"), scenario);
+        const { code, output } = await conformance(entry("sophia-memory").url, token("cursor"), scenario, live.conformanceEnv);
         const summary = output.split("\n").filter((l) => /passed|failed|Passed|Failed|✓|✗/.test(l)).slice(-3).join(" | ");
         if (code !== 0) throw new Error(`exit ${code}: ${output.slice(-600)}`);
         return summary || "exit 0";
@@ -243,14 +258,15 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
 
 /** Runs every check in order, reporting each as it ends; never throws for a failed check. */
 export async function runChecklist(live: LiveDeployment, report: (result: CheckResult) => void = () => undefined): Promise<CheckResult[]> {
-  const listed = await dockerOn(live.dockerHost, ["ps", "-a", "--filter", `label=sophia.stack=${live.stack}`, "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
+  const docker = live.docker ?? ((args: string[]) => dockerOn(undefined, args));
+  const listed = await docker(["ps", "-a", "--filter", `label=sophia.stack=${live.stack}`, "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
   const containers = listed
     .split("\n")
     .filter(Boolean)
     .map((line) => ({ name: line.split("\t")[0]!, component: line.split("\t")[1] ?? "" }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const results: CheckResult[] = [];
-  for (const check of checks(live, containers)) {
+  for (const check of checks(live, containers, docker)) {
     const started = Date.now();
     let result: CheckResult;
     try {

@@ -4,23 +4,22 @@
 // checklist and the integration validation against the live stack's outputs. Nothing is changed when a
 // pre-deployment check fails. Last line:
 //   deploy <stack>: <passed>/<total> checks passed, <created> created, <updated> updated in <s>s
-import { execFileSync } from "node:child_process";
+// The rehearsal (tools/rehearse.ts) runs the same phases through runDeploy.
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { OutputMap } from "@pulumi/pulumi/automation";
+import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { CATEGORIES } from "@sophia/agent-categories";
+import { knownHostsOptions } from "@sophia/lambda-node";
 import { ENVIRONMENTS } from "@sophia/stack-config";
 import { parse } from "yaml";
-import program from "../stacks/index";
-import { evaluateStack } from "../stacks/plan-stack";
 import { buildImageContexts } from "./build-image-contexts";
-import { type CheckResult, dockerOn, renderChecklist, runChecklist } from "./checklist";
-import { MissingCli, openStack, pulumiCli } from "./pulumi-stack";
+import { type CheckResult, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "./checklist";
+import { MissingCli, openStack, type PrivateBackend, pulumiCli, type StackHandle } from "./pulumi-stack";
+import { startSshAgent } from "./ssh-agent";
 
 const root = path.resolve(__dirname, "..");
-const started = Date.now();
 const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
-const say = (line: string) => console.log(`[deploy ${seconds(started)}s] ${line}`);
 
 interface PreCheck {
   readonly name: string;
@@ -34,33 +33,46 @@ async function preDeployment(checks: readonly PreCheck[]): Promise<boolean> {
     const t = Date.now();
     try {
       const figure = await check.run();
-      console.log(`  ✔ ${check.name.padEnd(34)} ${`${seconds(t)}s`.padStart(7)}  ${figure}`);
+      console.log(`  ✔ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${figure}`);
     } catch (error) {
-      console.log(`  ✘ ${check.name.padEnd(34)} ${`${seconds(t)}s`.padStart(7)}  ${(error as Error).message}`);
+      console.log(`  ✘ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${(error as Error).message}`);
       return false;
     }
   }
   return true;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const stackName = argv.find((a) => !a.startsWith("--"));
-  if (!stackName || !(ENVIRONMENTS as readonly string[]).includes(stackName)) {
-    console.error(`usage: npm run deploy -- <stack>   (stacks: ${ENVIRONMENTS.join(", ")}; got ${stackName ?? "nothing"})`);
-    return 2;
-  }
-  let cli;
-  try {
-    cli = await pulumiCli({ install: !argv.includes("--no-install"), log: say });
-  } catch (error) {
-    if (!(error instanceof MissingCli)) throw error;
-    console.error(`deploy ${stackName}: ${error.message}`);
-    return 127;
-  }
+export interface DeployOptions {
+  readonly stackName: string;
+  readonly cli: PulumiCommand;
+  /** A private file backend with a working copy of the config (local; a rehearsal). */
+  readonly backend?: PrivateBackend;
+  /** What a rehearsal adds to the live deployment before the checklist (how to reach a TLS name). */
+  readonly reach?: (outputs: OutputMap) => Promise<Partial<LiveDeployment>>;
+  readonly log?: (line: string) => void;
+}
 
-  let planLine = "";
-  let resources = 0;
+export interface DeployResult {
+  readonly ok: boolean;
+  /** Set when the deploy stopped before or during `pulumi up`. */
+  readonly stopped?: string;
+  readonly results: readonly CheckResult[];
+  readonly created: number;
+  readonly updated: number;
+  readonly outputs: OutputMap;
+  readonly handle?: StackHandle;
+}
+
+export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
+  const started = Date.now();
+  const say = options.log ?? ((line: string) => console.log(`[deploy ${seconds(started)}s] ${line}`));
+  const { stackName, cli } = options;
   const local = stackName === "local";
+  // What sophia-ops's stack_plan must answer: the committed plan, which the ops image carries.
+  const planLine = fs.readFileSync(path.join(root, "stacks", "plans", `${stackName}.md`), "utf8").trimEnd().split("\n").pop()!;
+  let handle: StackHandle | undefined;
+  const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });
+
   const ok = await preDeployment([
     { name: "Pulumi CLI", run: () => `${cli.command} ${cli.version?.format() ?? "(version unknown)"}` },
     ...(local
@@ -86,18 +98,42 @@ async function main(argv: string[]): Promise<number> {
         ]
       : []),
     {
-      name: "config, MCP servers, agent categories",
-      // The program itself, in mock mode with the committed config: the schema, placement, the MCP
-      // catalog and routes, and the agent manifest are all checked before anything is registered.
+      name: "stack and its config file",
       run: async () => {
-        const evaluation = await evaluateStack(root, stackName, program);
-        resources = evaluation.resources.length;
-        planLine = `plan ${stackName}: ${resources} resources`;
-        const servers = JSON.parse(evaluation.outputs.cursorMcpJson as string) as { mcpServers: object };
-        const placement = (evaluation.outputs.placement as string[])[0] ?? "";
-        return `${resources} resources; ${Object.keys(servers.mcpServers).length} MCP servers; ${Object.keys(CATEGORIES).length} agent categories; ${placement}`;
+        handle = await openStack(stackName, cli, options.backend);
+        return handle.configFile ? path.relative(root, handle.configFile) : `stacks/Pulumi.${stackName}.yaml`;
       },
     },
+    {
+      name: "config, MCP servers, agent categories",
+      // The program itself, in mock mode with the stack's config: the schema, placement, the MCP
+      // catalog and routes, and the agent manifest are all checked before anything is registered.
+      // In a child process: the SDK's mock mode keeps module state, and a program that stops leaves it
+      // failing later in the process that ran it.
+      run: () => {
+        const plan = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, "plan.ts"), stackName, ...(handle!.configFile ? [`--config-file=${handle!.configFile}`] : [])], { encoding: "utf8" });
+        if (plan.status !== 0) throw new Error(plan.stderr.trim().split("\n").filter((l) => !l.startsWith("warning: ")).join(" ") || `plan exited with ${plan.status}`);
+        const lines = plan.stdout.trimEnd().split("\n");
+        const placement = lines[lines.indexOf("## Placement") + 3] ?? "";
+        const servers = plan.stdout.match(/^ {2}- docker:index\/container:Container \S+-mcp-(?!ingress)\S+/gm)?.length ?? 0;
+        return `${lines.pop()!.replace(/^plan \S+: /, "")}; ${servers} MCP servers; ${Object.keys(CATEGORIES).length} agent categories; ${placement}`;
+      },
+    },
+    ...(local
+      ? []
+      : [
+          {
+            // Docker on the nodes is reached over ssh://; the deploy key goes from the secret into a
+            // private ssh-agent, never to a file.
+            name: "deploy key in a private ssh-agent",
+            run: async () => {
+              const key = await handle!.getConfig("sophia:sshPrivateKey");
+              if (!key) throw new Error(`stacks/Pulumi.${stackName}.yaml: sophia:sshPrivateKey: missing required secret; set it with: pulumi config set --secret sshPrivateKey --stack ${stackName} < key`);
+              process.env.SSH_AUTH_SOCK = startSshAgent(key).socket;
+              return "loaded";
+            },
+          },
+        ]),
     {
       name: "image build contexts",
       run: () => {
@@ -107,56 +143,56 @@ async function main(argv: string[]): Promise<number> {
       },
     },
   ]);
-  if (!ok) {
-    console.log(`deploy ${stackName}: stopped before \`pulumi up\`; nothing was changed`);
-    return 1;
-  }
+  if (!ok || !handle) return stopped("a pre-deployment check failed; nothing was changed");
 
-  const { stack, configFile } = await openStack(stackName, cli);
-  if (local) await refuseOrphans(stackName, stack);
+  if (local) await refuseOrphans(stackName, handle);
   console.log(`pulumi up (${stackName})`);
   let up;
   try {
-    // showSecrets false: the summary call would otherwise decrypt against stacks/Pulumi.local.yaml and
-    // write a new salt into the tracked file.
-    up = await stack.up({ configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) });
-  } catch (error) {
+    // showSecrets false: the summary call would otherwise decrypt against the tracked stack file and
+    // write a new salt into it.
+    up = await handle.stack.up({ configFile: handle.configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) });
+  } catch {
     // The engine's own report is above, streamed; the error repeats all of it.
-    console.error(`deploy ${stackName}: pulumi up failed after ${seconds(started)}s (the engine's report is above)`);
-    void error;
-    return 1;
+    return stopped(`pulumi up failed after ${seconds(started)}s (the engine's report is above)`);
   }
   const changes = up.summary.resourceChanges ?? {};
   const created = (changes.create ?? 0) + (changes["create-replacement"] ?? 0);
   const updated = (changes.update ?? 0) + (changes.replace ?? 0);
 
   console.log("post-deployment checklist and integration validation");
-  const results: CheckResult[] = await runChecklist(liveDeployment(stackName, up.outputs, planLine), (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}`));
+  const live = { ...liveDeployment(stackName, up.outputs, planLine), ...(await options.reach?.(up.outputs)) };
+  const results = await runChecklist(live, (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}`));
   console.log(renderChecklist(results));
-  const passed = results.filter((r) => r.ok).length;
-  console.log(`deploy ${stackName}: ${passed}/${results.length} checks passed, ${created} created, ${updated} updated in ${seconds(started)}s`);
-  return passed === results.length ? 0 : 1;
+  return { ok: results.every((r) => r.ok), results, created, updated, outputs: up.outputs, handle };
 }
 
-function liveDeployment(stack: string, outputs: OutputMap, planLine: string) {
+/** What the checklist needs, from a deployed stack's outputs. */
+export function liveDeployment(stack: string, outputs: OutputMap, planLine: string): LiveDeployment {
   const value = <T>(name: string): T => {
     const output = outputs[name];
     if (output === undefined) throw new Error(`stack ${stack} has no output ${name}`);
     return output.value as T;
   };
-  return {
+  const base = {
     stack,
     ingressUrl: value<string>("ingressUrl"),
     cursorMcpJson: value<string>("cursorMcpJson"),
     tokens: value<Record<string, string>>("mcpTokens"),
     planLine,
   };
+  if (stack === "local") return base;
+  // The MCP platform's node, over ssh with its pinned host key (the agent holds the deploy key).
+  const node = value<string>("mcpNode");
+  const address = value<Record<string, string>>("nodeAddresses")[node]!;
+  const hostKey = value<Record<string, string>>("nodeHostKeys")[node]!;
+  return { ...base, docker: dockerOverSsh(`${value<string>("sshUser")}@${address}`, knownHostsOptions(hostKey)) };
 }
 
 /** A deployment whose state is gone (for example .pulumi-local/ deleted) leaves containers the new
  * state does not know; `pulumi up` would fail on their names. Say what to remove instead. */
-async function refuseOrphans(stackName: string, stack: Awaited<ReturnType<typeof openStack>>["stack"]): Promise<void> {
-  const known = (await stack.exportStack()).deployment?.resources?.length ?? 0;
+async function refuseOrphans(stackName: string, handle: StackHandle): Promise<void> {
+  const known = (await handle.stack.exportStack()).deployment?.resources?.length ?? 0;
   if (known > 0) return;
   const label = `label=sophia.stack=${stackName}`;
   const containers = (await dockerOn(undefined, ["ps", "-aq", "--filter", label])).split("\n").filter(Boolean);
@@ -168,11 +204,38 @@ async function refuseOrphans(stackName: string, stack: Awaited<ReturnType<typeof
   );
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    // Config errors (RunError, ConfigError) are one line already; so are the tool's own.
-    console.error(error.message.split("\n").length <= 3 ? error.message : (error.stack ?? error.message));
-    process.exit(1);
-  },
-);
+async function main(argv: string[]): Promise<number> {
+  const started = Date.now();
+  const stackName = argv.find((a) => !a.startsWith("--"));
+  if (!stackName || !(ENVIRONMENTS as readonly string[]).includes(stackName)) {
+    console.error(`usage: npm run deploy -- <stack>   (stacks: ${ENVIRONMENTS.join(", ")}; got ${stackName ?? "nothing"})`);
+    return 2;
+  }
+  let cli;
+  try {
+    cli = await pulumiCli({ install: !argv.includes("--no-install"), log: console.log });
+  } catch (error) {
+    if (!(error instanceof MissingCli)) throw error;
+    console.error(`deploy ${stackName}: ${error.message}`);
+    return 127;
+  }
+  const result = await runDeploy({ stackName, cli });
+  if (result.stopped) {
+    console.log(`deploy ${stackName}: stopped: ${result.stopped}`);
+    return 1;
+  }
+  const passed = result.results.filter((r) => r.ok).length;
+  console.log(`deploy ${stackName}: ${passed}/${result.results.length} checks passed, ${result.created} created, ${result.updated} updated in ${seconds(started)}s`);
+  return result.ok ? 0 : 1;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      // Config errors (RunError, ConfigError) are one line already; so are the tool's own.
+      console.error(error.message.split("\n").length <= 3 ? error.message : (error.stack ?? error.message));
+      process.exit(1);
+    },
+  );
+}

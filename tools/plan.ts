@@ -1,6 +1,8 @@
 // npm run plan -- <stack>            print the plan of one stack (mock mode, no credentials needed)
 // npm run plan:update                rewrite stacks/plans/<stack>.md for every stack
 // tsx tools/plan.ts --check <stack>… fail, with a diff, where a committed plan is stale
+// tsx tools/plan.ts <stack> --config-file=<file>   the plan with another config file (the deploy tools'
+//                                    working copies), for their pre-deployment check
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,7 +13,7 @@ import { planStack } from "../stacks/plan-stack";
 const root = path.resolve(__dirname, "..");
 const planFile = (stack: string) => path.join(root, "stacks", "plans", `${stack}.md`);
 
-const planOf = (stack: string) => planStack(root, stack, program);
+const planOf = (stack: string, configFile?: string) => planStack(root, stack, program, configFile);
 
 function firstDifference(expected: string, actual: string): string {
   const a = expected.split("\n");
@@ -23,6 +25,7 @@ function firstDifference(expected: string, actual: string): string {
 
 async function main(argv: string[]): Promise<number> {
   const mode = argv.includes("--update") ? "update" : argv.includes("--check") ? "check" : "print";
+  const configFile = argv.find((a) => a.startsWith("--config-file="))?.slice("--config-file=".length);
   const stacks = argv.filter((a) => !a.startsWith("--"));
   if (stacks.length === 0) {
     console.error("usage: npm run plan -- <stack>   (stacks: local, staging, production)");
@@ -38,7 +41,7 @@ async function main(argv: string[]): Promise<number> {
     return failed > 0 ? 1 : 0;
   }
   const stack = stacks[0]!;
-  const plan = await planOf(stack);
+  const plan = await planOf(stack, configFile && path.resolve(configFile));
   if (mode === "print") process.stdout.write(plan);
   if (mode === "update") {
     fs.mkdirSync(path.dirname(planFile(stack)), { recursive: true });

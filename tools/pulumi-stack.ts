@@ -8,13 +8,14 @@
 // the committed file as it is now, plus the salt. The stack itself is created from a scratch project
 // under .pulumi-local/ so that `pulumi stack init` writes its salt there. Deleting .pulumi-local/
 // starts over cleanly.
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import * as semver from "semver";
-import { parse } from "yaml";
+import YAML, { parse } from "yaml";
 
 export const PULUMI_CLI_VERSION = "3.274.1";
 const root = path.resolve(__dirname, "..");
@@ -51,36 +52,85 @@ export async function pulumiCli(options: { install: boolean; log: (line: string)
 
 export interface StackHandle {
   readonly stack: Stack;
-  /** The config file every operation reads (the working copy for `local`). */
+  /** The config file every operation reads (a working copy, where the stack has a private backend). */
   readonly configFile?: string;
+  /** `pulumi config get` of a key (secrets decrypted), or undefined where it is not set. */
+  readonly getConfig: (key: string) => Promise<string | undefined>;
+  /** `pulumi config set --secret`, the value on stdin (never on a command line). */
+  readonly setSecret: (key: string, value: string) => Promise<void>;
 }
 
-/** Selects the stack, creating it (and, for `local`, its backend and passphrase) when it does not exist. */
-export async function openStack(name: string, cli: PulumiCommand): Promise<StackHandle> {
+export interface PrivateBackend {
+  /** Directory (git-ignored) for the file backend, the passphrase and the config's working copy. */
+  readonly dir: string;
+  /** Changes the working copy's config before it is written (a rehearsal's overrides). */
+  readonly override?: (config: YAML.Document) => void;
+}
+
+/** The stacks that always use a private backend here. */
+export const LOCAL_BACKEND: PrivateBackend = { dir: localDir };
+
+/** Selects the stack, creating it (and, with a private backend, the backend and passphrase) when it
+ * does not exist. Without one, the stack lives in the backend the engineer is logged in to. */
+export async function openStack(name: string, cli: PulumiCommand, backend: PrivateBackend | undefined = name === "local" ? LOCAL_BACKEND : undefined): Promise<StackHandle> {
   const envVars: Record<string, string> = { PULUMI_SKIP_UPDATE_CHECK: "true" };
-  if (name !== "local") {
-    // Staging and production use the backend the engineer is logged in to (pulumi login).
+  if (!backend) {
     const workspace = await LocalWorkspace.create({ workDir: root, pulumiCommand: cli, envVars });
-    return { stack: await Stack.createOrSelect(name, workspace) };
+    return handle(await Stack.createOrSelect(name, workspace), cli, envVars, undefined);
   }
-  fs.mkdirSync(path.join(localDir, "state"), { recursive: true, mode: 0o700 });
-  const passphrase = path.join(localDir, "passphrase");
+  fs.mkdirSync(path.join(backend.dir, "state"), { recursive: true, mode: 0o700 });
+  const passphrase = path.join(backend.dir, "passphrase");
   if (!fs.existsSync(passphrase) || fs.statSync(passphrase).size === 0) {
-    // The local stack's secrets (MCP tokens) are encrypted with this; it never leaves .pulumi-local/.
+    // The stack's secrets (MCP tokens, …) are encrypted with this; it never leaves its directory.
     fs.writeFileSync(passphrase, randomBytes(32).toString("base64"), { mode: 0o600 });
   }
-  Object.assign(envVars, { PULUMI_BACKEND_URL: `file://${path.join(localDir, "state")}`, PULUMI_CONFIG_PASSPHRASE_FILE: passphrase });
+  Object.assign(envVars, { PULUMI_BACKEND_URL: `file://${path.join(backend.dir, "state")}`, PULUMI_CONFIG_PASSPHRASE_FILE: passphrase });
 
-  const scratch = path.join(localDir, "project");
+  const scratch = path.join(backend.dir, "project");
   fs.mkdirSync(scratch, { recursive: true });
   const init = await LocalWorkspace.create({ workDir: scratch, pulumiCommand: cli, envVars, secretsProvider: "passphrase", projectSettings: { name: "sophia", runtime: "nodejs" } });
   if (!(await init.listStacks()).some((s) => s.name === name)) await init.createStack(name);
   const salt = (parse(fs.readFileSync(path.join(scratch, `Pulumi.${name}.yaml`), "utf8")) as { encryptionsalt?: string } | null)?.encryptionsalt;
-  if (!salt) throw new Error(`.pulumi-local/project/Pulumi.${name}.yaml has no encryptionsalt; delete .pulumi-local/ to start over`);
-  const configFile = path.join(localDir, `Pulumi.${name}.yaml`);
-  const committed = fs.readFileSync(path.join(root, "stacks", `Pulumi.${name}.yaml`), "utf8");
-  fs.writeFileSync(configFile, `# Written by the deploy tools from stacks/Pulumi.${name}.yaml, plus this stack's salt. Edit that file, not this one.\n${committed.trimEnd()}\nencryptionsalt: ${salt}\n`);
+  const relative = path.relative(root, backend.dir);
+  if (!salt) throw new Error(`${relative}/project/Pulumi.${name}.yaml has no encryptionsalt; delete ${relative}/ to start over`);
+  const configFile = path.join(backend.dir, `Pulumi.${name}.yaml`);
+  // Secrets set earlier in the working copy (a rehearsal's) are kept: they are encrypted with this salt.
+  const kept = fs.existsSync(configFile) ? ((parse(fs.readFileSync(configFile, "utf8")) as { config?: Record<string, unknown> } | null)?.config ?? {}) : {};
+  const doc = YAML.parseDocument(fs.readFileSync(path.join(root, "stacks", `Pulumi.${name}.yaml`), "utf8"));
+  backend.override?.(doc);
+  for (const [key, value] of Object.entries(kept)) if (isSecure(value) && !doc.hasIn(["config", key])) doc.setIn(["config", key], value);
+  doc.set("encryptionsalt", salt);
+  doc.commentBefore = ` Written by the deploy tools from stacks/Pulumi.${name}.yaml${backend.override ? ", with overrides" : ""}, plus this stack's salt. Edit that file, not this one.`;
+  fs.writeFileSync(configFile, doc.toString());
 
   const workspace = await LocalWorkspace.create({ workDir: root, pulumiCommand: cli, envVars });
-  return { stack: await Stack.select(name, workspace), configFile };
+  return handle(await Stack.select(name, workspace), cli, envVars, configFile);
+}
+
+const isSecure = (v: unknown) => typeof v === "object" && v !== null && "secure" in v;
+
+function handle(stack: Stack, cli: PulumiCommand, env: Record<string, string>, configFile: string | undefined): StackHandle {
+  const pulumi = (args: string[], stdin?: string) =>
+    new Promise<{ code: number; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(cli.command, [...args, "--stack", stack.name, ...(configFile ? ["--config-file", configFile] : [])], { cwd: root, env: { ...process.env, ...env } });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code: code ?? 1, stdout, stderr }));
+      child.stdin.end(stdin ?? "");
+    });
+  return {
+    stack,
+    configFile,
+    getConfig: async (key) => {
+      const result = await pulumi(["config", "get", key]);
+      return result.code === 0 ? result.stdout.replace(/\n$/, "") : undefined;
+    },
+    setSecret: async (key, value) => {
+      const result = await pulumi(["config", "set", "--secret", key], value);
+      if (result.code !== 0) throw new Error(`pulumi config set --secret ${key} failed: ${result.stderr.trim()}`);
+    },
+  };
 }

@@ -58,18 +58,24 @@ export async function lambdaEnvironment(
     serverEnv: routingEnv(manifest),
     protect: values["sophia:protect"],
   });
+  // A rehearsal's nodes have no NVIDIA GPU: its GPU pools are skipped, visibly.
+  const runnable = values["sophia:rehearsal"] ? placement.pools.filter((p) => !p.gpu) : placement.pools;
+  for (const pool of placement.pools.filter((p) => !runnable.includes(p))) {
+    pulumi.log.warn(`rehearsal: pool ${pool.id} needs an NVIDIA GPU, which a rehearsal node does not have; skipped (its agents: ${manifest.agents.filter((a) => a.pool === pool.id).map((a) => a.name).join(", ")})`);
+  }
   const agents = agentPools(`${environment}-agents`, {
     stack: environment,
     baseImage,
     manifest,
-    placement,
+    placement: { ...placement, pools: runnable },
     nodes: Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.runtime])),
     mcp,
     mcpNode,
     servers,
     model: values["sophia:model"],
     modelApiKey: secret("sophia:modelApiKey"),
-    cpuQuota: true,
+    // A rehearsal node has this machine's cores, not the instance type's; Docker refuses a larger quota.
+    cpuQuota: !values["sophia:rehearsal"],
     logs,
   });
   return {
@@ -77,6 +83,10 @@ export async function lambdaEnvironment(
     placement: explanation,
     costPerHour: placement.costPerHour,
     nodeAddresses: pulumi.output(Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.instance.ip]))),
+    // Public keys, pinned at each node's first verified contact: how tools reach a node over ssh.
+    nodeHostKeys: pulumi.output(Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.hostKey.hostKey]))),
+    sshUser: lambda.sshUser,
+    mcpNode,
     ingressUrl: mcp.ingressUrl,
     cursorMcpJson: mcp.cursorMcpJson,
     mcpTokens: mcp.tokens,

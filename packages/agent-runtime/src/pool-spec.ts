@@ -2,7 +2,7 @@
 // the route table the ops server uses to reach its agents. Pure, so tests read it directly.
 import * as path from "node:path";
 import type { AgentManifest, RuntimePool } from "@sophia/agent-categories";
-import { HARDENING, healthcheckFor, type LogRetention, type McpServerName, memoryLimit, tokenEnvName } from "@sophia/mcp-servers";
+import { cpuLimit, HARDENING, healthcheckFor, type LogRetention, type McpServerName, memoryLimit, tokenEnvName } from "@sophia/mcp-servers";
 
 export const RUNTIME_PORT = 7777;
 /** Image build contexts, found from this module (the engine runs the program in stacks/). */
@@ -75,7 +75,7 @@ export function poolContainerSpec(stack: string, pool: RuntimePool, logs: LogRet
     securityOpts: [...HARDENING.securityOpts],
     tmpfs: { "/tmp": "rw,noexec,nosuid,size=64m" },
     ...memoryLimit(Math.ceil(pool.needs.memoryGiB * 1024) + RUNTIME_OVERHEAD_MIB),
-    ...(cpuQuota ? { cpus: String(pool.needs.cpu) } : {}),
+    ...(cpuQuota ? { cpus: cpuLimit(pool.needs.cpu) } : {}),
     // Agent runs can take long; the runtime gets time to finish them before it is killed.
     stopTimeout: 30,
     healthcheck: healthcheckFor(RUNTIME_PORT, "/health"),

@@ -126,7 +126,9 @@ fi
 
 # --- host firewall --------------------------------------------------------------------------
 # Docker publishes ports through FORWARD, past INPUT rules, so the ingress port is also filtered in
-# DOCKER-USER (on the original destination port of DNATed connections).
+# DOCKER-USER (on the original destination port of DNATed connections). Only the client-to-container
+# direction is judged (--ctdir ORIGINAL): a reply carries the same DNAT state and original port, and
+# comes from the container, whose address no allowlist holds.
 firewall_script='#!/usr/bin/env bash
 # Installed by the Sophia bootstrap. Applies the node firewall from /etc/sophia/firewall.env:
 # inbound SSH and the ingress port only, and only from the allowed CIDRs. Safe to run repeatedly.
@@ -142,8 +144,8 @@ set -euo pipefail
   for cidr in $SOPHIA_SSH_CIDRS; do echo "-A SOPHIA-INPUT -s $cidr -p tcp -m tcp --dport 22 -j ACCEPT"; done
   for cidr in $SOPHIA_INGRESS_CIDRS; do echo "-A SOPHIA-INPUT -s $cidr -p tcp -m tcp --dport $SOPHIA_INGRESS_PORT -j ACCEPT"; done
   echo "-A SOPHIA-INPUT -j DROP"
-  for cidr in $SOPHIA_INGRESS_CIDRS; do echo "-A SOPHIA-DOCKER -s $cidr -p tcp -m conntrack --ctstate DNAT --ctorigdstport $SOPHIA_INGRESS_PORT -j RETURN"; done
-  echo "-A SOPHIA-DOCKER -p tcp -m conntrack --ctstate DNAT --ctorigdstport $SOPHIA_INGRESS_PORT -j DROP"
+  for cidr in $SOPHIA_INGRESS_CIDRS; do echo "-A SOPHIA-DOCKER -s $cidr -p tcp -m conntrack --ctstate DNAT --ctdir ORIGINAL --ctorigdstport $SOPHIA_INGRESS_PORT -j RETURN"; done
+  echo "-A SOPHIA-DOCKER -p tcp -m conntrack --ctstate DNAT --ctdir ORIGINAL --ctorigdstport $SOPHIA_INGRESS_PORT -j DROP"
   echo "COMMIT"
 } | iptables-restore --noflush
 iptables -N DOCKER-USER 2>/dev/null || true

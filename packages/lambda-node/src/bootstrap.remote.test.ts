@@ -5,6 +5,10 @@ import { evaluate } from "@sophia/plan";
 import { parseBootstrapSummary } from "./bootstrap";
 import { LambdaNodePool } from "./node";
 import { ThrowawaySshHost } from "./testing";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+
+const run = promisify(execFile);
 
 jest.setTimeout(600_000);
 
@@ -78,9 +82,25 @@ test("the host firewall accepts only ssh and the ingress port from the allowed C
   expect(rules.stdout).toContain("-A SOPHIA-INPUT -s 172.16.0.0/12 -p tcp -m tcp --dport 22 -j ACCEPT");
   expect(rules.stdout).toContain("-A SOPHIA-INPUT -s 172.16.0.0/12 -p tcp -m tcp --dport 8443 -j ACCEPT");
   expect(rules.stdout).toMatch(/-A SOPHIA-INPUT -j DROP\n/);
-  expect(rules.stdout).toContain("--ctorigdstport 8443 -j DROP");
+  expect(rules.stdout).toContain("-A SOPHIA-DOCKER -p tcp -m conntrack --ctstate DNAT --ctorigdstport 8443 --ctdir ORIGINAL -j DROP");
   expect(rules.stdout).toContain("-A INPUT -j SOPHIA-INPUT");
   expect(rules.stdout).toContain("-A DOCKER-USER -j SOPHIA-DOCKER");
+});
+
+test("a published ingress port answers an allowed client through the firewall (replies are not dropped)", async () => {
+  // A server on the node behind the ingress port, as the Caddy ingress is published there.
+  await run("sh", ["-c", `docker save sophia/base:trixie | docker exec -i ${host.container} docker load -q`], { maxBuffer: 1 << 24 });
+  const started = await host.ssh("docker run -d --name probe -p 8443:8080 sophia/base:trixie python3 -m http.server 8080");
+  expect(started.stderr).toBe("");
+  const address = await host.address();
+  let status = 0;
+  for (let attempt = 0; attempt < 20 && status !== 200; attempt++) {
+    status = await fetch(`http://${address}:8443/`, { signal: AbortSignal.timeout(3000) }).then((r) => r.status, () => 0);
+    if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  // This machine reaches the node from Docker's bridge, inside the allowed 172.16.0.0/12.
+  expect(status).toBe(200);
+  await host.ssh("docker rm -f probe");
 });
 
 test("unattended security updates are enabled", async () => {

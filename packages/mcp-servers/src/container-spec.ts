@@ -28,6 +28,14 @@ export function memoryLimit(mib: number): { memory: number; memorySwap: number }
   return { memory: mib, memorySwap: mib };
 }
 
+/** A CPU limit as the docker provider reads it back ("1.0", "0.5", "2.25"): written any other way
+ * ("1"), every `up` sees a difference and replaces the container. */
+export function cpuLimit(cpus: number): string {
+  if (!Number.isFinite(cpus) || cpus <= 0) throw new Error(`cpuLimit: expected a positive number of CPUs; got ${cpus}`);
+  const nanos = Math.round(cpus * 1e9);
+  return nanos % 1e9 === 0 ? `${nanos / 1e9}.0` : String(nanos / 1e9);
+}
+
 export interface ContainerSpec {
   readonly name: string;
   readonly hostname: string;
@@ -76,7 +84,7 @@ export function serverContainerSpec(
     command: serverCommand(spec),
     envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     ...memoryLimit(limits.memoryMiB),
-    cpus: String(limits.cpus),
+    cpus: cpuLimit(limits.cpus),
     tmpfs,
     healthcheck: healthcheckFor(spec.port, spec.healthPath),
     logDriver: "json-file",

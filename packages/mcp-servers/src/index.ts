@@ -1,7 +1,7 @@
 export * from "./catalog";
 export * from "./scopes";
 export { CLIENT_HEADER, type IngressRoute, type IngressSite, renderCaddyfile } from "./caddyfile";
-export { type ContainerLimits, type ContainerSpec, HARDENING, healthcheckFor, type LogRetention, memoryLimit, serverCommand, serverContainerSpec } from "./container-spec";
+export { type ContainerLimits, type ContainerSpec, cpuLimit, HARDENING, healthcheckFor, type LogRetention, memoryLimit, serverCommand, serverContainerSpec } from "./container-spec";
 export { type CursorMcpJson, renderCursorMcpJson } from "./cursor-config";
 export { IMAGES_DIR, INGRESS_CONTAINER_PORT, INGRESS_INTERNAL_PORT, INGRESS_METRICS_PORT, McpPlatform, type McpPlatformArgs } from "./platform";
 export { type AgentRoute, type AgentRoutes, chooseRoute, RouteRefused, type RoutePolicy } from "./ops/routing";

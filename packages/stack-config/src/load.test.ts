@@ -32,6 +32,14 @@ function errorOf(fn: () => unknown): string {
 }
 
 describe("the committed stack files", () => {
+  it("accept a base image by tag only in a rehearsal, whose nodes hold the image it loaded", () => {
+    const config = load("staging", (d) => {
+      d.setIn(["config", "sophia:images", "base"], "sophia/base:trixie");
+      d.setIn(["config", "sophia:rehearsal"], true);
+    });
+    expect(config.environment === "staging" && config.values["sophia:images"].base).toBe("sophia/base:trixie");
+  });
+
   it.each(["local", "staging", "production"])("%s loads", (stack) => {
     expect(load(stack).environment).toBe(stack);
   });
@@ -73,13 +81,14 @@ const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => v
   ["malformed SSH public key", "staging", (d) => d.setIn(["config", "sophia:lambda", "sshPublicKey"], "not-a-key"), 'stacks/Pulumi.staging.yaml: sophia:lambda.sshPublicKey: expected an OpenSSH public key (ssh-ed25519 AAAA…); got "not-a-key"'],
   ["docker host that is not a socket", "local", (d) => d.setIn(["config", "sophia:local", "dockerHost"], "tcp://0.0.0.0:2375"), 'stacks/Pulumi.local.yaml: sophia:local.dockerHost: expected a unix socket URL such as unix:///var/run/docker.sock; got "tcp://0.0.0.0:2375"'],
   ["TLS without a host name", "staging", (d) => d.deleteIn(["config", "sophia:ingress", "host"]), "stacks/Pulumi.staging.yaml: sophia:ingress.host: TLS needs the DNS name clients use (Caddy gets its certificate for it); expected a name such as mcp.example.com"],
+  ["a rehearsal of production", "production", (d) => d.setIn(["config", "sophia:rehearsal"], true), "stacks/Pulumi.production.yaml: sophia:rehearsal: a rehearsal deploys staging on one machine; production is never rehearsed in place; expected false or no key"],
   ["Caddy's internal CA on production", "production", (d) => d.setIn(["config", "sophia:ingress", "tlsIssuer"], "internal"), "stacks/Pulumi.production.yaml: sophia:ingress.tlsIssuer: production's certificate comes from a public ACME CA, which clients trust; expected acme (or no tlsIssuer)"],
   ["the stub model outside local", "production", (d) => d.setIn(["config", "sophia:model"], { provider: "stub" }), "stacks/Pulumi.production.yaml: sophia:model.provider: the stub model is test scaffolding for the local stack; expected provider openai-compatible"],
   [
     "a base image not pinned by digest",
     "staging",
     (d) => d.setIn(["config", "sophia:images", "base"], "debian:trixie-slim"),
-    'stacks/Pulumi.staging.yaml: sophia:images.base: expected an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex>; got "debian:trixie-slim"',
+    'stacks/Pulumi.staging.yaml: sophia:images.base: expected an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex> (only a rehearsal, whose nodes hold the image it loaded, names one by tag)',
   ],
   ["unknown model provider", "local", (d) => d.setIn(["config", "sophia:model", "provider"], "gpt"), "stacks/Pulumi.local.yaml: sophia:model.provider:"],
 ];

@@ -75,8 +75,13 @@ export const LambdaConfigSchema = z
     }),
     /** Every Dockerfile's BASE_IMAGE on the nodes: an upstream image pinned by digest. */
     "sophia:images": z.strictObject({
-      base: z.string().regex(/^[a-z0-9./_-]+(:[\w.-]+)?@sha256:[0-9a-f]{64}$/, "an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex>"),
+      /** Pinned by digest; only a rehearsal names the image it loaded onto its nodes by tag. */
+      base: z.string().regex(/^[a-z0-9./_-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/, "an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex>"),
     }),
+    /** A rehearsal on one machine (tools/rehearse.ts): its nodes have no NVIDIA GPU, so GPU pools are
+     * skipped, each with a warning, and have this machine's cores, so pools get no CPU quota; the base
+     * image may be named by tag (the one the rehearsal loaded onto its nodes). Refused on production. */
+    "sophia:rehearsal": z.boolean().optional(),
     "sophia:lambda": z.strictObject({
       apiUrl: z.url({ protocol: /^https?$/ }),
       sshUser: z.string().min(1),
@@ -89,6 +94,14 @@ export const LambdaConfigSchema = z
   .refine((c) => c["sophia:environment"] !== "production" || c["sophia:ingress"].tls, {
     message: "production serves MCP over TLS; expected true",
     path: ["sophia:ingress", "tls"],
+  })
+  .refine((c) => c["sophia:rehearsal"] === true || /@sha256:[0-9a-f]{64}$/.test(c["sophia:images"].base), {
+    message: "expected an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex> (only a rehearsal, whose nodes hold the image it loaded, names one by tag)",
+    path: ["sophia:images", "base"],
+  })
+  .refine((c) => c["sophia:environment"] !== "production" || c["sophia:rehearsal"] !== true, {
+    message: "a rehearsal deploys staging on one machine; production is never rehearsed in place; expected false or no key",
+    path: ["sophia:rehearsal"],
   })
   .refine((c) => c["sophia:environment"] !== "production" || c["sophia:ingress"].tlsIssuer !== "internal", {
     message: "production's certificate comes from a public ACME CA, which clients trust; expected acme (or no tlsIssuer)",

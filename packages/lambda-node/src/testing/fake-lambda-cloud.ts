@@ -27,6 +27,8 @@ export interface FakeLambdaCloudOptions {
   readonly bootMs?: number;
   /** Address handed to every instance (point it at a throwaway SSH host to go end to end). */
   readonly instanceIp?: string;
+  /** Addresses handed out in launch order, one per instance (throwaway hosts, one per node). */
+  readonly instanceIps?: readonly string[];
 }
 
 export interface FakeRequest {
@@ -145,7 +147,7 @@ export class FakeLambdaCloud {
     return {
       id: i.id,
       name: i.name,
-      ip: status === "active" ? (this.options.instanceIp ?? `192.0.2.${Number(i.id.replace(/\D/g, "")) % 250}`) : null,
+      ip: status === "active" ? this.addressOf(i) : null,
       status,
       ssh_key_names: i.sshKeyNames,
       file_system_names: [],
@@ -153,6 +155,16 @@ export class FakeLambdaCloud {
       instance_type: { name: i.type.name, description: i.type.name, price_cents_per_hour: i.type.priceCentsPerHour },
       hostname: status === "active" ? `${i.id}.fake.lambda` : null,
     };
+  }
+
+  private readonly addresses = new Map<string, string>();
+
+  private addressOf(i: StoredInstance): string {
+    if (!this.addresses.has(i.id)) {
+      const next = this.options.instanceIps?.[this.addresses.size];
+      this.addresses.set(i.id, next ?? this.options.instanceIp ?? `192.0.2.${Number(i.id.replace(/\D/g, "")) % 250}`);
+    }
+    return this.addresses.get(i.id)!;
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -38,8 +38,9 @@ export class ThrowawaySshHost {
       // What dockerd and iptables need inside; not --privileged, which asks for SYS_RESOURCE too
       // and fails on hosts (like this CI machine) that do not grant it.
       "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
-      // Docker's data inside the host lives on a volume: overlayfs cannot nest on overlayfs.
-      "-v", "/var/lib/docker",
+      // Docker's data inside the host lives on a volume: overlayfs cannot nest on overlayfs. On a
+      // cgroup v1 machine the cgroup tree must be writable for its dockerd to start containers.
+      "-v", "/var/lib/docker", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
       "-p", "127.0.0.1::22", "-e", `AUTHORIZED_KEY=${publicKey}`, SSH_HOST_IMAGE,
     ]);
     const container = stdout.trim();

@@ -1,0 +1,212 @@
+// npm run rehearse -- staging
+// The production path on one machine, with a real Pulumi engine and nothing outside this machine:
+// - Lambda Cloud is the project's fake, served on loopback; each instance it launches is a throwaway
+//   node host (a container with sshd and its own dockerd) whose address the fake hands out;
+// - the staging program runs unchanged, with a working copy of its config under .pulumi-rehearsal/
+//   (git-ignored) that points it at the fake, the throwaway hosts' SSH key and addresses, Caddy's
+//   internal CA, a base image loaded onto the nodes (no registry), and the stub model;
+// - key, firewall, instance, host-key pin, SSH bootstrap, Docker over ssh://, images built on the node,
+//   the TLS ingress, the agent pools, and the deploy tool's post-deploy checklist through the ingress;
+// - then a second `up` (no changes), a host key changed between two runs (refused), `destroy`, and the
+//   fake's account: no instance, no key, the firewall as before.
+// GPU pools are skipped, each with a visible warning: the hosts have no NVIDIA GPU. Last line:
+//   rehearsal staging: <passed>/<total> checks passed, <nodes> nodes, <orphaned> orphaned in <s>s
+import { execFile, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tls from "node:tls";
+import { promisify } from "node:util";
+import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
+import { STUB_MODEL_CONTEXT, STUB_MODEL_PORT } from "@sophia/agent-runtime";
+import { FakeLambdaCloud, ThrowawaySshHost } from "@sophia/lambda-node/testing";
+import { Agent, setGlobalDispatcher } from "undici";
+import { parse } from "yaml";
+import { dockerOn } from "./checklist";
+import { runDeploy } from "./deploy";
+import { MissingCli, openStack, type PrivateBackend, pulumiCli } from "./pulumi-stack";
+
+const run = promisify(execFile);
+const root = path.resolve(__dirname, "..");
+const started = Date.now();
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+const say = (line: string) => console.log(`[rehearsal ${seconds(started)}s] ${line}`);
+const STACK = "staging";
+const BASE_IMAGE = "sophia/base:trixie";
+const MODEL_CONTAINER = "sophia-rehearsal-model";
+
+interface Step {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+async function main(argv: string[]): Promise<number> {
+  if (argv[0] !== STACK) {
+    console.error(`usage: npm run rehearse -- staging   (the rehearsal deploys the staging program on this machine; got ${argv[0] ?? "nothing"})`);
+    return 2;
+  }
+  let cli;
+  try {
+    cli = await pulumiCli({ install: !argv.includes("--no-install"), log: say });
+  } catch (error) {
+    if (!(error instanceof MissingCli)) throw error;
+    console.error(`rehearsal ${STACK}: ${error.message}`);
+    return 127;
+  }
+  const steps: Step[] = [];
+  const step = (name: string, ok: boolean, detail: string) => {
+    steps.push({ name, ok, detail });
+    say(`${ok ? "PASS" : "FAIL"} ${name}: ${detail}`);
+  };
+  const hosts: ThrowawaySshHost[] = [];
+  let fake: FakeLambdaCloud | undefined;
+  let orphaned = 0;
+  let launched = 0;
+  const backendDir = path.join(root, ".pulumi-rehearsal");
+  const cleanup = async () => {
+    await run("docker", ["rm", "-f", MODEL_CONTAINER]).catch(() => undefined);
+    for (const host of hosts) await host.stop();
+    await fake?.stop();
+  };
+  process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
+  // Whatever ends this process, its containers do not outlive it.
+  process.once("exit", () => {
+    const containers = [MODEL_CONTAINER, ...hosts.map((h) => h.container)];
+    spawnSync("docker", ["rm", "-f", "-v", ...containers], { stdio: "ignore" });
+  });
+
+  try {
+    // ------------------------------------------------------------ the machine stands in for Lambda
+    const committed = parse(fs.readFileSync(path.join(root, "stacks", `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const pool = committed.config["sophia:nodePool"] as { instanceTypes: LambdaInstanceType[]; regions: string[] };
+    // Placement puts staging on one node today; a host per node the fake may launch (each type once).
+    const nodeCount = pool.instanceTypes.length;
+    await run("bash", [path.join(root, "tools", "build-base-image.sh"), BASE_IMAGE]);
+    const baseId = (await dockerOn(undefined, ["image", "inspect", "-f", "{{.Id}}", BASE_IMAGE])).trim();
+    for (let i = 0; i < nodeCount; i++) {
+      const host = await ThrowawaySshHost.start(BASE_IMAGE);
+      hosts.push(host);
+      // No registry: the base image goes onto the node as it is (same id), and is built on by tag.
+      await run("sh", ["-c", `docker save ${BASE_IMAGE} | docker exec -i ${host.container} docker load -q`], { maxBuffer: 1 << 24 });
+    }
+    const addresses = await Promise.all(hosts.map((h) => h.address()));
+    const gateway = (await dockerOn(undefined, ["inspect", "-f", "{{.NetworkSettings.Gateway}}", hosts[0]!.container])).trim();
+    say(`${hosts.length} throwaway node hosts at ${addresses.join(", ")}; this machine reaches them from ${gateway}; base image ${baseId.slice(0, 19)} loaded on each`);
+
+    await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", "sophia/model-stub:rehearsal", STUB_MODEL_CONTEXT]);
+    await run("docker", ["run", "-d", "--name", MODEL_CONTAINER, "--label", "sophia.rehearsal=true", "--read-only", "--user", "65534:65534", "sophia/model-stub:rehearsal"]);
+    const modelIp = (await dockerOn(undefined, ["inspect", "-f", "{{.NetworkSettings.IPAddress}}", MODEL_CONTAINER])).trim();
+    say(`stub model (test scaffolding) at http://${modelIp}:${STUB_MODEL_PORT}/v1`);
+
+    const apiKey = `secret_rehearsal_${randomBytes(12).toString("hex")}`;
+    const account = new FakeLambdaCloud({
+      apiKey,
+      instanceIps: addresses,
+      instanceTypes: pool.instanceTypes.map((name) => {
+        const t = LAMBDA_INSTANCE_TYPES[name];
+        return { name, priceCentsPerHour: Math.round(t.pricePerHour * 100), vcpus: t.vcpus, memoryGiB: t.memoryGiB, gpus: t.gpus, regions: pool.regions };
+      }),
+    });
+    fake = account;
+    const apiUrl = await account.start();
+    const firewallBefore = structuredClone(account.firewallRules);
+    say(`fake Lambda Cloud at ${apiUrl}`);
+
+    const cidr = `${gateway}/32`;
+    const backend: PrivateBackend = {
+      dir: backendDir,
+      override: (doc) => {
+        doc.setIn(["config", "sophia:rehearsal"], true);
+        doc.setIn(["config", "sophia:lambda", "apiUrl"], apiUrl);
+        doc.setIn(["config", "sophia:lambda", "sshUser"], hosts[0]!.user);
+        doc.setIn(["config", "sophia:lambda", "sshPublicKey"], hosts[0]!.publicKey());
+        doc.setIn(["config", "sophia:lambda", "sshAllowedCidrs"], [cidr]);
+        doc.setIn(["config", "sophia:ingress", "allowedCidrs"], [cidr]);
+        doc.setIn(["config", "sophia:ingress", "tlsIssuer"], "internal");
+        doc.setIn(["config", "sophia:images", "base"], BASE_IMAGE);
+        doc.setIn(["config", "sophia:model"], { provider: "openai-compatible", baseUrl: `http://${modelIp}:${STUB_MODEL_PORT}/v1`, id: "sophia-stub" });
+      },
+    };
+    const handle = await openStack(STACK, cli, backend);
+    // Every host accepts the same key (ThrowawaySshHost makes one per host): the first one's, set on all.
+    for (const host of hosts.slice(1)) await host.ssh(`printf '%s\\n' '${hosts[0]!.publicKey()}' >> ~/.ssh/authorized_keys`);
+    await handle.setSecret("sophia:lambdaApiKey", apiKey);
+    await handle.setSecret("sophia:sshPrivateKey", hosts[0]!.privateKey());
+    await handle.setSecret("sophia:modelApiKey", "rehearsal-model-key");
+
+    // How this machine reaches the TLS ingress by its DNS name: that name, and only it, connects to
+    // the node; the certificate is checked against Caddy's internal CA, fetched from the node.
+    const reach: Parameters<typeof runDeploy>[0]["reach"] = async (outputs) => {
+      const host = new URL(outputs.ingressUrl!.value as string).hostname;
+      const node = outputs.mcpNode!.value as string;
+      const address = (outputs.nodeAddresses!.value as Record<string, string>)[node]!;
+      const rootPem = await run("docker", ["exec", hosts[addresses.indexOf(address)]!.container, "docker", "exec", `sophia-${STACK}-ingress`, "cat", "/data/caddy/pki/authorities/local/root.crt"]).then((r) => r.stdout);
+      const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rehearsal-ca-")), "root.crt");
+      fs.writeFileSync(caFile, rootPem);
+      const lookup = (hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
+        if (hostname !== host) return void import("node:dns").then((dns) => dns.lookup(hostname, options, callback as never));
+        return options?.all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4);
+      };
+      setGlobalDispatcher(new Agent({ connect: { lookup: lookup as never, ca: [...tls.rootCertificates, rootPem] } }));
+      say(`${host} → ${address}:443, trusting Caddy's internal root CA`);
+      return { conformanceEnv: { SOPHIA_CONFORMANCE_RESOLVE: `${host}=${address}`, NODE_EXTRA_CA_CERTS: caFile } };
+    };
+
+    // ------------------------------------------------------------ deploy, twice
+    const first = await runDeploy({ stackName: STACK, cli, backend, reach });
+    const firstPassed = first.results.filter((r) => r.ok).length;
+    step("first up: the post-deploy checklist through the TLS ingress", first.ok, first.stopped ?? `${firstPassed}/${first.results.length} checks, ${first.created} created`);
+    const nodes = account.liveInstances().length;
+    launched = nodes;
+    step("the fake launched one instance per placed node, each a throwaway host", nodes >= 1 && nodes <= hosts.length, `${nodes} instance(s): ${account.liveInstances().map((i) => `${i.name} ${i.instance_type.name} ${i.ip}`).join("; ")}`);
+    if (!first.stopped) {
+      const second = await runDeploy({ stackName: STACK, cli, backend, reach });
+      step("second up changes nothing", !second.stopped && second.created === 0 && second.updated === 0, second.stopped ?? `${second.created} created, ${second.updated} updated; checklist ${second.results.filter((r) => r.ok).length}/${second.results.length}`);
+
+      // ------------------------------------------------------------ a node whose host key changed
+      const node = hosts[0]!;
+      await node.ssh("true");
+      await run("docker", ["exec", node.container, "sh", "-c", "mkdir -p /root/pinned && cp -a /etc/ssh/ssh_host_* /root/pinned/"]);
+      await node.rotateHostKeys();
+      const refused = await handle.stack.preview({ configFile: handle.configFile, color: "never" }).then(
+        () => "",
+        (error: Error) => error.message,
+      );
+      const message = /node \S+: its SSH host key changed since it was pinned[^\n]*/.exec(refused)?.[0] ?? "";
+      step("a changed host key is refused, naming both fingerprints and what to do", message !== "", message || `expected a refusal; got ${refused.slice(-300) || "a preview that passed"}`);
+      await run("docker", ["exec", node.container, "sh", "-c", "cp -a /root/pinned/ssh_host_* /etc/ssh/ && kill -HUP 1"]);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+
+    // ------------------------------------------------------------ destroy, and the account after it
+    say("pulumi destroy");
+    const destroyed = await handle.stack.destroy({ configFile: handle.configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) }).then(
+      (r) => `${r.summary.resourceChanges?.delete ?? 0} deleted`,
+      (error: Error) => `FAILED: ${error.message.split("\n").slice(-3).join(" ")}`,
+    );
+    step("destroy", !destroyed.startsWith("FAILED"), destroyed);
+    const left = { instances: account.liveInstances().length, keys: account.sshKeys.size, firewall: JSON.stringify(account.firewallRules) === JSON.stringify(firewallBefore) };
+    orphaned = left.instances + left.keys;
+    step("the fake's account after destroy: no instance, no key, the firewall as before", orphaned === 0 && left.firewall, `${left.instances} instances, ${left.keys} keys, firewall ${left.firewall ? "as before" : JSON.stringify(account.firewallRules)}`);
+    const requests = account.requests.length;
+    step("the API key appeared in no request log or output", !JSON.stringify(account.requests).includes(apiKey), `${requests} API requests`);
+  } catch (error) {
+    step("rehearsal", false, (error as Error).message);
+  } finally {
+    await cleanup();
+  }
+  const passed = steps.filter((s) => s.ok).length;
+  console.log(`rehearsal ${STACK}: ${passed}/${steps.length} checks passed, ${launched} nodes, ${orphaned} orphaned in ${seconds(started)}s`);
+  return passed === steps.length ? 0 : 1;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    console.error(error.stack ?? String(error));
+    process.exit(1);
+  },
+);
+
