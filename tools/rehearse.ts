@@ -138,13 +138,16 @@ async function main(argv: string[]): Promise<number> {
 
     // How this machine reaches the TLS ingress by its DNS name: that name, and only it, connects to
     // the node; the certificate is checked against Caddy's internal CA, fetched from the node.
+    const ingress = { host: "", address: "", rootPem: "", container: "" };
     const reach: Parameters<typeof runDeploy>[0]["reach"] = async (outputs) => {
       const host = new URL(outputs.ingressUrl!.value as string).hostname;
       const node = outputs.mcpNode!.value as string;
       const address = (outputs.nodeAddresses!.value as Record<string, string>)[node]!;
+      Object.assign(ingress, { host, address, container: hosts[addresses.indexOf(address)]!.container });
       const rootPem = await run("docker", ["exec", hosts[addresses.indexOf(address)]!.container, "docker", "exec", `sophia-${STACK}-ingress`, "cat", "/data/caddy/pki/authorities/local/root.crt"]).then((r) => r.stdout);
       const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rehearsal-ca-")), "root.crt");
       fs.writeFileSync(caFile, rootPem);
+      ingress.rootPem = rootPem;
       const lookup = (hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
         if (hostname !== host) return void import("node:dns").then((dns) => dns.lookup(hostname, options, callback as never));
         return options?.all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4);
@@ -162,6 +165,28 @@ async function main(argv: string[]): Promise<number> {
     launched = nodes;
     step("the fake launched one instance per placed node, each a throwaway host", nodes >= 1 && nodes <= hosts.length, `${nodes} instance(s): ${account.liveInstances().map((i) => `${i.name} ${i.instance_type.name} ${i.ip}`).join("; ")}`);
     if (!first.stopped) {
+      // ------------------------------------------------------------ certificates across a restart
+      const onNode = (args: string[]) => run("docker", ["exec", ingress.container, "docker", ...args]).then((r) => r.stdout.trim());
+      const served = () =>
+        new Promise<string>((resolve, reject) => {
+          const socket = tls.connect({ host: ingress.address, port: 443, servername: ingress.host, ca: [ingress.rootPem] }, () => {
+            resolve(socket.getPeerCertificate().fingerprint256);
+            socket.end();
+          });
+          socket.on("error", reject);
+        });
+      const files = () => onNode(["exec", `sophia-${STACK}-ingress`, "find", "/data/caddy/certificates", "-type", "f"]);
+      const [certBefore, filesBefore] = [await served(), await files()];
+      await onNode(["restart", `sophia-${STACK}-ingress`]);
+      for (let i = 0; i < 100 && (await onNode(["inspect", "-f", "{{.State.Health.Status}}", `sophia-${STACK}-ingress`])) !== "healthy"; i++) await new Promise((r) => setTimeout(r, 300));
+      const [certAfter, filesAfter] = [await served(), await files()];
+      say(`ingress certificates before the restart:\n${filesBefore}\nafter:\n${filesAfter}`);
+      step(
+        "the ingress's certificate survives a container restart, kept on its volume",
+        certBefore === certAfter && filesBefore === filesAfter && filesBefore.includes(".crt"),
+        `served ${certBefore.slice(0, 29)}… before and ${certAfter === certBefore ? "the same" : certAfter.slice(0, 29)} after; ${filesBefore.split("\n").length} files on the volume, ${filesAfter === filesBefore ? "unchanged" : "changed"}`,
+      );
+
       const second = await runDeploy({ stackName: STACK, cli, backend, reach });
       step("second up changes nothing", !second.stopped && second.created === 0 && second.updated === 0, second.stopped ?? `${second.created} created, ${second.updated} updated; checklist ${second.results.filter((r) => r.ok).length}/${second.results.length}`);
 

@@ -2,7 +2,7 @@
 // launched with a fallback list, bootstrapped over SSH and carrying its own Docker runtime. The MCP
 // platform (servers + TLS ingress) runs on the first node; agent pools run where placement put them.
 import * as pulumi from "@pulumi/pulumi";
-import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
+import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType, platformNodeId } from "@sophia/agent-categories";
 import { dockerPlatform } from "@sophia/docker-runtime";
 import { DEFAULT_GPU_CHECK_IMAGE, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
 import { McpPlatform } from "@sophia/mcp-servers";
@@ -43,7 +43,7 @@ export async function lambdaEnvironment(
   const ingress = values["sophia:ingress"];
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:images"].base;
-  const mcpNode = placement.nodes[0]!.id;
+  const mcpNode = platformNodeId(placement);
   const mcp = new McpPlatform(`${environment}-mcp`, {
     runtime: nodes.nodes[mcpNode]!.runtime,
     stack: environment,

@@ -2,6 +2,7 @@
 // agents on the deterministic stub model unless config names a real provider.
 import type * as pulumi from "@pulumi/pulumi";
 import { DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
+import { platformNodeId } from "@sophia/agent-categories";
 import { McpPlatform } from "@sophia/mcp-servers";
 import type { LocalConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, routingEnv } from "./agents";
@@ -39,7 +40,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     placement,
     nodes: Object.fromEntries(placement.nodes.map((n) => [n.id, runtime])),
     mcp,
-    mcpNode: placement.nodes[0]!.id,
+    mcpNode: platformNodeId(placement),
     servers,
     model: values["sophia:model"],
     modelApiKey: secret("sophia:modelApiKey"),

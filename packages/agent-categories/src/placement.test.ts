@@ -1,7 +1,8 @@
 import { DEFAULT_AGENTS, defineAgent } from "./agents";
 import { agentDemands, lambdaOffers, localOffer } from "./demand";
 import { explainPlacement } from "./explain";
-import { type PlacementInput, PlacementError, placeAgents } from "./placement";
+import fc from "fast-check";
+import { type PlacedNode, type PlacementInput, PlacementError, placeAgents, platformNodeId } from "./placement";
 import { randomPlacementInput } from "./random-instance";
 
 const reservePerNode = { cpu: 2, memoryGiB: 8 };
@@ -67,5 +68,21 @@ describe("placement on generated fleets", () => {
     expect(Object.keys(placement.assignments)).toHaveLength(n);
     expect(placement.costPerHour).toBeGreaterThanOrEqual(placement.lowerBoundPerHour);
     expect(placement.costPerHour / placement.lowerBoundPerHour).toBeLessThanOrEqual(1.03);
+  });
+});
+
+describe("the node that runs the MCP platform", () => {
+  it("depends on which nodes there are, never on the order placement lists them in", () => {
+    const ids = ["gpu-1x-h100-pcie-0", "gpu-1x-a10-1", "gpu-1x-a10-0", "gpu-4x-a6000-0"];
+    const orders = [ids, [...ids].reverse(), [ids[2]!, ids[0]!, ids[3]!, ids[1]!]];
+    for (const order of orders) expect(platformNodeId({ nodes: order.map((id) => ({ id }) as PlacedNode) })).toBe("gpu-1x-a10-0");
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.stringMatching(/^[a-z0-9-]{1,12}$/), { minLength: 1, maxLength: 8 }), fc.infiniteStream(fc.nat()), (names, picks) => {
+        const nodes = names.map((id) => ({ id }) as PlacedNode);
+        const shuffled = [...nodes].sort(() => (picks.next().value % 3) - 1);
+        expect(platformNodeId({ nodes: shuffled })).toBe(platformNodeId({ nodes }));
+        expect(names).toContain(platformNodeId({ nodes }));
+      }),
+    );
   });
 });

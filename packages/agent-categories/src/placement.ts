@@ -423,6 +423,15 @@ function toCapacity(u: Units): Capacity {
   return { cpu: round3(u.cpu / 1000), memoryGiB: round3(u.mem / 1024), gpus: u.gpus };
 }
 
+/** The node that runs the MCP platform (its servers, ingress and volumes): the smallest node id. It
+ * depends on which nodes there are, never on the order the optimiser lists them in, so a catalog
+ * edit that only reorders placement moves no MCP container or volume. */
+export function platformNodeId(placement: Pick<Placement, "nodes">): string {
+  const ids = placement.nodes.map((n) => n.id).sort();
+  if (ids.length === 0) throw new Error("platformNodeId: the placement has no node");
+  return ids[0]!;
+}
+
 function summarise(bins: readonly Bin[], lowerBoundPerHour: number, warnings: string[]): Placement {
   const nodes: PlacedNode[] = [];
   const pools: RuntimePool[] = [];
