@@ -11,11 +11,10 @@ import * as path from "node:path";
 import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
-import { ENVIRONMENTS } from "@sophia/stack-config";
 import { parse } from "yaml";
 import { buildImageContexts } from "./build-image-contexts";
 import { type CheckResult, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "./checklist";
-import { MissingCli, openStack, type PrivateBackend, pulumiCli, type StackHandle } from "./pulumi-stack";
+import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
 
 const root = path.resolve(__dirname, "..");
@@ -206,19 +205,9 @@ async function refuseOrphans(stackName: string, handle: StackHandle): Promise<vo
 
 async function main(argv: string[]): Promise<number> {
   const started = Date.now();
-  const stackName = argv.find((a) => !a.startsWith("--"));
-  if (!stackName || !(ENVIRONMENTS as readonly string[]).includes(stackName)) {
-    console.error(`usage: npm run deploy -- <stack>   (stacks: ${ENVIRONMENTS.join(", ")}; got ${stackName ?? "nothing"})`);
-    return 2;
-  }
-  let cli;
-  try {
-    cli = await pulumiCli({ install: !argv.includes("--no-install"), log: console.log });
-  } catch (error) {
-    if (!(error instanceof MissingCli)) throw error;
-    console.error(`deploy ${stackName}: ${error.message}`);
-    return 127;
-  }
+  const start = await stackAndCli("deploy", argv, { usage: "npm run deploy -- <stack>", install: true });
+  if (typeof start === "number") return start;
+  const { stackName, cli } = start;
   const result = await runDeploy({ stackName, cli });
   if (result.stopped) {
     console.log(`deploy ${stackName}: stopped: ${result.stopped}`);

@@ -2,29 +2,18 @@
 // Tears a stack down with a real Pulumi engine. Production is refused unless the engineer says so
 // explicitly; its stateful resources are protected besides, and stay until unprotected by hand.
 // Last line: destroy <stack>: <deleted> deleted in <s>s
-import { ENVIRONMENTS } from "@sophia/stack-config";
-import { MissingCli, openStack, pulumiCli } from "./pulumi-stack";
+import { openStack, stackAndCli } from "./pulumi-stack";
 
 const started = Date.now();
 
 async function main(argv: string[]): Promise<number> {
-  const stackName = argv.find((a) => !a.startsWith("--"));
-  if (!stackName || !(ENVIRONMENTS as readonly string[]).includes(stackName)) {
-    console.error(`usage: npm run destroy -- <stack>   (stacks: ${ENVIRONMENTS.join(", ")}; got ${stackName ?? "nothing"})`);
-    return 2;
-  }
-  if (stackName === "production" && !argv.includes("--confirm-production")) {
+  if (argv.includes("production") && !argv.includes("--confirm-production")) {
     console.error("destroy production: refused. Destroying production deletes its nodes and everything on them; run `npm run destroy -- production --confirm-production` if you mean it.");
     return 2;
   }
-  let cli;
-  try {
-    cli = await pulumiCli({ install: !argv.includes("--no-install"), log: console.log });
-  } catch (error) {
-    if (!(error instanceof MissingCli)) throw error;
-    console.error(`destroy ${stackName}: ${error.message}`);
-    return 127;
-  }
+  const start = await stackAndCli("destroy", argv, { usage: "npm run destroy -- <stack>", install: true });
+  if (typeof start === "number") return start;
+  const { stackName, cli } = start;
   const { stack, configFile } = await openStack(stackName, cli);
   // showSecrets false: the summary call would otherwise write a new salt into the tracked stack file.
   const result = await stack.destroy({ configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) });

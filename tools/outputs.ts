@@ -1,23 +1,13 @@
 // npm run outputs -- <stack> [<name>] [--show-secrets]
 // A deployed stack's outputs, read from its real state (for `local`, the file backend in
 // .pulumi-local/). Secret outputs (mcpTokens) print as [secret] unless --show-secrets is given.
-import { ENVIRONMENTS } from "@sophia/stack-config";
-import { MissingCli, openStack, pulumiCli } from "./pulumi-stack";
+import { openStack, stackAndCli } from "./pulumi-stack";
 
 async function main(argv: string[]): Promise<number> {
-  const [stackName, name] = argv.filter((a) => !a.startsWith("--"));
-  if (!stackName || !(ENVIRONMENTS as readonly string[]).includes(stackName)) {
-    console.error(`usage: npm run outputs -- <stack> [<output name>] [--show-secrets]   (stacks: ${ENVIRONMENTS.join(", ")})`);
-    return 2;
-  }
-  let cli;
-  try {
-    cli = await pulumiCli({ install: false, log: console.error });
-  } catch (error) {
-    if (!(error instanceof MissingCli)) throw error;
-    console.error(`outputs ${stackName}: ${error.message}`);
-    return 127;
-  }
+  const start = await stackAndCli("outputs", argv, { usage: "npm run outputs -- <stack> [<output name>] [--show-secrets]", install: false });
+  if (typeof start === "number") return start;
+  const { stackName, cli } = start;
+  const name = argv.filter((a) => !a.startsWith("--"))[1];
   const { stack } = await openStack(stackName, cli);
   const outputs = await stack.outputs();
   if (Object.keys(outputs).length === 0) {

@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { ENVIRONMENTS } from "@sophia/stack-config";
 import * as semver from "semver";
 import YAML, { parse } from "yaml";
 
@@ -47,6 +48,23 @@ export async function pulumiCli(options: { install: boolean; log: (line: string)
     return await PulumiCommand.install({ root: installRoot, version: new semver.SemVer(PULUMI_CLI_VERSION) });
   } catch (error) {
     throw new MissingCli(`${INSTALL_HINT}\n(the download failed: ${(error as Error).message.split("\n")[0]})`);
+  }
+}
+
+/** How a tool starts: the stack named on its command line and the Pulumi CLI. Returns the exit code
+ * to stop with instead (2: usage, printed; 127: no CLI, with the install hint). */
+export async function stackAndCli(tool: string, argv: readonly string[], options: { usage: string; install: boolean }): Promise<{ stackName: string; cli: PulumiCommand } | number> {
+  const stackName = argv.find((a) => !a.startsWith("--"));
+  if (!stackName || !(ENVIRONMENTS as readonly string[]).includes(stackName)) {
+    console.error(`usage: ${options.usage}   (stacks: ${ENVIRONMENTS.join(", ")}; got ${stackName ?? "nothing"})`);
+    return 2;
+  }
+  try {
+    return { stackName, cli: await pulumiCli({ install: options.install && !argv.includes("--no-install"), log: console.error }) };
+  } catch (error) {
+    if (!(error instanceof MissingCli)) throw error;
+    console.error(`${tool} ${stackName}: ${error.message}`);
+    return 127;
   }
 }
 
