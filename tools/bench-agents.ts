@@ -8,10 +8,10 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { containerIp, median, withLocalStack } from "./bench-support";
 import { cursorEntries, withClient } from "./checklist";
-import { docker } from "./local-stack";
+import { docker, smokeName } from "./local-stack";
 
-const RUNTIME = "sophia-local-agents-local-0-cpu";
-const STUB = "sophia-local-model-stub";
+const RUNTIME = smokeName("sophia-local-agents-local-0-cpu");
+const STUB = smokeName("sophia-local-model-stub");
 const STARTS = 5;
 const ROUTES = 30;
 /** A task the stub model answers without a tool call, so both paths do the same model work. */
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     console.error(`[bench:agents] instantiation: ${JSON.stringify(instantiation)}`);
     const reference = instantiation["agno-reference"]!;
 
-    const runtimeUrl = `http://${await containerIp(RUNTIME, "sophia-mcp")}:7777`;
+    const runtimeUrl = `http://${await containerIp(RUNTIME, smokeName("sophia-mcp"))}:7777`;
     const ops = cursorEntries(stack.live.cursorMcpJson, stack.live.tokens).find((e) => e.name === "sophia-sophia-ops")!;
     const routed: number[] = [];
     const direct: number[] = [];
@@ -63,8 +63,8 @@ async function main(): Promise<void> {
     const log = (line: string) => console.error(`[bench:agents] ${line}`);
     const starts: { runtime: number[]; stub: number[] } = { runtime: [], stub: [] };
     for (let i = 0; i < STARTS; i++) {
-      starts.stub.push(await startToHealthy(STUB, `http://${await containerIp(STUB, "sophia-mcp")}:8000/health`));
-      starts.runtime.push(await startToHealthy(RUNTIME, `http://${await containerIp(RUNTIME, "sophia-mcp")}:7777/health`));
+      starts.stub.push(await startToHealthy(STUB, `http://${await containerIp(STUB, smokeName("sophia-mcp"))}:8000/health`));
+      starts.runtime.push(await startToHealthy(RUNTIME, `http://${await containerIp(RUNTIME, smokeName("sophia-mcp"))}:7777/health`));
       log(`start ${i + 1}/${STARTS}: runtime ${starts.runtime.at(-1)!.toFixed(2)} s, stub ${starts.stub.at(-1)!.toFixed(2)} s`);
     }
 

@@ -3,13 +3,14 @@
 // paths measured side by side, round-robin, in this one run:
 //   direct     the sophia-ops container itself (its address on the internal network)
 //   caddy      the ingress container's address: Caddy with token check and routing
-//   published  the ingress's published port 127.0.0.1:8443, as Cursor reaches it (adds docker-proxy)
+//   published  the ingress's published loopback port, as Cursor reaches it (adds docker-proxy)
 // The last line's overhead is published p99 minus direct p99 at 16 clients. sophia-ops, not memory:
 // its server answers natively over HTTP, so the figure is the ingress's and not the stdio bridge's
 // (a first run against memory failed mid-run with an empty "Error POSTing to endpoint").
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { containerIp, percentile, withLocalStack } from "./bench-support";
+import { smokeName } from "./local-stack";
 
 const LEVELS = [1, 16, 64];
 /** Requests per client per round, so every level sends a similar total. */
@@ -62,8 +63,8 @@ async function main(): Promise<void> {
   await withLocalStack("bench:ingress", async (stack) => {
     const token = stack.tokens.SOPHIA_MCP_TOKEN_CURSOR!;
     const auth = { Authorization: `Bearer ${token}` };
-    const serverIp = await containerIp("sophia-local-sophia-ops", "sophia-mcp");
-    const ingressIp = await containerIp("sophia-local-ingress", "sophia-mcp");
+    const serverIp = await containerIp(smokeName("sophia-local-sophia-ops"), smokeName("sophia-mcp"));
+    const ingressIp = await containerIp(smokeName("sophia-local-ingress"), smokeName("sophia-mcp"));
     const paths: Record<Path, { url: string; headers: Record<string, string> }> = {
       direct: { url: `http://${serverIp}:8080/mcp`, headers: {} },
       caddy: { url: `http://${ingressIp}:8080/sophia-ops/mcp`, headers: auth },

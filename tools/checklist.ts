@@ -26,8 +26,10 @@ export interface LiveDeployment {
   readonly docker?: DockerRunner;
   /** Extra environment for the conformance CLI's process (how it reaches a TLS ingress by name). */
   readonly conformanceEnv?: Readonly<Record<string, string>>;
-  /** The last line `stack_plan` must print, from the deploying side's own mock-mode evaluation. */
+  /** The last line `stack_plan` must print: the committed plan's. */
   readonly planLine: string;
+  /** The label that marks the deployment's containers; `sophia.stack=<stack>` when absent. */
+  readonly containerLabel?: string;
 }
 
 /** The items of the strategy's post-deployment and integration checklists, in its order. */
@@ -259,7 +261,7 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
 /** Runs every check in order, reporting each as it ends; never throws for a failed check. */
 export async function runChecklist(live: LiveDeployment, report: (result: CheckResult) => void = () => undefined): Promise<CheckResult[]> {
   const docker = live.docker ?? ((args: string[]) => dockerOn(undefined, args));
-  const listed = await docker(["ps", "-a", "--filter", `label=sophia.stack=${live.stack}`, "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
+  const listed = await docker(["ps", "-a", "--filter", `label=${live.containerLabel ?? `sophia.stack=${live.stack}`}`, "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
   const containers = listed
     .split("\n")
     .filter(Boolean)

@@ -2,7 +2,7 @@
 // in follows dependsOn and input references, and no input it does not apply passes silently, nested
 // keys included.
 import type { PlannedResource } from "@sophia/plan";
-import { applyOrder, applyResource, SmokeError } from "./local-stack";
+import { applyOrder, applyResource, SmokeError, smokeNamespace } from "./local-stack";
 
 const resource = (type: string, name: string, extra: Partial<PlannedResource> = {}): PlannedResource => ({ type, name, custom: true, inputs: {}, dependsOn: [], ...extra });
 const names = (rs: readonly PlannedResource[]) => rs.map((r) => r.name);
@@ -65,5 +65,37 @@ describe("applyResource", () => {
     const r = resource(type, "r", { inputs });
     await expect(applyResource(r, created(), new Map())).rejects.toThrow(SmokeError);
     await expect(applyResource(r, created(), new Map())).rejects.toThrow(message);
+  });
+});
+
+describe("smokeNamespace", () => {
+  it("renames containers, networks and volumes into the smoke's namespace, moves the published port, and changes nothing else", () => {
+    const [network, volume, container, image] = smokeNamespace(
+      [
+        resource("docker:index/network:Network", "local-mcp", { inputs: { name: "sophia-mcp", internal: true } }),
+        resource("docker:index/volume:Volume", "data", { inputs: { name: "sophia-local-memory-data" } }),
+        resource("docker:index/container:Container", "ingress", {
+          inputs: {
+            name: "sophia-local-ingress",
+            networksAdvanced: [{ name: "sophia-mcp", aliases: ["ingress"] }],
+            volumes: [{ volumeName: "sophia-local-memory-data", containerPath: "/data" }],
+            ports: [{ internal: 8080, external: 8443, ip: "127.0.0.1", protocol: "tcp" }],
+            memory: 128,
+          },
+        }),
+        resource("docker:index/image:Image", "img", { inputs: { imageName: "sophia/mcp-ingress:local" } }),
+      ],
+      40123,
+    );
+    expect(network!.inputs).toEqual({ name: "sophia-smoke-mcp", internal: true });
+    expect(volume!.inputs).toEqual({ name: "sophia-smoke-memory-data" });
+    expect(container!.inputs).toEqual({
+      name: "sophia-smoke-ingress",
+      networksAdvanced: [{ name: "sophia-smoke-mcp", aliases: ["ingress"] }],
+      volumes: [{ volumeName: "sophia-smoke-memory-data", containerPath: "/data" }],
+      ports: [{ internal: 8080, external: 40123, ip: "127.0.0.1", protocol: "tcp" }],
+      memory: 128,
+    });
+    expect(image!.inputs).toEqual({ imageName: "sophia/mcp-ingress:local" });
   });
 });

@@ -4,9 +4,15 @@
 // Docker or bring-up fails naming the resource and the input; resources are created in dependency order
 // (explicit dependsOn, and what an input refers to: networks, volumes and images before containers),
 // and a container with `wait` is healthy before anything that depends on it starts. It creates only the
-// resource types the local stack uses. Used by the smoke and the benchmarks; the caller tears down what
-// was created, also on failure and on Ctrl-C.
+// resource types the local stack uses.
+//
+// One deliberate difference, so that it runs beside a local stack deployed with `npm run deploy:local`:
+// it works in its own namespace. Container, network and volume names take `sophia-smoke-` where the
+// program has `sophia-local-` or `sophia-`, and the ingress is published on a free loopback port
+// (`smokeNamespace`); every other input is applied as registered. Used by the smoke and the
+// benchmarks; the caller tears down what was created, also on failure and on Ctrl-C.
 import { execFile } from "node:child_process";
+import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
 import * as path from "node:path";
 import { promisify } from "node:util";
@@ -289,6 +295,33 @@ export function applyOrder(resources: readonly PlannedResource[]): PlannedResour
   return order;
 }
 
+/** A name of the local stack, in the smoke's namespace. */
+export function smokeName(name: string): string {
+  return name.replace(/^sophia-(local-)?/, "sophia-smoke-");
+}
+
+/** The registered resources as the smoke creates them: its own names, the ingress on `port`. */
+export function smokeNamespace(resources: readonly PlannedResource[], port: number): PlannedResource[] {
+  return resources.map((r) => {
+    const inputs = { ...r.inputs } as Record<string, unknown>;
+    if (typeof inputs.name === "string" && r.type !== "docker:index/image:Image") inputs.name = smokeName(inputs.name);
+    if (Array.isArray(inputs.networksAdvanced)) inputs.networksAdvanced = (inputs.networksAdvanced as { name: string }[]).map((n) => ({ ...n, name: smokeName(n.name) }));
+    if (Array.isArray(inputs.volumes)) inputs.volumes = (inputs.volumes as { volumeName: string }[]).map((v) => ({ ...v, volumeName: smokeName(v.volumeName) }));
+    if (Array.isArray(inputs.ports)) inputs.ports = (inputs.ports as object[]).map((p) => ({ ...p, external: port }));
+    return { ...r, inputs };
+  });
+}
+
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on("error", reject);
+  });
+}
+
 /** Evaluates the local stack in mock mode (with real random tokens) and creates what it registered.
  * `created` is filled as resources come up, so the caller can tear down after a partial failure. */
 export async function bringUpLocal(created: Created, log: (line: string) => void): Promise<LocalStack> {
@@ -312,16 +345,21 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
   const tokens = Object.fromEntries(ingressEnv.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
   const clients = [CURSOR_CLIENT, ...Object.keys(CATEGORIES)];
   const byClient = Object.fromEntries(clients.filter((c) => tokens[tokenEnvName(c)]).map((c) => [c, tokens[tokenEnvName(c)]!]));
-  say(`program registered ${evaluation.resources.length} resources; ingress ${ingressUrl}`);
+  say(`program registered ${evaluation.resources.length} resources; ingress ${ingressUrl} (the smoke publishes it on its own port)`);
 
+  const port = await freeLoopbackPort();
   const images: ImageIds = new Map();
-  for (const r of applyOrder(evaluation.resources)) await applyResource(r, created, images);
+  for (const r of applyOrder(smokeNamespace(evaluation.resources, port))) await applyResource(r, created, images);
+  // The program's URLs, with the smoke's port.
+  const published = new URL(ingressUrl).port;
+  const onSmokePort = (text: string) => text.split(`127.0.0.1:${published}`).join(`127.0.0.1:${port}`);
   const live: LiveDeployment = {
     stack: "local",
-    ingressUrl,
-    cursorMcpJson: evaluation.outputs.cursorMcpJson as string,
+    ingressUrl: onSmokePort(ingressUrl),
+    cursorMcpJson: onSmokePort(evaluation.outputs.cursorMcpJson as string),
     tokens: byClient,
     planLine: `plan local: ${evaluation.resources.length} resources`,
+    containerLabel: "sophia.smoke=true",
   };
   return { evaluation, live, tokens, created };
 }

@@ -4,7 +4,7 @@
 // failure naming it), runs the post-deploy checklist the deploy tool runs (tools/checklist.ts), then
 // removes everything it created, on failure and on Ctrl-C too.
 import { type CheckResult, dockerOn, type LiveDeployment, renderChecklist, runChecklist, textOf, withClient } from "./checklist";
-import { type Created, SmokeError, bringUpLocal, teardownOnSignal } from "./local-stack";
+import { type Created, SmokeError, bringUpLocal, smokeName, teardownOnSignal } from "./local-stack";
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -65,7 +65,7 @@ function faults(live: LiveDeployment): { name: string; run: () => Promise<string
       name: "two stack_plan calls at once and a route_task meanwhile all answer, and sophia-ops is not OOM-killed",
       run: async () => {
         const answers = await Promise.all([call("stack_plan", { stack: "local" }), call("stack_plan", { stack: "local" }), call("route_task", { category: "infrastructure", task: "Show me the plan of the local stack" })]);
-        const state = await inspect("sophia-local-sophia-ops");
+        const state = await inspect(smokeName("sophia-local-sophia-ops"));
         if (state !== "restarts=0 oom=false") throw new Error(`sophia-ops: ${state}`);
         return `${answers.join(" | ")}; sophia-ops ${state}`;
       },
@@ -74,11 +74,11 @@ function faults(live: LiveDeployment): { name: string; run: () => Promise<string
       name: "agents heal after their MCP server restarts: runtime /health green and a memory tool works again, within 15 s",
       run: async () => {
         const started = Date.now();
-        await dockerOn(undefined, ["restart", "sophia-local-memory"]);
+        await dockerOn(undefined, ["restart", smokeName("sophia-local-memory")]);
         for (;;) {
           const elapsed = (Date.now() - started) / 1000;
           if (elapsed > 15) throw new Error("not healed within 15 s");
-          const health = await dockerOn(undefined, ["exec", "sophia-local-agents-local-0-cpu", "curl", "-s", "http://127.0.0.1:7777/health"]).catch(() => "");
+          const health = await dockerOn(undefined, ["exec", smokeName("sophia-local-agents-local-0-cpu"), "curl", "-s", "http://127.0.0.1:7777/health"]).catch(() => "");
           const answer = health.includes('"status":"ok"') ? await call("route_task", { category: "business-intelligence", task: "Search for the smoke's deals" }).catch(() => "") : "";
           // The stub model calls search_nodes when the agent has the memory tools, and says so.
           if (answer.includes("search_nodes says:")) return `healed in ${elapsed.toFixed(1)}s: ${answer.slice(0, 80)}`;
