@@ -11,7 +11,17 @@ import { buildSync } from "esbuild";
 const root = path.resolve(__dirname, "..");
 const images = path.join(root, "packages", "mcp-servers", "images");
 
-export function buildImageContexts(log: (line: string) => void = console.log): void {
+/** CPU architectures as `uname -m` names them, which is how the runtime's Dockerfile finds its wheels. */
+export type WheelArchitecture = "x86_64" | "aarch64";
+
+/** The architectures a stack's images are built for, from its plan's `platform: "linux/…"` inputs. */
+export function wheelArchitectures(planText: string): WheelArchitecture[] {
+  const platforms = new Set([...planText.matchAll(/platform: "linux\/(amd64|arm64)"/g)].map((m) => m[1]));
+  return [...platforms].sort().map((p) => (p === "arm64" ? "aarch64" : "x86_64"));
+}
+
+/** `architectures`: the nodes' (a stack's images may be built for another CPU than this machine's). */
+export function buildImageContexts(log: (line: string) => void = console.log, architectures: readonly WheelArchitecture[] = []): void {
   const ops = path.join(images, "ops", "dist");
   fs.rmSync(ops, { recursive: true, force: true });
   const bundle = (entry: string, outfile: string, external: string[] = []) =>
@@ -41,6 +51,9 @@ export function buildImageContexts(log: (line: string) => void = console.log): v
   fs.copyFileSync(path.join(root, "packages", "agent-categories", "schema", "agent-manifest.schema.json"), path.join(runtime, "dist", "agent-manifest.schema.json"));
   const fetched = execFileSync("bash", [path.join(root, "tools", "fetch-wheels.sh")], { encoding: "utf8" }).trim();
   log(`image context agent runtime: manifest schema; ${fetched}`);
+  for (const arch of architectures) {
+    log(`image context agent runtime: ${execFileSync("bash", [path.join(root, "tools", "fetch-wheels.sh"), "--arch", arch], { encoding: "utf8" }).trim()}`);
+  }
 }
 
 if (require.main === module) buildImageContexts();

@@ -12,7 +12,7 @@ import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
-import { buildImageContexts } from "./build-image-contexts";
+import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
 import { type CheckResult, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "./checklist";
 import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
@@ -70,6 +70,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   // What sophia-ops's stack_plan must answer: the committed plan, which the ops image carries.
   const planLine = fs.readFileSync(path.join(root, "stacks", "plans", `${stackName}.md`), "utf8").trimEnd().split("\n").pop()!;
   let handle: StackHandle | undefined;
+  let architectures: WheelArchitecture[] = [];
   const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });
 
   const ok = await preDeployment([
@@ -112,6 +113,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       run: () => {
         const plan = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, "plan.ts"), stackName, ...(handle!.configFile ? [`--config-file=${handle!.configFile}`] : [])], { encoding: "utf8" });
         if (plan.status !== 0) throw new Error(plan.stderr.trim().split("\n").filter((l) => !l.startsWith("warning: ")).join(" ") || `plan exited with ${plan.status}`);
+        architectures = wheelArchitectures(plan.stdout);
         const lines = plan.stdout.trimEnd().split("\n");
         const placement = lines[lines.indexOf("## Placement") + 3] ?? "";
         const servers = plan.stdout.match(/^ {2}- docker:index\/container:Container \S+-mcp-(?!ingress)\S+/gm)?.length ?? 0;
@@ -137,8 +139,8 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       name: "image build contexts",
       run: () => {
         const lines: string[] = [];
-        buildImageContexts((line) => lines.push(line));
-        return `${lines.length} contexts prepared`;
+        buildImageContexts((line) => lines.push(line), architectures);
+        return `${lines.length} contexts prepared; wheels for ${architectures.join(", ") || "this machine"}`;
       },
     },
   ]);
