@@ -13,7 +13,9 @@
 //   rehearsal staging: <passed>/<total> checks passed, <nodes> nodes, <orphaned> orphaned in <s>s
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import * as dns from "node:dns";
 import * as fs from "node:fs";
+import type { LookupFunction } from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
@@ -81,8 +83,10 @@ async function main(argv: string[]): Promise<number> {
     // ------------------------------------------------------------ the machine stands in for Lambda
     const committed = parse(fs.readFileSync(path.join(root, "stacks", `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, unknown> };
     const pool = committed.config["sophia:nodePool"] as { instanceTypes: LambdaInstanceType[]; regions: string[] };
-    // Placement puts staging on one node today; a host per node the fake may launch (each type once).
-    const nodeCount = pool.instanceTypes.length;
+    // One host per node placement decides, as the committed plan says (the overrides change no placement).
+    const plan = fs.readFileSync(path.join(root, "stacks", "plans", `${STACK}.md`), "utf8");
+    const nodeCount = Number(/^(\d+) node\(s\),/m.exec(plan)?.[1]);
+    if (!(nodeCount > 0)) throw new Error(`stacks/plans/${STACK}.md: no "<n> node(s)," line in its Placement section; run npm run plan:update`);
     await run("bash", [path.join(root, "tools", "build-base-image.sh"), BASE_IMAGE]);
     const baseId = (await dockerOn(undefined, ["image", "inspect", "-f", "{{.Id}}", BASE_IMAGE])).trim();
     for (let i = 0; i < nodeCount; i++) {
@@ -148,11 +152,11 @@ async function main(argv: string[]): Promise<number> {
       const caFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rehearsal-ca-")), "root.crt");
       fs.writeFileSync(caFile, rootPem);
       ingress.rootPem = rootPem;
-      const lookup = (hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
-        if (hostname !== host) return void import("node:dns").then((dns) => dns.lookup(hostname, options, callback as never));
-        return options?.all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4);
+      const lookup: LookupFunction = (hostname, options, callback) => {
+        if (hostname !== host) return dns.lookup(hostname, options, callback);
+        return options.all ? callback(null, [{ address, family: 4 }]) : callback(null, address, 4);
       };
-      setGlobalDispatcher(new Agent({ connect: { lookup: lookup as never, ca: [...tls.rootCertificates, rootPem] } }));
+      setGlobalDispatcher(new Agent({ connect: { lookup, ca: [...tls.rootCertificates, rootPem] } }));
       say(`${host} → ${address}:443, trusting Caddy's internal root CA`);
       return { conformanceEnv: { SOPHIA_CONFORMANCE_RESOLVE: `${host}=${address}`, NODE_EXTRA_CA_CERTS: caFile } };
     };
