@@ -130,8 +130,9 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
             run: async () => {
               const key = await handle!.getConfig("sophia:sshPrivateKey");
               if (!key) throw new Error(`stacks/Pulumi.${stackName}.yaml: sophia:sshPrivateKey: missing required secret; set it with: pulumi config set --secret sshPrivateKey --stack ${stackName} < key`);
-              process.env.SSH_AUTH_SOCK = startSshAgent(key).socket;
-              return "loaded";
+              const previous = await handle!.getConfig("sophia:sshPreviousPrivateKey");
+              process.env.SSH_AUTH_SOCK = startSshAgent(key, previous).socket;
+              return previous ? "loaded, with the previous key (a rotation: remove sophia:sshPreviousPrivateKey after this up)" : "loaded";
             },
           },
         ]),

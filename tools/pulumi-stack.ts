@@ -76,6 +76,8 @@ export interface StackHandle {
   readonly getConfig: (key: string) => Promise<string | undefined>;
   /** `pulumi config set --secret`, the value on stdin (never on a command line). */
   readonly setSecret: (key: string, value: string) => Promise<void>;
+  /** `pulumi config rm`. */
+  readonly removeConfig: (key: string) => Promise<void>;
 }
 
 export interface PrivateBackend {
@@ -149,6 +151,10 @@ function handle(stack: Stack, cli: PulumiCommand, env: Record<string, string>, c
     setSecret: async (key, value) => {
       const result = await pulumi(["config", "set", "--secret", key], value);
       if (result.code !== 0) throw new Error(`pulumi config set --secret ${key} failed: ${result.stderr.trim()}`);
+    },
+    removeConfig: async (key) => {
+      const result = await pulumi(["config", "rm", key]);
+      if (result.code !== 0) throw new Error(`pulumi config rm ${key} failed: ${result.stderr.trim()}`);
     },
   };
 }

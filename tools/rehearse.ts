@@ -7,8 +7,9 @@
 //   internal CA, a base image loaded onto the nodes (no registry), and the stub model;
 // - key, firewall, instance, host-key pin, SSH bootstrap, Docker over ssh://, images built on the node,
 //   the TLS ingress, the agent pools, and the deploy tool's post-deploy checklist through the ingress;
-// - then a second `up` (no changes), a host key changed between two runs (refused), `destroy`, and the
-//   fake's account: no instance, no key, the firewall as before.
+// - then a second `up` (no changes), a host key changed between two runs (refused), a rotation of the
+//   deploy key (every node kept, the old key refused by them), `destroy`, and the fake's account: no
+//   instance, no key, the firewall as before.
 // GPU pools are skipped, each with a visible warning: the hosts have no NVIDIA GPU. Last line:
 //   rehearsal staging: <passed>/<total> checks passed, <nodes> nodes, <orphaned> orphaned in <s>s
 import { execFile, spawnSync } from "node:child_process";
@@ -119,13 +120,15 @@ async function main(argv: string[]): Promise<number> {
     say(`fake Lambda Cloud at ${apiUrl}`);
 
     const cidr = `${gateway}/32`;
+    // The deploy key's public half in the stack's config; the rotation below changes it.
+    let deployPublicKey = hosts[0]!.publicKey();
     const backend: PrivateBackend = {
       dir: backendDir,
       override: (doc) => {
         doc.setIn(["config", "sophia:rehearsal"], true);
         doc.setIn(["config", "sophia:lambda", "apiUrl"], apiUrl);
         doc.setIn(["config", "sophia:lambda", "sshUser"], hosts[0]!.user);
-        doc.setIn(["config", "sophia:lambda", "sshPublicKey"], hosts[0]!.publicKey());
+        doc.setIn(["config", "sophia:lambda", "sshPublicKey"], deployPublicKey);
         doc.setIn(["config", "sophia:lambda", "sshAllowedCidrs"], [cidr]);
         doc.setIn(["config", "sophia:ingress", "allowedCidrs"], [cidr]);
         doc.setIn(["config", "sophia:ingress", "tlsIssuer"], "internal");
@@ -203,10 +206,14 @@ async function main(argv: string[]): Promise<number> {
         () => "",
         (error: Error) => error.message,
       );
-      const message = /node \S+: its SSH host key changed since it was pinned[^\n]*/.exec(refused)?.[0] ?? "";
+      const message = /node \S+: its SSH host key changed since it was pinned.*?the next contact pins the new key\./.exec(refused)?.[0] ?? "";
       step("a changed host key is refused, naming both fingerprints and what to do", message !== "", message || `expected a refusal; got ${refused.slice(-300) || "a preview that passed"}`);
       await run("docker", ["exec", node.container, "sh", "-c", "cp -a /root/pinned/ssh_host_* /etc/ssh/ && kill -HUP 1"]);
       await new Promise((resolve) => setTimeout(resolve, 500));
+
+      // ------------------------------------------------------------ rotating the deploy key
+      const nodes = hosts.filter((_, i) => account.liveInstances().some((instance) => instance.ip === addresses[i]));
+      step(...(await rotateDeployKey({ account, nodes, previousPrivateKey: hosts[0]!.privateKey(), handle, deploy: () => runDeploy({ stackName: STACK, cli, backend, reach }), setPublicKey: (key) => (deployPublicKey = key) })));
     }
 
     // ------------------------------------------------------------ destroy, and the account after it
@@ -229,6 +236,59 @@ async function main(argv: string[]): Promise<number> {
   const passed = steps.filter((s) => s.ok).length;
   console.log(`rehearsal ${STACK}: ${passed}/${steps.length} checks passed, ${launched} nodes, ${orphaned} orphaned in ${seconds(started)}s`);
   return passed === steps.length ? 0 : 1;
+}
+
+interface Rotation {
+  readonly account: FakeLambdaCloud;
+  /** The hosts standing in for launched instances. */
+  readonly nodes: readonly ThrowawaySshHost[];
+  /** The key every node accepts before the rotation. */
+  readonly previousPrivateKey: string;
+  readonly handle: Awaited<ReturnType<typeof openStack>>;
+  readonly deploy: () => ReturnType<typeof runDeploy>;
+  readonly setPublicKey: (publicKey: string) => void;
+}
+
+/** A new deploy key, the way docs/ARCHITECTURE.md tells an operator: the new pair in the config and the
+ * old private key as sshPreviousPrivateKey for one `up`, then that removed and another `up`. Every
+ * instance must stay, and every node must take the new key and refuse the old one. */
+async function rotateDeployKey({ account, nodes, previousPrivateKey, handle, deploy, setPublicKey }: Rotation): Promise<[string, boolean, string]> {
+  const name = "the deploy key rotates in place: every node kept, the new key in, the old one refused";
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rehearsal-key-"));
+  try {
+    await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "sophia-rehearsal-rotated", "-f", path.join(dir, "id")]);
+    const next = { publicKey: fs.readFileSync(path.join(dir, "id.pub"), "utf8").trim(), privateKey: fs.readFileSync(path.join(dir, "id"), "utf8") };
+    const instancesBefore = account.liveInstances().map((i) => i.id).sort();
+    const keysBefore = [...account.sshKeys.values()].map((k) => k.name);
+    setPublicKey(next.publicKey);
+    await handle.setSecret("sophia:sshPreviousPrivateKey", previousPrivateKey);
+    await handle.setSecret("sophia:sshPrivateKey", next.privateKey);
+    say(`rotating the deploy key: Lambda keys before ${keysBefore.join(", ")}`);
+    const rotating = await deploy();
+    const keysDuring = [...account.sshKeys.values()].map((k) => k.name);
+    await handle.removeConfig("sophia:sshPreviousPrivateKey");
+    const settled = await deploy();
+    const instancesAfter = account.liveInstances().map((i) => i.id).sort();
+    // Each node, reached as the checklist does, with only the new key and then only the old one.
+    const login = async (host: ThrowawaySshHost, key: string) => {
+      const file = path.join(dir, "probe");
+      fs.writeFileSync(file, key, { mode: 0o600 });
+      const probe = spawnSync("ssh", ["-i", file, "-p", String(host.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", `${host.user}@127.0.0.1`, "true"]);
+      return probe.status === 0;
+    };
+    const access = await Promise.all(nodes.map(async (h) => [await login(h, next.privateKey), await login(h, previousPrivateKey)]));
+    const ok =
+      !rotating.stopped && !settled.stopped && JSON.stringify(instancesBefore) === JSON.stringify(instancesAfter) && access.every(([fresh, old]) => fresh && !old) && keysDuring.length === keysBefore.length + 1;
+    return [
+      name,
+      ok,
+      `${rotating.stopped ?? `rotating up: ${rotating.created} created, ${rotating.updated} updated, checklist ${rotating.results.filter((r) => r.ok).length}/${rotating.results.length}`}; ` +
+        `${settled.stopped ?? `settling up: ${settled.created} created, ${settled.updated} updated`}; instances ${instancesBefore.join(",")} → ${instancesAfter.join(",")}; ` +
+        `Lambda keys during the rotation ${keysDuring.join(", ")} (the old one stays while the nodes launched with it run); nodes: ${access.map(([fresh, old]) => `new key ${fresh ? "in" : "REFUSED"}, old key ${old ? "STILL IN" : "refused"}`).join("; ")}`,
+    ];
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 main(process.argv.slice(2)).then(

@@ -9,7 +9,9 @@ export interface SshAgent {
   readonly stop: () => void;
 }
 
-export function startSshAgent(privateKey: string): SshAgent {
+/** Starts the agent with the deploy key and, during a rotation, the previous one: Docker's ssh then
+ * gets into a node whichever of the two it accepts at that moment of the `up`. */
+export function startSshAgent(privateKey: string, previousPrivateKey?: string): SshAgent {
   const out = execFileSync("ssh-agent", ["-s"], { encoding: "utf8" });
   const socket = /SSH_AUTH_SOCK=([^;]+);/.exec(out)?.[1];
   const pid = Number(/SSH_AGENT_PID=(\d+);/.exec(out)?.[1]);
@@ -21,11 +23,15 @@ export function startSshAgent(privateKey: string): SshAgent {
       // already gone
     }
   };
-  const added = spawnSync("ssh-add", ["-q", "-"], { input: privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, env: { ...process.env, SSH_AUTH_SOCK: socket }, encoding: "utf8" });
-  if (added.status !== 0) {
-    stop();
-    // ssh-add names the problem ("invalid format"); it never echoes the key.
-    throw new Error(`sophia:sshPrivateKey: ssh-add refused the deploy key: ${added.stderr.trim()}`);
+  const keys: [string, string | undefined][] = [["sophia:sshPrivateKey", privateKey], ["sophia:sshPreviousPrivateKey", previousPrivateKey]];
+  for (const [configKey, key] of keys) {
+    if (!key) continue;
+    const added = spawnSync("ssh-add", ["-q", "-"], { input: key.endsWith("\n") ? key : `${key}\n`, env: { ...process.env, SSH_AUTH_SOCK: socket }, encoding: "utf8" });
+    if (added.status !== 0) {
+      stop();
+      // ssh-add names the problem ("invalid format"); it never echoes the key.
+      throw new Error(`${configKey}: ssh-add refused the key: ${added.stderr.trim()}`);
+    }
   }
   process.once("exit", stop);
   return { socket, stop };

@@ -26,7 +26,7 @@ export async function lambdaEnvironment(
     // Both are required secrets for this environment; readProgramConfig has checked they exist.
     apiKey: secret("sophia:lambdaApiKey")!,
     apiKeyConfigKey: "sophia:lambdaApiKey",
-    ssh: { user: lambda.sshUser, publicKey: lambda.sshPublicKey, privateKey: secret("sophia:sshPrivateKey")! },
+    ssh: { user: lambda.sshUser, publicKey: lambda.sshPublicKey, privateKey: secret("sophia:sshPrivateKey")!, previousPrivateKey: secret("sophia:sshPreviousPrivateKey") },
     inbound: { sshCidrs: lambda.sshAllowedCidrs, ingressPort: values["sophia:ingress"].port, ingressCidrs: values["sophia:ingress"].allowedCidrs },
     logging: { logMaxSizeMiB: values["sophia:retention"].logMaxSizeMiB, logMaxFiles: values["sophia:retention"].logMaxFiles },
     gpuCheckImage: DEFAULT_GPU_CHECK_IMAGE,

@@ -15,19 +15,22 @@ function clientChanged(olds: Partial<Record<(typeof CLIENT_KEYS)[number], unknow
 
 export function instanceDiff(olds: InstanceOutputs, news: InstanceInputs): DiffResult {
   const replaces: string[] = [];
-  if (olds.sshKeyName !== news.sshKeyName) replaces.push("sshKeyName");
   // The candidate list is a preference order for launching. A running instance whose (region, type)
   // is still allowed stays; one that is no longer allowed must move, which means a new instance.
   const stillAllowed = news.candidates.some((c) => c.region === olds.region && c.instanceType === olds.instanceType);
   if (!stillAllowed) replaces.push("candidates");
-  const updates = olds.name !== news.name || olds.activeTimeoutSeconds !== news.activeTimeoutSeconds || clientChanged(olds, news);
+  // The SSH key matters only at launch (Lambda writes it into the node once); a rotated key reaches a
+  // running node through its NodeDeployKey, so a new key name is recorded, not a new instance.
+  const updates = olds.name !== news.name || olds.sshKeyName !== news.sshKeyName || olds.activeTimeoutSeconds !== news.activeTimeoutSeconds || clientChanged(olds, news);
   return { changes: replaces.length > 0 || updates, replaces, deleteBeforeReplace: false };
 }
 
 export function sshKeyDiff(olds: SshKeyInputs, news: SshKeyInputs): DiffResult {
-  // Lambda has no update for keys, and key names are unique per account: the old key goes first.
+  // Lambda has no update for keys. A new name (the pool names keys after their fingerprint) means the
+  // new key is added before the old one goes; a new key under the same name must wait for the old one
+  // to go, since names are unique per account.
   const replaces = (["name", "publicKey"] as const).filter((k) => olds[k] !== news[k]);
-  return { changes: replaces.length > 0 || clientChanged(olds, news), replaces, deleteBeforeReplace: replaces.length > 0 };
+  return { changes: replaces.length > 0 || clientChanged(olds, news), replaces, deleteBeforeReplace: replaces.length > 0 && olds.name === news.name };
 }
 
 export function firewallRulesDiff(olds: FirewallRulesInputs, news: FirewallRulesInputs): DiffResult {

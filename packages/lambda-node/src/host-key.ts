@@ -67,21 +67,36 @@ async function scan(host: string, port: number, waitSeconds: number): Promise<st
   }
 }
 
-/** Logs in with the deploy key, accepting only `hostKey`: the contact that makes the pin trustworthy. */
-async function verifiedLogin(inputs: HostKeyInputs, hostKey: string): Promise<void> {
-  // The key file lives for one login, in a directory only this user can read.
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-hostkey-"));
+export interface SshTarget {
+  readonly host: string;
+  readonly port: number;
+  readonly user: string;
+}
+
+/** Runs `commandLine` on the node as `target.user` with one private key, accepting only `hostKey`.
+ * The key file lives for this one call, in a directory only this user can read. */
+export async function sshWithKey(target: SshTarget, privateKey: string, hostKey: string, commandLine: string, stdin?: string) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-ssh-"));
   try {
     const identity = path.join(dir, "id");
-    fs.writeFileSync(identity, inputs.privateKey.endsWith("\n") ? inputs.privateKey : `${inputs.privateKey}\n`, { mode: 0o600 });
-    const { code, stderr } = await run("ssh", [
-      "-i", identity, "-p", String(inputs.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
-      ...knownHostsOptions(hostKey), `${inputs.user}@${inputs.host}`, "true",
-    ]);
-    if (code !== 0) throw new Error(`node ${inputs.host}: the first login with the deploy key, against host key ${fingerprintOf(hostKey)}, failed: ${stderr.trim().split("\n").pop()}`);
+    fs.writeFileSync(identity, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, { mode: 0o600 });
+    return await run(
+      "ssh",
+      [
+        "-i", identity, "-p", String(target.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+        ...knownHostsOptions(hostKey), `${target.user}@${target.host}`, commandLine,
+      ],
+      stdin,
+    );
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Logs in with the deploy key, accepting only `hostKey`: the contact that makes the pin trustworthy. */
+async function verifiedLogin(inputs: HostKeyInputs, hostKey: string): Promise<void> {
+  const { code, stderr } = await sshWithKey(inputs, inputs.privateKey, hostKey, "true");
+  if (code !== 0) throw new Error(`node ${inputs.host}: the first login with the deploy key, against host key ${fingerprintOf(hostKey)}, failed: ${stderr.trim().split("\n").pop()}`);
 }
 
 export const hostKeyProvider: pulumi.dynamic.ResourceProvider<HostKeyInputs, HostKeyOutputs> = {

@@ -50,4 +50,7 @@ export interface InstanceOutputs extends InstanceInputs {
   readonly ip: string;
   readonly hostname: string;
   readonly status: string;
+  /** The key Lambda launched it with (its `ssh_key_names`); after a rotation it differs from
+   * `sshKeyName`, and that retired key is deleted with the last instance launched with it. */
+  readonly launchKeyName?: string;
 }

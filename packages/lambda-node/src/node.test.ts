@@ -25,8 +25,12 @@ beforeAll(async () => {
   const mocks = new RecordingMocks({
     "pulumi-nodejs:dynamic/lambda:Instance": (_name, inputs) => ({ ...inputs, ip: "192.0.2.10" }),
     "pulumi-nodejs:dynamic/ssh:HostKey": (_name, inputs) => ({ ...inputs, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKeyOfTheNode", fingerprint: "SHA256:x" }),
+    "pulumi-nodejs:dynamic/ssh:DeployKey": (_name, inputs) => ({ ...inputs, fingerprint: "SHA256:y" }),
   });
-  ({ resources } = await evaluate({ project: "sophia", stack: "test", config: {}, secretKeys: [], program: () => void new LambdaNodePool("sophia-test", poolArgs()), mocks }));
+  // Mid-rotation: the previous private key is given too.
+  const args = poolArgs();
+  const rotating = { ...args, ssh: { ...args.ssh, previousPrivateKey: pulumi.secret("-----BEGIN OPENSSH PRIVATE KEY----- previous") } };
+  ({ resources } = await evaluate({ project: "sophia", stack: "test", config: {}, secretKeys: [], program: () => void new LambdaNodePool("sophia-test", rotating), mocks }));
 });
 
 const byName = (name: string) => resources.find((r) => r.name === name)!;
@@ -40,6 +44,7 @@ test("registers key, firewall, instance, bootstrap and the Docker runtime, all u
       ["pulumi-nodejs:dynamic/lambda:FirewallRules", "sophia-test-firewall"],
       ["pulumi-nodejs:dynamic/lambda:Instance", "sophia-test-gpu-1x-a10-0"],
       ["pulumi-nodejs:dynamic/ssh:HostKey", "sophia-test-gpu-1x-a10-0-host-key"],
+      ["pulumi-nodejs:dynamic/ssh:DeployKey", "sophia-test-gpu-1x-a10-0-deploy-key"],
       ["command:remote:Command", "sophia-test-gpu-1x-a10-0-bootstrap"],
       ["sophia:docker:DockerRuntime", "sophia-test-gpu-1x-a10-0-docker"],
       ["pulumi:providers:docker", "sophia-test-gpu-1x-a10-0-docker"],
@@ -48,9 +53,19 @@ test("registers key, firewall, instance, bootstrap and the Docker runtime, all u
   expect(byName("sophia-test-gpu-1x-a10-0").parent).toBe("sophia:lambda:NodePool::sophia-test");
 });
 
-test("the bootstrap runs only after the node's host key is pinned", () => {
-  expect(byName("sophia-test-gpu-1x-a10-0-bootstrap").dependsOn).toEqual(["pulumi-nodejs:dynamic/ssh:HostKey::sophia-test-gpu-1x-a10-0-host-key"]);
+test("the bootstrap runs only after the node's host key is pinned and its deploy key is current", () => {
+  expect(byName("sophia-test-gpu-1x-a10-0-bootstrap").dependsOn).toEqual([
+    "pulumi-nodejs:dynamic/ssh:HostKey::sophia-test-gpu-1x-a10-0-host-key",
+    "pulumi-nodejs:dynamic/ssh:DeployKey::sophia-test-gpu-1x-a10-0-deploy-key",
+  ]);
   expect(isSecret(byName("sophia-test-gpu-1x-a10-0-host-key").inputs.privateKey)).toBe(true);
+  const deployKey = byName("sophia-test-gpu-1x-a10-0-deploy-key").inputs;
+  expect(deployKey.hostKey).toBe("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPinnedHostKeyOfTheNode");
+  expect([isSecret(deployKey.privateKey), isSecret(deployKey.previousPrivateKey)]).toEqual([true, true]);
+});
+
+test("the Lambda key is named after the public key, so a rotated key is a new name, added before the old one goes", () => {
+  expect(byName("sophia-test-deploy-key").inputs.name).toMatch(/^sophia-test-deploy-[0-9a-f]{8}$/);
 });
 
 test("the API key and the SSH private key reach the providers only as secrets", () => {

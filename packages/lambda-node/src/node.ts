@@ -8,6 +8,7 @@ import { type BootstrapParams, renderBootstrap } from "./bootstrap";
 import { FIREWALL_UNSUPPORTED_REGIONS, lambdaFirewallRules, type InboundPolicy } from "./firewall";
 import type { ClientTuning } from "./inputs";
 import type { LaunchCandidate } from "./launch";
+import { NodeDeployKey, publicKeyTag } from "./deploy-key";
 import { knownHostsOptions, NodeHostKey } from "./host-key";
 import { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
 
@@ -32,6 +33,8 @@ export interface LambdaNodePoolArgs {
     readonly publicKey: string;
     /** Private half of the deploy key; must be a Pulumi secret. */
     readonly privateKey: pulumi.Output<string>;
+    /** During a deploy-key rotation, the private key the nodes accept until this `up` (a secret). */
+    readonly previousPrivateKey?: pulumi.Output<string>;
   };
   readonly inbound: InboundPolicy;
   readonly logging: Pick<BootstrapParams, "logMaxSizeMiB" | "logMaxFiles">;
@@ -46,6 +49,7 @@ export interface LambdaNodePoolArgs {
 export interface LambdaNode {
   readonly instance: LambdaInstance;
   readonly hostKey: NodeHostKey;
+  readonly deployKey: NodeDeployKey;
   readonly bootstrap: command.remote.Command;
   readonly runtime: DockerRuntime;
 }
@@ -59,7 +63,8 @@ export class LambdaNodePool extends pulumi.ComponentResource {
     super("sophia:lambda:NodePool", name, {}, opts);
     if (args.nodes.length === 0) throw new Error(`LambdaNodePool ${name}: args.nodes is empty; placement decided no node`);
     const api = { apiUrl: args.apiUrl, apiKey: args.apiKey, apiKeyConfigKey: args.apiKeyConfigKey, tuning: args.tuning };
-    this.sshKey = new LambdaSshKey(`${name}-deploy-key`, { ...api, name: `${name}-deploy`, publicKey: args.ssh.publicKey }, { parent: this });
+    // Named after the key itself: a rotated key is a new Lambda key, created before the old one goes.
+    this.sshKey = new LambdaSshKey(`${name}-deploy-key`, { ...api, name: `${name}-deploy-${publicKeyTag(args.ssh.publicKey)}`, publicKey: args.ssh.publicKey }, { parent: this });
     this.firewall = new LambdaFirewallRules(`${name}-firewall`, { ...api, owner: name, rules: lambdaFirewallRules(args.inbound, name) }, { parent: this });
     const uncovered = [...new Set(args.nodes.flatMap((n) => n.candidates.map((c) => c.region)))].filter((r) => FIREWALL_UNSUPPORTED_REGIONS.includes(r));
     if (uncovered.length > 0) {
@@ -79,6 +84,12 @@ export class LambdaNodePool extends pulumi.ComponentResource {
       );
       // The node's host key, pinned at a verified first contact and checked on every later run.
       const hostKey = new NodeHostKey(`${nodeName}-host-key`, { host: instance.ip, user: args.ssh.user, privateKey: args.ssh.privateKey }, { parent: this });
+      // The node's authorized_keys from here on: a rotated deploy key reaches running nodes in place.
+      const deployKey = new NodeDeployKey(
+        `${nodeName}-deploy-key`,
+        { host: instance.ip, user: args.ssh.user, hostKey: hostKey.hostKey, publicKey: args.ssh.publicKey, privateKey: args.ssh.privateKey, previousPrivateKey: args.ssh.previousPrivateKey },
+        { parent: this },
+      );
       const script = renderBootstrap({ ...args.inbound, ...args.logging, expectGpus: spec.gpus, gpuCheckImage: args.gpuCheckImage });
       const bootstrap = new command.remote.Command(
         `${nodeName}-bootstrap`,
@@ -89,7 +100,7 @@ export class LambdaNodePool extends pulumi.ComponentResource {
           // A hash of script and inputs: editing either re-runs the bootstrap; nothing else does.
           triggers: [script.trigger],
         },
-        { parent: this, additionalSecretOutputs: ["stdin"], dependsOn: [hostKey] },
+        { parent: this, additionalSecretOutputs: ["stdin"], dependsOn: [hostKey, deployKey] },
       );
       const runtime = new DockerRuntime(
         `${nodeName}-docker`,
@@ -103,7 +114,7 @@ export class LambdaNodePool extends pulumi.ComponentResource {
         },
         { parent: this, dependsOn: [bootstrap] },
       );
-      nodes[spec.id] = { instance, hostKey, bootstrap, runtime };
+      nodes[spec.id] = { instance, hostKey, deployKey, bootstrap, runtime };
     }
     this.nodes = nodes;
     this.registerOutputs({ nodes: Object.fromEntries(Object.entries(nodes).map(([id, n]) => [id, n.instance.ip])) });

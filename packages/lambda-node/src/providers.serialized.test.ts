@@ -2,25 +2,15 @@
 // back from that text the way the dynamic-provider host does (require-from-string, then `handler()`),
 // and driven through create, read, update and delete against the fake Lambda API. In-process tests
 // cannot see state that does not survive serialization (a module-level Map did not).
-import { createRequire } from "node:module";
-import * as pulumi from "@pulumi/pulumi";
 import { lambdaFirewallRules } from "./firewall";
 import type { FirewallRulesOutputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
 import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
-import { FakeLambdaCloud } from "./testing";
+import { asTheEngineRunsIt, FakeLambdaCloud } from "./testing";
 
 const API_KEY = "secret_sophia-serialized_0123456789abcdef";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests000000000000000000000000 test";
 const tuning = { launchIntervalMs: 100, retryBaseDelayMs: 5, pollIntervalMs: 10 };
 
-// The host's own loader, resolved the way @pulumi/pulumi resolves it.
-const requireFromString = createRequire(require.resolve("@pulumi/pulumi"))("require-from-string") as (code: string) => { handler: () => unknown };
-
-/** What the dynamic-provider host holds: the provider rebuilt from its serialized text. */
-async function asTheEngineRunsIt<T>(provider: T): Promise<{ provider: T; text: string }> {
-  const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
-  return { provider: requireFromString(text).handler() as T, text };
-}
 
 let fake: FakeLambdaCloud;
 let apiUrl: string;
@@ -86,4 +76,20 @@ test("serialized key, firewall and instance providers create, read, update and d
   expect(fake.liveInstances()).toEqual([]);
   expect(fake.sshKeys.size).toBe(0);
   expect(fake.firewallRules).toEqual(accountRules);
+});
+
+test("serialized: a deploy-key rotation keeps the instance, defers the old key while it runs, and deletes it with the instance", async () => {
+  const keys = (await asTheEngineRunsIt(sshKeyProvider)).provider;
+  const instances = (await asTheEngineRunsIt(instanceProvider)).provider;
+  const keyInputs = (name: string, publicKey: string) => ({ apiUrl, apiKey: API_KEY, tuning, name, publicKey });
+  const oldKey = await keys.create!(keyInputs("sophia-staging-deploy-old", PUBLIC_KEY));
+  const inputs = (sshKeyName: string) => ({ apiUrl, apiKey: API_KEY, tuning, name: "node-a", sshKeyName, activeTimeoutSeconds: 5, candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a10" }] });
+  const created = await instances.create!(inputs("sophia-staging-deploy-old"));
+  const newKey = await keys.create!(keyInputs("sophia-staging-deploy-new", PUBLIC_KEY.replace("Fake", "Next")));
+  const updated = await instances.update!(created.id, created.outs as InstanceOutputs, inputs("sophia-staging-deploy-new"));
+  await keys.delete!(oldKey.id, oldKey.outs as SshKeyOutputs);
+  expect(fake.sshKeys.size).toBe(2);
+  await instances.delete!(created.id, updated.outs as InstanceOutputs);
+  await keys.delete!(newKey.id, newKey.outs as SshKeyOutputs);
+  expect({ instances: fake.liveInstances().length, keys: fake.sshKeys.size }).toEqual({ instances: 0, keys: 0 });
 });

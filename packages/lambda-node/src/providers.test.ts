@@ -82,8 +82,11 @@ test("full lifecycle: key, firewall and instance are created, read, updated in p
   expect(updated.outs).toMatchObject({ instanceId: created.id, name: "sophia-staging-node-a" });
   expect(fake.liveInstances().map((i) => i.name)).toEqual(["sophia-staging-node-a"]);
 
-  // Deleting the key while the instance runs is refused with Lambda's reason.
-  await expect(sshKeyProvider.delete!(key.keyId, key)).rejects.toThrow(/still uses \(ssh-keys\/key-in-use\)/);
+  // Lambda refuses to delete a key a running instance was launched with: the key stays registered
+  // for it, and says so (the rotation case; a destroy deletes instances first).
+  await sshKeyProvider.delete!(key.keyId, key);
+  expect(fake.sshKeys.size).toBe(1);
+  expect(stderr.join("\n")).toContain(`SSH key ${key.name} stays registered while sophia-staging-node-a (${created.id}), launched with it, run`);
 
   await instanceProvider.delete!(created.id, updated.outs as InstanceOutputs);
   await sshKeyProvider.delete!(key.keyId, key);
@@ -190,12 +193,14 @@ describe("diff semantics", () => {
     await expect(instanceProvider.diff!("i", current, reordered)).resolves.toMatchObject({ changes: false, replaces: [] });
     const dropped = instanceInputs({ candidates: [{ region: "us-west-1", instanceType: "gpu_1x_h100_pcie" }] });
     await expect(instanceProvider.diff!("i", current, dropped)).resolves.toMatchObject({ changes: true, replaces: ["candidates"] });
-    await expect(instanceProvider.diff!("i", current, instanceInputs({ sshKeyName: "other" }))).resolves.toMatchObject({ replaces: ["sshKeyName"] });
+    // A rotated deploy key is recorded, not a new node: the key matters only at launch.
+    await expect(instanceProvider.diff!("i", current, instanceInputs({ sshKeyName: "other" }))).resolves.toMatchObject({ changes: true, replaces: [] });
   });
 
-  test("an SSH key is replaced (old one first) when its name or public key changes; a new API key only updates", async () => {
+  test("an SSH key is replaced when its name or public key changes (the old one first only when the name stays); a new API key only updates", async () => {
     const key = { apiUrl, apiKey: API_KEY, name: "k", publicKey: PUBLIC_KEY, keyId: "key-1" };
     await expect(sshKeyProvider.diff!("key-1", key, { ...key, publicKey: `${PUBLIC_KEY}x` })).resolves.toEqual({ changes: true, replaces: ["publicKey"], deleteBeforeReplace: true });
+    await expect(sshKeyProvider.diff!("key-1", key, { ...key, name: "k2", publicKey: `${PUBLIC_KEY}x` })).resolves.toEqual({ changes: true, replaces: ["name", "publicKey"], deleteBeforeReplace: false });
     await expect(sshKeyProvider.diff!("key-1", key, { ...key, apiKey: "rotated" })).resolves.toEqual({ changes: true, replaces: [], deleteBeforeReplace: false });
   });
 
@@ -351,5 +356,48 @@ describe("never an orphaned instance, never the key in a message", () => {
       "launch of sophia-staging-gpu-1x-a10-0: Lambda offers none of the instance types gpu_1x_a100x (it offers gpu_1x_a10, gpu_1x_gh200, gpu_1x_h100_pcie); check sophia:nodePool.instanceTypes",
     );
     expect(fake.instances.size).toBe(0);
+  });
+});
+
+describe("rotating the deploy key", () => {
+  const NEXT_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINextKeyForTests000000000000000000000000 next";
+  const keyInputs = (name: string, publicKey: string) => ({ apiUrl, apiKey: API_KEY, tuning, name, publicKey });
+
+  test("the new key is added first, running nodes stay, and the old key goes with the last node launched with it", async () => {
+    const oldKey = (await sshKeyProvider.create!(keyInputs("sophia-staging-deploy-old", PUBLIC_KEY))).outs as SshKeyOutputs;
+    const first = await instanceProvider.create!(instanceInputs({ sshKeyName: oldKey.name }));
+    const second = await instanceProvider.create!(instanceInputs({ name: "sophia-staging-gpu-1x-a10-1", sshKeyName: oldKey.name }));
+    expect((first.outs as InstanceOutputs).launchKeyName).toBe(oldKey.name);
+
+    // The up that rotates: new key created, both instances updated in place, old key deleted last.
+    const newKey = (await sshKeyProvider.create!(keyInputs("sophia-staging-deploy-new", NEXT_PUBLIC_KEY))).outs as SshKeyOutputs;
+    const updated = [];
+    for (const [created, name] of [[first, "sophia-staging-gpu-1x-a10-0"], [second, "sophia-staging-gpu-1x-a10-1"]] as const) {
+      const news = instanceInputs({ name, sshKeyName: newKey.name });
+      await expect(instanceProvider.diff!(created.id, created.outs as InstanceOutputs, news)).resolves.toMatchObject({ changes: true, replaces: [] });
+      updated.push({ id: created.id, outs: (await instanceProvider.update!(created.id, created.outs as InstanceOutputs, news)).outs as InstanceOutputs });
+    }
+    expect(updated.map((u) => u.outs.launchKeyName)).toEqual([oldKey.name, oldKey.name]);
+    await sshKeyProvider.delete!(oldKey.keyId, oldKey);
+    expect(fake.liveInstances().map((i) => i.id).sort()).toEqual([first.id, second.id].sort());
+    expect([...fake.sshKeys.values()].map((k) => k.name).sort()).toEqual([newKey.name, oldKey.name].sort());
+    expect(stderr.join("\n")).toContain(`SSH key ${oldKey.name} stays registered while`);
+
+    // Destroy: the old key stays while the other node holds it, and goes with it; then the new key.
+    await instanceProvider.delete!(updated[0]!.id, updated[0]!.outs);
+    expect([...fake.sshKeys.values()].map((k) => k.name).sort()).toEqual([newKey.name, oldKey.name].sort());
+    await instanceProvider.delete!(updated[1]!.id, updated[1]!.outs);
+    expect([...fake.sshKeys.values()].map((k) => k.name)).toEqual([newKey.name]);
+    await sshKeyProvider.delete!(newKey.keyId, newKey);
+    expect({ instances: fake.liveInstances().length, keys: fake.sshKeys.size }).toEqual({ instances: 0, keys: 0 });
+  });
+
+  test("deleting a key whose instances are still terminating waits for them, rather than leaving the key behind", async () => {
+    fake.faults.terminatingMs = 300;
+    const key = (await sshKeyProvider.create!(keyInputs("sophia-staging-deploy-old", PUBLIC_KEY))).outs as SshKeyOutputs;
+    const created = await instanceProvider.create!(instanceInputs({ sshKeyName: key.name }));
+    await instanceProvider.delete!(created.id, created.outs as InstanceOutputs);
+    await sshKeyProvider.delete!(key.keyId, key);
+    expect({ instances: fake.liveInstances().length, keys: fake.sshKeys.size }).toEqual({ instances: 0, keys: 0 });
   });
 });

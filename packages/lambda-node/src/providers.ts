@@ -65,13 +65,52 @@ export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
     return { outs: { ...news, keyId: olds.keyId } };
   },
   async delete(id, props) {
-    try {
-      await clientFor(props, this.config).deleteSshKey(id);
-    } catch (error) {
-      if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw error;
-    }
+    await deleteKeyUnlessLaunchedWith(clientFor(props, this.config), id, props.name, { pollMs: props.tuning?.pollIntervalMs });
   },
 };
+
+/** An instance still running (and so still holding the key it was launched with). A function, not a
+ * module-level Set: the serialized provider loses a Set's internals. */
+const isRunning = (status: string) => status === "booting" || status === "active" || status === "unhealthy";
+
+/**
+ * Deletes a Lambda SSH key. Lambda refuses while an instance launched with it exists: instances still
+ * terminating are waited for; running ones were launched with a key that has since rotated, so the key
+ * stays with them, and the last of them deletes it when it is terminated (`retireLaunchKey`).
+ */
+async function deleteKeyUnlessLaunchedWith(client: LambdaClient, id: string, name: string, opts: { terminated?: string; pollMs?: number; waitMs?: number } = {}): Promise<void> {
+  const { pollMs = 5_000, waitMs = 300_000 } = opts;
+  const deadline = Date.now() + waitMs;
+  for (;;) {
+    try {
+      return await client.deleteSshKey(id);
+    } catch (error) {
+      if (isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) return;
+      if (!isLambdaError(error, LAMBDA_ERROR.keyInUse)) throw error;
+    }
+    const users = (await client.listInstances()).filter((i) => i.ssh_key_names.includes(name));
+    // The instance just terminated may still be listed as running for a moment (the list lags).
+    const running = users.filter((i) => isRunning(i.status) && i.id !== opts.terminated);
+    if (running.length > 0) {
+      console.error(`lambda: SSH key ${name} stays registered while ${running.map((i) => `${i.name ?? i.id} (${i.id})`).join(", ")}, launched with it, run; the last of them deletes it when terminated`);
+      return;
+    }
+    if (Date.now() >= deadline) throw new Error(`SSH key ${name} (${id}): Lambda still calls it in use ${waitMs / 1000}s after its instances were terminated; delete it at https://cloud.lambda.ai/ssh-keys once they are gone`);
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
+  }
+}
+
+/** After a terminate: the instance's launch key, if rotated out since, goes once no running instance
+ * holds it (the key resource itself left it registered for them). */
+async function retireLaunchKey(client: LambdaClient, props: InstanceOutputs): Promise<void> {
+  const launchKey = props.launchKeyName;
+  if (!launchKey || launchKey === props.sshKeyName) return;
+  const key = (await client.listSshKeys()).find((k) => k.name === launchKey);
+  if (!key) return;
+  const holders = (await client.listInstances()).filter((i) => i.id !== props.instanceId && isRunning(i.status) && i.ssh_key_names.includes(launchKey));
+  if (holders.length > 0) return;
+  await deleteKeyUnlessLaunchedWith(client, key.id, launchKey, { terminated: props.instanceId, pollMs: props.tuning?.pollIntervalMs });
+}
 
 export const firewallRulesProvider: Provider<FirewallRulesInputs, FirewallRulesOutputs> = {
   configure: keepConfig,
@@ -121,6 +160,7 @@ const instanceOutputs = (inputs: InstanceInputs, instance: WireInstance): Instan
   ip: instance.ip ?? "",
   hostname: instance.hostname ?? "",
   status: instance.status,
+  launchKeyName: instance.ssh_key_names?.[0],
 });
 
 export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
@@ -166,10 +206,12 @@ export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
     return { outs: instanceOutputs(news, instance) };
   },
   async delete(id, props) {
+    const client = clientFor(props, this.config);
     try {
-      await clientFor(props, this.config).terminate([id]);
+      await client.terminate([id]);
     } catch (error) {
       if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw error;
     }
+    await retireLaunchKey(client, props);
   },
 };

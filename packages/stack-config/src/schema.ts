@@ -119,8 +119,9 @@ export const LambdaConfigSchema = z
 /** Keys whose values must be Pulumi secrets, per environment; `required` ones must be present. */
 export const SECRET_KEYS: Record<Environment, { required: readonly string[]; optional: readonly string[] }> = {
   local: { required: [], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:modelApiKey"] },
-  staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
-  production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
+  // sshPreviousPrivateKey: only while rotating the deploy key (docs/ARCHITECTURE.md).
+  staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
+  production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
 };
 
 export type LocalConfig = z.infer<typeof LocalConfigSchema>;

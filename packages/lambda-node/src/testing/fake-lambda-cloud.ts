@@ -51,6 +51,8 @@ interface StoredInstance {
   bootMs: number;
   bootOutcome: "active" | "unhealthy";
   terminated: boolean;
+  /** When terminate was called; the instance is `terminating` (and holds its key) for terminatingMs. */
+  terminatedAt: number;
 }
 
 export class FakeLambdaCloud {
@@ -84,6 +86,8 @@ export class FakeLambdaCloud {
     listLagMs: 0,
     /** What the next status polls (GET /instances/:id) get instead of an answer, one per poll. */
     pollFaults: [] as ("503" | "malformed" | "hang")[],
+    /** How long a terminated instance stays listed as `terminating`, still holding its SSH key. */
+    terminatingMs: 0,
   };
 
   private server?: Server;
@@ -129,6 +133,15 @@ export class FakeLambdaCloud {
     return [...this.instances.values()].filter((i) => !i.terminated).map((i) => this.wire(i));
   }
 
+  /** Instances not yet gone: live ones and those still terminating (Lambda lists both). */
+  private listedInstances(): StoredInstance[] {
+    return [...this.instances.values()].filter((i) => !i.terminated || this.isTerminating(i));
+  }
+
+  private isTerminating(i: StoredInstance): boolean {
+    return i.terminated && Date.now() - i.terminatedAt < this.faults.terminatingMs;
+  }
+
   /** Renames an instance outside Pulumi (from the console). */
   rename(id: string, name: string): void {
     const instance = this.instances.get(id);
@@ -143,7 +156,7 @@ export class FakeLambdaCloud {
 
   private wire(i: StoredInstance): WireInstance {
     const booted = Date.now() - i.launchedAt >= i.bootMs;
-    const status = i.terminated ? "terminated" : booted ? i.bootOutcome : "booting";
+    const status = i.terminated ? (this.isTerminating(i) ? "terminating" : "terminated") : booted ? i.bootOutcome : "booting";
     return {
       id: i.id,
       name: i.name,
@@ -205,7 +218,7 @@ export class FakeLambdaCloud {
         return fail(500, "global/unknown", "An internal error occurred");
       }
       const settled = [...this.instances.values()].filter((i) => Date.now() - i.launchedAt >= this.faults.listLagMs);
-      return send(200, { data: settled.filter((i) => !i.terminated).map((i) => this.wire(i)) });
+      return send(200, { data: settled.filter((i) => !i.terminated || this.isTerminating(i)).map((i) => this.wire(i)) });
     }
     if (instanceMatch) {
       const instance = this.instances.get(decodeURIComponent(instanceMatch[1]!));
@@ -237,7 +250,7 @@ export class FakeLambdaCloud {
       }
       const found = ids.map((id) => this.instances.get(id));
       if (ids.length === 0 || found.some((i) => !i || i.terminated)) return fail(404, "global/object-does-not-exist", "Specified instance does not exist.");
-      for (const i of found) i!.terminated = true;
+      for (const i of found) Object.assign(i!, { terminated: true, terminatedAt: Date.now() });
       return send(200, { data: { terminated_instances: found.map((i) => this.wire(i!)) } });
     }
     if (method === "GET" && path === "/ssh-keys") return send(200, { data: [...this.sshKeys.values()] });
@@ -252,7 +265,7 @@ export class FakeLambdaCloud {
     if (method === "DELETE" && keyMatch) {
       const key = this.sshKeys.get(decodeURIComponent(keyMatch[1]!));
       if (!key) return fail(404, "global/object-does-not-exist", "Specified SSH key does not exist.");
-      if (this.liveInstances().some((i) => i.ssh_key_names.includes(key.name))) return fail(400, "ssh-keys/key-in-use", `SSH key ${key.name} is in use by a running instance`);
+      if (this.listedInstances().some((i) => i.sshKeyNames.includes(key.name))) return fail(400, "ssh-keys/key-in-use", `SSH key ${key.name} is in use by a running instance`);
       this.sshKeys.delete(key.id);
       return send(200, {});
     }
@@ -305,6 +318,7 @@ export class FakeLambdaCloud {
       bootMs: this.bootMs,
       bootOutcome: this.faults.bootOutcome,
       terminated: false,
+      terminatedAt: 0,
     };
     this.instances.set(instance.id, instance);
     if (this.faults.launchFailsAfterCreate > 0) {
