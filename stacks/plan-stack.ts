@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluate, type Evaluation, renderPlan } from "@sophia/plan";
-import { type Environment, ENVIRONMENTS, parseStackFile, SECRET_KEYS, stackConfigFile } from "@sophia/stack-config";
+import { ConfigError, type Environment, ENVIRONMENTS, knownConfigKeys, loadStackConfig, parseStackFile, SECRET_KEYS, stackConfigFile } from "@sophia/stack-config";
+import { placeForStack } from "./src/placement";
 
 export type Program = () => Promise<Record<string, unknown>>;
 
@@ -13,13 +14,18 @@ export type Program = () => Promise<Record<string, unknown>>;
 export async function evaluateStack(root: string, stack: string, program: Program, mocks?: Parameters<typeof evaluate>[0]["mocks"], configFile?: string): Promise<Evaluation> {
   const file = configFile ? path.relative(root, configFile) : stackConfigFile(stack);
   const full = path.join(root, file);
-  if (!fs.existsSync(full)) throw new Error(`${file}: no such stack file (stacks are local, staging, production)`);
-  const { raw, secretKeys } = parseStackFile(fs.readFileSync(full, "utf8"), file);
-  const required = (ENVIRONMENTS as readonly string[]).includes(stack) ? SECRET_KEYS[stack as Environment].required : [];
+  const known = (ENVIRONMENTS as readonly string[]).includes(stack);
+  if (!known || !fs.existsSync(full)) throw new ConfigError(file, undefined, `no such stack file; the stacks are ${ENVIRONMENTS.join(", ")}`);
+  const { raw, secretKeys } = parseStackFile(fs.readFileSync(full, "utf8"), file, knownConfigKeys(stack as Environment));
+  const required = SECRET_KEYS[stack as Environment].required;
   for (const key of required.filter((k) => !(k in raw))) {
     raw[key] = `[secret ${key}, set per deployment]`;
     secretKeys.push(key);
   }
+  // Config and placement are checked before the program runs, so a mistake is one line naming this
+  // file, never an error from inside the SDK's runtime (the program checks them again, for real runs).
+  const checked = loadStackConfig(stack, raw, (key) => secretKeys.includes(key), file);
+  await placeForStack(checked.values, file);
   // The engine runs the program in the directory of `main`; so does the plan, so that paths in it
   // (image build contexts) are exactly what the engine registers.
   const previous = process.cwd();

@@ -42,7 +42,7 @@ describe("a bad stack file", () => {
     const run = plan("staging");
     expect(run.status).toBe(1);
     expect(run.stdout).toBe("");
-    expect(run.stderr.trim()).toBe("stacks/Pulumi.staging.yaml: sophia:nodePool.maxNodesPerType: expected more than 0; got -1");
+    expect(run.stderr.trim()).toBe("stacks/Pulumi.staging.yaml: sophia:nodePool.maxNodesPerType: expected at least 1; got -1");
   });
 
   it("reports a stale committed plan with the first differing line", () => {

@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
-import { ENVIRONMENTS } from "@sophia/stack-config";
+import { type Environment, ENVIRONMENTS, knownConfigKeys, parseStackFile } from "@sophia/stack-config";
 import * as semver from "semver";
 import YAML, { parse } from "yaml";
 
@@ -93,6 +93,10 @@ export const LOCAL_BACKEND: PrivateBackend = { dir: localDir };
 /** Selects the stack, creating it (and, with a private backend, the backend and passphrase) when it
  * does not exist. Without one, the stack lives in the backend the engineer is logged in to. */
 export async function openStack(name: string, cli: PulumiCommand, backend: PrivateBackend | undefined = name === "local" ? LOCAL_BACKEND : undefined): Promise<StackHandle> {
+  // The committed file's own mistakes (YAML, duplicated or unknown keys, empty secrets) are one line
+  // naming file, line and column, before any engine reads it.
+  const committed = path.join(root, "stacks", `Pulumi.${name}.yaml`);
+  if (fs.existsSync(committed)) parseStackFile(fs.readFileSync(committed, "utf8"), `stacks/Pulumi.${name}.yaml`, knownConfigKeys(name as Environment));
   const envVars: Record<string, string> = { PULUMI_SKIP_UPDATE_CHECK: "true" };
   if (!backend) {
     const workspace = await LocalWorkspace.create({ workDir: root, pulumiCommand: cli, envVars });

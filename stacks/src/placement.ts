@@ -11,7 +11,8 @@ export interface StackPlacement {
 
 const categoriesByAgent = Object.fromEntries(DEFAULT_AGENTS.map((a) => [a.name, a.category]));
 
-export async function placeForStack(values: LocalConfig | LambdaConfig): Promise<StackPlacement> {
+/** `file` names the stack file in an error; the program's own by default. */
+export async function placeForStack(values: LocalConfig | LambdaConfig, file = `stacks/Pulumi.${pulumi.getStack()}.yaml`): Promise<StackPlacement> {
   const offers =
     values["sophia:environment"] === "local"
       ? [localOffer((values as LocalConfig)["sophia:local"].cpus, (values as LocalConfig)["sophia:local"].memoryGiB)]
@@ -26,9 +27,24 @@ export async function placeForStack(values: LocalConfig | LambdaConfig): Promise
     return { placement, explanation: explainPlacement(placement, categoriesByAgent) };
   } catch (error) {
     // An agent that fits nowhere is a config problem of this stack: one line, no stack trace.
-    if (error instanceof PlacementError) throw new pulumi.RunError(`stacks/Pulumi.${pulumi.getStack()}.yaml: placement: ${error.message}`);
+    if (error instanceof PlacementError) throw new pulumi.RunError(`${file}: placement: ${error.message}; ${whatToChange(error, values)}`);
     throw error;
   }
+}
+
+/** The config keys that decide whether the agent fits, with their values now. */
+export function whatToChange(error: PlacementError, values: LocalConfig | LambdaConfig): string {
+  const reserve = values["sophia:placement"].reservePerNode;
+  const lowerReserve = `lower sophia:placement.reservePerNode (now cpu ${reserve.cpu}, memoryGiB ${reserve.memoryGiB})`;
+  if (values["sophia:environment"] === "local") {
+    const local = (values as LocalConfig)["sophia:local"];
+    if (error.failure === "no-gpu") return `set sophia:placement.gpuPolicy to cpu-fallback (the local stack has no GPU)`;
+    return `raise sophia:local.cpus (now ${local.cpus}) or sophia:local.memoryGiB (now ${local.memoryGiB}), or ${lowerReserve}`;
+  }
+  const pool = (values as LambdaConfig)["sophia:nodePool"];
+  if (error.failure === "no-gpu") return `add a GPU type to sophia:nodePool.instanceTypes (now ${pool.instanceTypes.join(", ")}) or set sophia:placement.gpuPolicy to cpu-fallback`;
+  if (error.failure === "pool-full") return `raise sophia:nodePool.maxNodesPerType (now ${pool.maxNodesPerType}) or add types to sophia:nodePool.instanceTypes`;
+  return `add a larger type to sophia:nodePool.instanceTypes (now ${pool.instanceTypes.join(", ")}), or ${lowerReserve}`;
 }
 
 function lambdaPoolOffers(values: LambdaConfig) {

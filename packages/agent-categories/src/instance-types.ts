@@ -67,3 +67,30 @@ export const LAMBDA_INSTANCE_TYPE_NAMES = Object.keys(LAMBDA_INSTANCE_TYPES) as 
 export function isLambdaInstanceType(value: string): value is LambdaInstanceType {
   return Object.prototype.hasOwnProperty.call(LAMBDA_INSTANCE_TYPES, value);
 }
+
+/**
+ * Lambda Cloud's public region codes: the `PublicRegionCode` enum of the Cloud API's OpenAPI
+ * specification, as published in its generated clients on 2026-11-25 (its two `test-*` codes left
+ * out). Which types a region offers changes by the hour and is not published as a table: the launch
+ * reads it live (`GET /instance-types`) and names a type no region offers.
+ */
+export const LAMBDA_REGIONS = [
+  "asia-northeast-1",
+  "asia-northeast-2",
+  "asia-south-1",
+  "australia-east-1",
+  "europe-central-1",
+  "me-west-1",
+  "us-east-1",
+  "us-east-2",
+  "us-east-3",
+  "us-midwest-1",
+  "us-midwest-2",
+  "us-south-1",
+  "us-south-2",
+  "us-south-3",
+  "us-west-1",
+  "us-west-2",
+  "us-west-3",
+] as const;
+export type LambdaRegion = (typeof LAMBDA_REGIONS)[number];

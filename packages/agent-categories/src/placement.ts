@@ -82,10 +82,14 @@ export interface Placement {
   readonly warnings: readonly string[];
 }
 
+/** Why an agent fits nowhere, so the caller can name the setting to change. */
+export type PlacementFailure = "listed-twice" | "no-gpu" | "too-big" | "pool-full";
+
 export class PlacementError extends Error {
   constructor(
     message: string,
     readonly agent: string,
+    readonly failure: PlacementFailure = "too-big",
   ) {
     super(message);
     this.name = "PlacementError";
@@ -270,7 +274,7 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
   const anyGpu = offers.some((o) => o.gpus > 0);
   const seen = new Set<string>();
   const items: Item[] = input.agents.map((demand) => {
-    if (seen.has(demand.name)) throw new PlacementError(`agent ${demand.name} is listed twice`, demand.name);
+    if (seen.has(demand.name)) throw new PlacementError(`agent ${demand.name} is listed twice`, demand.name, "listed-twice");
     seen.add(demand.name);
     let gpus = demand.gpus;
     if (gpus > 0 && !anyGpu) {
@@ -279,6 +283,7 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
           `agent ${demand.name} (category ${demand.category}) fits on no node: it needs ${describeNeeds(demand)} and this environment's nodes have no GPU ` +
             `(the GPU policy is "fail"; "cpu-fallback" runs such agents on CPU with a warning)`,
           demand.name,
+          "no-gpu",
         );
       }
       warnings.push(`agent ${demand.name} (category ${demand.category}) needs ${gpus} GPU with ≥ ${demand.minGpuMemoryGiB} GiB; no node here has one, so it runs on CPU (gpuPolicy cpu-fallback)`);
@@ -294,6 +299,7 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
         `agent ${item.demand.name} (category ${item.demand.category}) fits on no node: it needs ${describeNeeds(item.demand)} ` +
           `(after the per-node reserve), and no offer of this environment (${offers.map((o) => o.name).join(", ") || "none"}) has that much`,
         item.demand.name,
+        "too-big",
       );
     }
   }
@@ -413,6 +419,7 @@ function exhausted(items: readonly Item[], offers: readonly NodeOffer[], caps: r
   return new PlacementError(
     `agent ${agent.name} (category ${agent.category}) fits nowhere: it needs ${describeNeeds(agent)} and the node pool (${limits}) is full; allow more nodes or bigger instance types`,
     agent.name,
+    "pool-full",
   );
 }
 

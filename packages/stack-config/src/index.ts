@@ -1,4 +1,6 @@
+export * from "./errors";
 export * from "./schema";
 export * from "./load";
 export * from "./pulumi-config";
+export * from "./redact";
 export * from "./stack-file";

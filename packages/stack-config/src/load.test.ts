@@ -3,7 +3,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
-import { ConfigError, loadStackConfig } from "./load";
+import { ConfigError } from "./errors";
+import { loadStackConfig } from "./load";
 import { type Environment, SECRET_KEYS } from "./schema";
 import { parseStackFile } from "./stack-file";
 
@@ -60,7 +61,7 @@ const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => v
     (d) => d.setIn(["config", "sophia:nodePool", "instanceTypes", 0], "gpu_1x_a100x"),
     'stacks/Pulumi.production.yaml: sophia:nodePool.instanceTypes[0]: expected one of gpu_1x_rtx6000, gpu_1x_a10, gpu_1x_gh200, gpu_1x_h100_pcie, gpu_1x_h100_sxm5, gpu_1x_b200_sxm6, gpu_2x_h100_sxm5, gpu_2x_b200_sxm6, gpu_4x_a6000, gpu_4x_h100_sxm5, gpu_4x_b200_sxm6, gpu_8x_v100, gpu_8x_a100, gpu_8x_a100_80gb_sxm4, gpu_8x_h100_sxm5, gpu_8x_b200_sxm6; got "gpu_1x_a100x"',
   ],
-  ["negative count", "production", (d) => d.setIn(["config", "sophia:nodePool", "maxNodesPerType"], -1), "stacks/Pulumi.production.yaml: sophia:nodePool.maxNodesPerType: expected more than 0; got -1"],
+  ["negative count", "production", (d) => d.setIn(["config", "sophia:nodePool", "maxNodesPerType"], -1), "stacks/Pulumi.production.yaml: sophia:nodePool.maxNodesPerType: expected at least 1; got -1"],
   ["bad CIDR", "staging", (d) => d.setIn(["config", "sophia:ingress", "allowedCidrs", 0], "10.0.0.0/33"), 'stacks/Pulumi.staging.yaml: sophia:ingress.allowedCidrs[0]: expected an IPv4 CIDR such as 10.0.0.0/8; got "10.0.0.0/33"'],
   [
     "plaintext where a secret is required",
@@ -68,8 +69,8 @@ const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => v
     (d) => d.setIn(["config", "sophia:lambdaApiKey"], "secret_sophia_abc123"),
     "stacks/Pulumi.production.yaml: sophia:lambdaApiKey: expected a Pulumi secret (pulumi config set --secret lambdaApiKey …); found a plaintext value",
   ],
-  ["unknown top-level key (typo)", "local", (d) => d.setIn(["config", "sophia:ingres"], { port: 1 }), "stacks/Pulumi.local.yaml: sophia:ingres: unknown key (a typo?); remove it or use one of the documented keys"],
-  ["unknown nested key (typo)", "local", (d) => d.setIn(["config", "sophia:ingress", "prot"], 8443), "stacks/Pulumi.local.yaml: sophia:ingress.prot: unknown key (a typo?); remove it or use one of the documented keys"],
+  ["unknown top-level key (typo)", "local", (d) => d.setIn(["config", "sophia:ingres"], { port: 1 }), "stacks/Pulumi.local.yaml: sophia:ingres: unknown key; did you mean sophia:ingress?"],
+  ["unknown nested key (typo)", "local", (d) => d.setIn(["config", "sophia:ingress", "prot"], 8443), "stacks/Pulumi.local.yaml: sophia:ingress.prot: unknown key; did you mean port?"],
   ["port out of range", "local", (d) => d.setIn(["config", "sophia:ingress", "port"], 70000), "stacks/Pulumi.local.yaml: sophia:ingress.port: expected at most 65535; got 70000"],
   ["fractional count", "local", (d) => d.setIn(["config", "sophia:retention", "metricsDays"], 1.5), "stacks/Pulumi.local.yaml: sophia:retention.metricsDays: expected an integer; got 1.5"],
   ["unknown GPU policy", "local", (d) => d.setIn(["config", "sophia:placement", "gpuPolicy"], "maybe"), 'stacks/Pulumi.local.yaml: sophia:placement.gpuPolicy: expected one of fail, cpu-fallback; got "maybe"'],

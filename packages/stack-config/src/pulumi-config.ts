@@ -1,6 +1,7 @@
 // The Pulumi edge: read the running stack's config once and hand secrets on as Pulumi secrets.
 import * as pulumi from "@pulumi/pulumi";
-import { ConfigError, loadStackConfig, type StackConfig } from "./load";
+import { ConfigError } from "./errors";
+import { loadStackConfig, type StackConfig } from "./load";
 
 // isConfigSecret is marked internal in the SDK's typings but is what its own Config class uses to
 // warn about secrets read as plaintext; it reads the engine's list of secret keys.

@@ -1,13 +1,70 @@
 // The schema of a stack's config (stacks/Pulumi.<stack>.yaml). Keys are full Pulumi config keys.
+// Shape and meaning both: besides types, every number has sane bounds, every string a length and a
+// character set, CIDRs are network addresses, lists hold no duplicates, and the rules at the end say
+// what each environment may not do (SSH open to the world, an unprotected production, …), with why.
 import { z } from "zod";
-import { LAMBDA_INSTANCE_TYPE_NAMES } from "@sophia/agent-categories";
+import { LAMBDA_INSTANCE_TYPE_NAMES, LAMBDA_REGIONS } from "@sophia/agent-categories";
 import { MCP_SERVER_NAMES } from "@sophia/mcp-servers/catalog";
+import { describeValue, looksLikeSecret, urlCredentials } from "./redact";
 
 export const ENVIRONMENTS = ["local", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
 
+/** The SSH port on a node: nothing else may be published there. */
+export const SSH_PORT = 22;
+/** CIDRs wider than this (fewer prefix bits) count as open to the world. */
+export const WIDEST_SSH_PREFIX = 8;
+
 const port = z.int().min(1).max(65535);
-const positiveInt = z.int().positive();
+const bounded = (min: number, max: number) => z.number().min(min).max(max);
+const boundedInt = (min: number, max: number) => z.int().min(min).max(max);
+
+/** A list whose items are all different; a repeat is named with both positions. */
+function unique<T extends z.ZodType>(item: T, what: string) {
+  return z.array(item).superRefine((items, ctx) => {
+    items.forEach((value, i) => {
+      const first = items.findIndex((other) => JSON.stringify(other) === JSON.stringify(value));
+      if (first !== i) ctx.addIssue({ code: "custom", path: [i], input: value, message: `${what} ${describeValue(value)} is listed twice (also at [${first}]); expected each once` });
+    });
+  });
+}
+
+/** An IPv4 CIDR whose host bits are zero: 198.51.100.7/24 is refused, naming 198.51.100.0/24. */
+const cidr = z.cidrv4().superRefine((value, ctx) => {
+  const [address, bits] = value.split("/") as [string, string];
+  const prefix = Number(bits);
+  const n = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  const network = (n & mask) >>> 0;
+  if (network !== n) {
+    const text = [24, 16, 8, 0].map((shift) => (network >>> shift) & 255).join(".");
+    ctx.addIssue({ code: "custom", input: value, message: `expected a network address; ${JSON.stringify(value)} has host bits set (the network is ${text}/${prefix})` });
+  }
+});
+
+/** Text with no surrounding or only-space content, at most `max` characters of `charset`. */
+const text = (max: number, charset: RegExp, example: string) =>
+  z.string().superRefine((value, ctx) => {
+    if (looksLikeSecret(value)) {
+      ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text; got ${describeValue(value)} (a credential pasted in the wrong field? secrets go in with pulumi config set --secret, never in the stack file)` });
+    } else if (value.length > max) ctx.addIssue({ code: "custom", input: value, message: `expected at most ${max} characters, such as ${example}; got ${value.length} characters` });
+    else if (!charset.test(value)) ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text (${charset.source}); got ${describeValue(value)}` });
+  });
+
+/** An http(s) URL with no credentials in it: they would sit in plaintext in the stack file and state. */
+const url = (secretKey: string, example: string) =>
+  z.string().superRefine((value, ctx) => {
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (!parsed || !/^https?:$/.test(parsed.protocol)) ctx.addIssue({ code: "custom", input: value, message: `expected an http(s) URL such as ${example}; got ${describeValue(value)}` });
+    else if (urlCredentials(value)) {
+      ctx.addIssue({ code: "custom", input: value, message: `expected a URL without credentials (they would be stored in plaintext); put the key in the secret ${secretKey}; got ${describeValue(value)}` });
+    }
+  });
 
 const common = {
   "sophia:environment": z.enum(ENVIRONMENTS),
@@ -15,10 +72,10 @@ const common = {
   "sophia:protect": z.boolean(),
   /** MCP servers to run; absent means every server that needs no credentials. Optional ones (gong)
    * must be listed here, and then their secrets must be set. */
-  "sophia:mcpServers": z.array(z.enum(MCP_SERVER_NAMES)).min(1).optional(),
+  "sophia:mcpServers": unique(z.enum(MCP_SERVER_NAMES), "MCP server").min(1).optional(),
   "sophia:placement": z.strictObject({
     gpuPolicy: z.enum(["fail", "cpu-fallback"]),
-    reservePerNode: z.strictObject({ cpu: z.number().nonnegative(), memoryGiB: z.number().nonnegative() }),
+    reservePerNode: z.strictObject({ cpu: bounded(0, 256), memoryGiB: bounded(0, 4096) }),
   }),
   "sophia:ingress": z.strictObject({
     port,
@@ -28,23 +85,27 @@ const common = {
     tlsIssuer: z.enum(["acme", "internal"]).optional(),
     /** The DNS name clients use; with tls, Caddy gets its certificate for it. */
     host: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, "a DNS name such as mcp.example.com").optional(),
-    allowedCidrs: z.array(z.cidrv4()).min(1),
+    allowedCidrs: unique(cidr, "CIDR").min(1),
   }),
   /** The agents' model: an OpenAI-compatible provider (key: the secret sophia:modelApiKey), or the
    * deterministic stub, which is test scaffolding for the local stack only. */
   "sophia:model": z.discriminatedUnion("provider", [
-    z.strictObject({ provider: z.literal("openai-compatible"), baseUrl: z.url({ protocol: /^https?$/ }), id: z.string().min(1) }),
+    z.strictObject({
+      provider: z.literal("openai-compatible"),
+      baseUrl: url("sophia:modelApiKey", "https://api.openai.com/v1"),
+      id: text(200, /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, "gpt-4.1-mini"),
+    }),
     z.strictObject({ provider: z.literal("stub") }),
   ]),
   "sophia:limits": z.strictObject({
-    ingressMemoryMiB: positiveInt,
-    mcpServerMemoryMiB: positiveInt,
-    mcpServerCpus: z.number().positive(),
+    ingressMemoryMiB: boundedInt(32, 65_536),
+    mcpServerMemoryMiB: boundedInt(32, 262_144),
+    mcpServerCpus: bounded(0.01, 256),
   }),
   "sophia:retention": z.strictObject({
-    metricsDays: positiveInt,
-    logMaxSizeMiB: positiveInt,
-    logMaxFiles: positiveInt,
+    metricsDays: boundedInt(1, 3650),
+    logMaxSizeMiB: boundedInt(1, 10_240),
+    logMaxFiles: boundedInt(1, 100),
   }),
 };
 
@@ -53,11 +114,11 @@ export const LocalConfigSchema = z.strictObject({
   "sophia:environment": z.literal("local"),
   "sophia:local": z.strictObject({
     /** What the local machine lends the platform; placement packs agents into it. */
-    cpus: z.number().positive(),
-    memoryGiB: z.number().positive(),
+    cpus: bounded(0.1, 1024),
+    memoryGiB: bounded(0.25, 16_384),
     dockerHost: z.string().regex(/^unix:\/\/\/.+/, "a unix socket URL such as unix:///var/run/docker.sock"),
     /** Base image the Dockerfiles build on; locally a debootstrapped image, as no registry is reachable. */
-    baseImage: z.string().min(1),
+    baseImage: text(255, /^[a-z0-9][a-z0-9./_-]*(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/, "sophia/base:trixie"),
     /** The local engine's platform (`docker info`: x86_64 → linux/amd64, aarch64 → linux/arm64); images are built for it. */
     platform: z.enum(["linux/amd64", "linux/arm64"]),
   }),
@@ -68,10 +129,11 @@ export const LambdaConfigSchema = z
     ...common,
     "sophia:environment": z.enum(["staging", "production"]),
     "sophia:nodePool": z.strictObject({
-      instanceTypes: z.array(z.enum(LAMBDA_INSTANCE_TYPE_NAMES as [string, ...string[]])).min(1),
-      maxNodesPerType: positiveInt,
+      instanceTypes: unique(z.enum(LAMBDA_INSTANCE_TYPE_NAMES as [string, ...string[]]), "instance type").min(1),
+      /** Nodes of one type at most; duplicates in instanceTypes are refused, so this is the real cap. */
+      maxNodesPerType: boundedInt(1, 64),
       /** Launch preference order: the first region with capacity wins. */
-      regions: z.array(z.string().regex(/^[a-z]+-[a-z]+-\d+$/, "a Lambda region such as us-east-1")).min(1),
+      regions: unique(z.enum(LAMBDA_REGIONS), "region").min(1),
     }),
     /** Every Dockerfile's BASE_IMAGE on the nodes: an upstream image pinned by digest. */
     "sophia:images": z.strictObject({
@@ -83,37 +145,38 @@ export const LambdaConfigSchema = z
      * image may be named by tag (the one the rehearsal loaded onto its nodes). Refused on production. */
     "sophia:rehearsal": z.boolean().optional(),
     "sophia:lambda": z.strictObject({
-      apiUrl: z.url({ protocol: /^https?$/ }),
-      sshUser: z.string().min(1),
+      apiUrl: url("sophia:lambdaApiKey", "https://cloud.lambda.ai/api/v1"),
+      /** A POSIX user name. */
+      sshUser: text(32, /^[a-z_][a-z0-9_-]*$/, "ubuntu"),
       /** Public half of the deploy key; the private half is the secret sophia:sshPrivateKey. */
       sshPublicKey: z.string().regex(/^ssh-(ed25519|rsa) [A-Za-z0-9+/=]+( .*)?$/, "an OpenSSH public key (ssh-ed25519 AAAA…)"),
       /** CIDRs allowed to reach SSH on the nodes. */
-      sshAllowedCidrs: z.array(z.cidrv4()).min(1),
+      sshAllowedCidrs: unique(cidr, "CIDR").min(1),
     }),
   })
-  .refine((c) => c["sophia:environment"] !== "production" || c["sophia:ingress"].tls, {
-    message: "production serves MCP over TLS; expected true",
-    path: ["sophia:ingress", "tls"],
-  })
-  .refine((c) => c["sophia:rehearsal"] === true || /@sha256:[0-9a-f]{64}$/.test(c["sophia:images"].base), {
-    message: "expected an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex> (only a rehearsal, whose nodes hold the image it loaded, names one by tag)",
-    path: ["sophia:images", "base"],
-  })
-  .refine((c) => c["sophia:environment"] !== "production" || c["sophia:rehearsal"] !== true, {
-    message: "a rehearsal deploys staging on one machine; production is never rehearsed in place; expected false or no key",
-    path: ["sophia:rehearsal"],
-  })
-  .refine((c) => c["sophia:environment"] !== "production" || c["sophia:ingress"].tlsIssuer !== "internal", {
-    message: "production's certificate comes from a public ACME CA, which clients trust; expected acme (or no tlsIssuer)",
-    path: ["sophia:ingress", "tlsIssuer"],
-  })
-  .refine((c) => !c["sophia:ingress"].tls || c["sophia:ingress"].host !== undefined, {
-    message: "TLS needs the DNS name clients use (Caddy gets its certificate for it); expected a name such as mcp.example.com",
-    path: ["sophia:ingress", "host"],
-  })
-  .refine((c) => c["sophia:model"].provider !== "stub", {
-    message: "the stub model is test scaffolding for the local stack; expected provider openai-compatible",
-    path: ["sophia:model", "provider"],
+  .superRefine((c, ctx) => {
+    // Each rule: the key, the value found, and why it is refused here.
+    const refuse = (path: PropertyKey[], input: unknown, message: string) => ctx.addIssue({ code: "custom", path, input, message: `${message}; got ${describeValue(input)}` });
+    const env = c["sophia:environment"];
+    const ingress = c["sophia:ingress"];
+    const production = env === "production";
+    if (production && !ingress.tls) refuse(["sophia:ingress", "tls"], ingress.tls, "production serves MCP over TLS; expected true");
+    if (production && !c["sophia:protect"]) refuse(["sophia:protect"], c["sophia:protect"], "production's nodes and volumes are protected, so a stray `pulumi destroy` cannot remove them; expected true");
+    if (c["sophia:rehearsal"] !== true && !/@sha256:[0-9a-f]{64}$/.test(c["sophia:images"].base)) {
+      refuse(["sophia:images", "base"], c["sophia:images"].base, "expected an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex> (only a rehearsal, whose nodes hold the image it loaded, names one by tag)");
+    }
+    if (production && c["sophia:rehearsal"] === true) refuse(["sophia:rehearsal"], true, "a rehearsal deploys staging on one machine; production is never rehearsed in place; expected false or no key");
+    if (production && ingress.tlsIssuer === "internal") refuse(["sophia:ingress", "tlsIssuer"], ingress.tlsIssuer, "production's certificate comes from a public ACME CA, which clients trust; expected acme (or no tlsIssuer)");
+    if (ingress.tls && ingress.host === undefined) refuse(["sophia:ingress", "host"], undefined, "TLS needs the DNS name clients use (Caddy gets its certificate for it); expected a name such as mcp.example.com");
+    if (c["sophia:model"].provider === "stub") refuse(["sophia:model", "provider"], "stub", "the stub model is test scaffolding for the local stack; expected provider openai-compatible");
+    // Network exposure: SSH only from operators' networks; the ingress never on the SSH port (the
+    // node firewall would then open SSH to the ingress's CIDRs).
+    c["sophia:lambda"].sshAllowedCidrs.forEach((range, i) => {
+      if (Number(range.split("/")[1]) < WIDEST_SSH_PREFIX) {
+        refuse(["sophia:lambda", "sshAllowedCidrs", i], range, `SSH on ${env} is never open to the world; expected your operators' networks (at least /${WIDEST_SSH_PREFIX})`);
+      }
+    });
+    if (ingress.port === SSH_PORT) refuse(["sophia:ingress", "port"], ingress.port, `port ${SSH_PORT} is the nodes' SSH; the firewall would open SSH to the ingress's CIDRs. Expected another port, such as 443`);
   });
 
 /** Keys whose values must be Pulumi secrets, per environment; `required` ones must be present. */
