@@ -2,7 +2,8 @@
 // in follows dependsOn and input references, and no input it does not apply passes silently, nested
 // keys included.
 import type { PlannedResource } from "@sophia/plan";
-import { applyOrder, applyResource, SmokeError, smokeNamespace } from "./local-stack";
+import { SECRET_SIG_KEY } from "@sophia/plan";
+import { applyOrder, applyResource, containerCreation, SmokeError, smokeNamespace } from "./local-stack";
 
 const resource = (type: string, name: string, extra: Partial<PlannedResource> = {}): PlannedResource => ({ type, name, custom: true, inputs: {}, dependsOn: [], ...extra });
 const names = (rs: readonly PlannedResource[]) => rs.map((r) => r.name);
@@ -97,5 +98,19 @@ describe("smokeNamespace", () => {
       memory: 128,
     });
     expect(image!.inputs).toEqual({ imageName: "sophia/mcp-ingress:local" });
+  });
+});
+
+describe("containerCreation", () => {
+  it("puts variable names on the docker command line and their values (tokens, keys) only in the CLI's environment", () => {
+    const token = "t0ken-value-that-ps-must-never-show";
+    const r = resource("docker:index/container:Container", "c", {
+      inputs: { name: "c", image: "img", envs: { [SECRET_SIG_KEY]: "1b47061264138c4ac30d75fd1eb44270", value: ["PLAIN=1", `SOPHIA_MCP_TOKEN_X=${token}`, "MULTI=a\nb=c"] } as never },
+    });
+    const { args, envs } = containerCreation(r, new Map());
+    expect(args.join(" ")).not.toContain(token);
+    expect(args.join(" ")).not.toContain("PLAIN=1");
+    expect(args).toEqual(["create", "--name", "c", "--env", "PLAIN", "--env", "SOPHIA_MCP_TOKEN_X", "--env", "MULTI", "--label", "sophia.smoke=true", "img"]);
+    expect(envs).toEqual({ PLAIN: "1", SOPHIA_MCP_TOKEN_X: token, MULTI: "a\nb=c" });
   });
 });

@@ -75,9 +75,9 @@ export interface Created {
   volumes: string[];
 }
 
-export const docker = async (args: string[], what: string): Promise<string> => {
+export const docker = async (args: string[], what: string, env?: Readonly<Record<string, string>>): Promise<string> => {
   try {
-    return (await run("docker", args, { maxBuffer: 1 << 26 })).stdout.trim();
+    return (await run("docker", args, { maxBuffer: 1 << 26, ...(env ? { env: { ...process.env, ...env } } : {}) })).stdout.trim();
   } catch (error) {
     throw new SmokeError(`${what}: docker ${args[0]} failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
   }
@@ -147,7 +147,9 @@ export async function applyResource(r: PlannedResource, created: Created, images
   input.done();
 }
 
-async function createContainer(r: PlannedResource, input: InputReader, created: Created, images: ImageIds): Promise<void> {
+/** How a registered container is created: `docker create` arguments, the environment that carries its
+ * variables' values, the networks to connect after create, and how long to wait for health. */
+export function containerCreation(r: PlannedResource, images: ImageIds, input = new InputReader(r)) {
   const what = `${r.type} ${r.name}`;
   const name = input.take<string>("name")!;
   const args = ["create", "--name", name];
@@ -175,7 +177,14 @@ async function createContainer(r: PlannedResource, input: InputReader, created: 
   for (const o of input.take<string[]>("securityOpts") ?? []) args.push("--security-opt", o);
   for (const [k, v] of Object.entries(input.take<Record<string, string>>("logOpts") ?? {})) args.push("--log-opt", `${k}=${v}`);
   for (const [p, o] of Object.entries(input.take<Record<string, string>>("tmpfs") ?? {})) args.push("--tmpfs", `${p}:${o}`);
-  for (const e of input.take<string[]>("envs") ?? []) args.push("--env", e);
+  // Values travel in the docker CLI's own environment (`--env NAME` takes it from there), never on
+  // its command line, where any user of the machine could read the tokens with ps.
+  const envs: Record<string, string> = {};
+  for (const e of input.take<string[]>("envs") ?? []) {
+    const name = e.slice(0, e.indexOf("="));
+    envs[name] = e.slice(e.indexOf("=") + 1);
+    args.push("--env", name);
+  }
   args.push(...labelArgs(input.takeShaped("labels", ["label", "value"])), "--label", "sophia.smoke=true");
   for (const p of input.takeShaped<{ internal: number; external: number; ip?: string; protocol?: string }[]>("ports", ["internal", "external", "ip", "protocol"]) ?? []) {
     args.push("--publish", `${p.ip ? `${p.ip}:` : ""}${p.external}:${p.internal}/${p.protocol ?? "tcp"}`);
@@ -206,7 +215,13 @@ async function createContainer(r: PlannedResource, input: InputReader, created: 
   const image = images.get(declared) ?? declared;
   const command = input.take<string[]>("command") ?? [];
   input.done();
-  await docker([...args, image, ...command], what);
+  return { name, args: [...args, image, ...command], envs, connect: rest, wait };
+}
+
+async function createContainer(r: PlannedResource, input: InputReader, created: Created, images: ImageIds): Promise<void> {
+  const what = `${r.type} ${r.name}`;
+  const { name, args, envs, connect: rest, wait } = containerCreation(r, images, input);
+  await docker(args, what, envs);
   created.containers.push(name);
   for (const n of rest) await docker(["network", "connect", ...(n.aliases ?? []).flatMap((a) => ["--alias", a]), n.name, name], what);
   await docker(["start", name], what);

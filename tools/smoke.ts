@@ -78,7 +78,7 @@ function faults(live: LiveDeployment): { name: string; run: () => Promise<string
         for (;;) {
           const elapsed = (Date.now() - started) / 1000;
           if (elapsed > 15) throw new Error("not healed within 15 s");
-          const health = await dockerOn(undefined, ["exec", smokeName("sophia-local-agents-local-0-cpu"), "curl", "-s", "http://127.0.0.1:7777/health"]).catch(() => "");
+          const health = await dockerOn(undefined, ["exec", smokeName("sophia-local-agents-local-0-business-intelligence-cpu"), "curl", "-s", "http://127.0.0.1:7777/health"]).catch(() => "");
           const answer = health.includes('"status":"ok"') ? await call("route_task", { category: "business-intelligence", task: "Search for the smoke's deals" }).catch(() => "") : "";
           // The stub model calls search_nodes when the agent has the memory tools, and says so.
           if (answer.includes("search_nodes says:")) return `healed in ${elapsed.toFixed(1)}s: ${answer.slice(0, 80)}`;

@@ -2,7 +2,7 @@
 // server's route_task reads, and the runtime pools on the nodes.
 import type * as pulumi from "@pulumi/pulumi";
 import { buildManifest, DEFAULT_AGENTS, type Placement, routePolicy } from "@sophia/agent-categories";
-import { AgentRuntimePools, agentRoutes, type ModelChoice } from "@sophia/agent-runtime";
+import { agentApiKeys, agentKeyEnvName, AgentRuntimePools, agentRoutes, type ModelChoice } from "@sophia/agent-runtime";
 import type { DockerRuntime } from "@sophia/docker-runtime";
 import { CURSOR_CLIENT, type LogRetention, type McpPlatform, type McpServerName } from "@sophia/mcp-servers";
 
@@ -10,9 +10,17 @@ export function agentManifest(environment: string, placement: Placement) {
   return buildManifest(environment, DEFAULT_AGENTS, placement);
 }
 
-/** Environment of the sophia-ops server: where each category's agents run, and who may route where. */
-export function routingEnv(manifest: ReturnType<typeof agentManifest>): Partial<Record<McpServerName, Record<string, string>>> {
-  return { "sophia-ops": { SOPHIA_AGENT_ROUTES: JSON.stringify(agentRoutes(manifest)), SOPHIA_ROUTE_POLICY: JSON.stringify(routePolicy(CURSOR_CLIENT)) } };
+/** What route_task needs: the sophia-ops server's environment (where each category's agents run, who
+ * may route where) and secrets (each runtime's API key), and those keys for the pools themselves. */
+export function agentRouting(name: string, manifest: ReturnType<typeof agentManifest>) {
+  const apiKeys = agentApiKeys(name, manifest);
+  const serverEnv: Partial<Record<McpServerName, Record<string, string>>> = {
+    "sophia-ops": { SOPHIA_AGENT_ROUTES: JSON.stringify(agentRoutes(manifest)), SOPHIA_ROUTE_POLICY: JSON.stringify(routePolicy(CURSOR_CLIENT)) },
+  };
+  const serverSecretEnv: Partial<Record<McpServerName, Record<string, pulumi.Output<string>>>> = {
+    "sophia-ops": Object.fromEntries(Object.entries(apiKeys).map(([pool, key]) => [agentKeyEnvName(pool), key])),
+  };
+  return { apiKeys, serverEnv, serverSecretEnv };
 }
 
 export interface AgentPoolsArgs {
@@ -27,6 +35,7 @@ export interface AgentPoolsArgs {
   readonly servers: readonly McpServerName[];
   readonly model: ModelChoice;
   readonly modelApiKey: pulumi.Output<string> | undefined;
+  readonly apiKeys: Readonly<Record<string, pulumi.Output<string>>>;
   readonly cpuQuota: boolean;
   readonly logs: LogRetention;
 }
@@ -47,6 +56,7 @@ export function agentPools(name: string, args: AgentPoolsArgs): AgentRuntimePool
     },
     model: args.model,
     modelApiKey: args.modelApiKey,
+    apiKeys: args.apiKeys,
     cpuQuota: args.cpuQuota,
     logs: args.logs,
   });

@@ -7,7 +7,7 @@ import { dockerPlatform } from "@sophia/docker-runtime";
 import { DEFAULT_GPU_CHECK_IMAGE, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
 import { McpPlatform } from "@sophia/mcp-servers";
 import type { LambdaConfig } from "@sophia/stack-config";
-import { agentManifest, agentPools, routingEnv } from "./agents";
+import { agentManifest, agentPools, agentRouting } from "./agents";
 import { enabledServers, scopesFor } from "./mcp";
 import { placeForStack } from "./placement";
 
@@ -38,6 +38,7 @@ export async function lambdaEnvironment(
     protect: values["sophia:protect"],
   });
   const manifest = agentManifest(environment, placement);
+  const routing = agentRouting(`${environment}-agents`, manifest);
   const servers = enabledServers(values["sophia:mcpServers"]);
   const limits = values["sophia:limits"];
   const ingress = values["sophia:ingress"];
@@ -55,7 +56,8 @@ export async function lambdaEnvironment(
     ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, tlsIssuer: ingress.tlsIssuer, memoryMiB: limits.ingressMemoryMiB },
     limits: { memoryMiB: limits.mcpServerMemoryMiB, cpus: limits.mcpServerCpus },
     logs,
-    serverEnv: routingEnv(manifest),
+    serverEnv: routing.serverEnv,
+    serverSecretEnv: routing.serverSecretEnv,
     protect: values["sophia:protect"],
   });
   // A rehearsal's nodes have no NVIDIA GPU: its GPU pools are skipped, visibly.
@@ -74,6 +76,7 @@ export async function lambdaEnvironment(
     servers,
     model: values["sophia:model"],
     modelApiKey: secret("sophia:modelApiKey"),
+    apiKeys: routing.apiKeys,
     // A rehearsal node has this machine's cores, not the instance type's; Docker refuses a larger quota.
     cpuQuota: !values["sophia:rehearsal"],
     logs,

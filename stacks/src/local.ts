@@ -5,13 +5,14 @@ import { DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
 import { platformNodeId } from "@sophia/agent-categories";
 import { McpPlatform } from "@sophia/mcp-servers";
 import type { LocalConfig } from "@sophia/stack-config";
-import { agentManifest, agentPools, routingEnv } from "./agents";
+import { agentManifest, agentPools, agentRouting } from "./agents";
 import { enabledServers, scopesFor } from "./mcp";
 import { placeForStack } from "./placement";
 
 export async function localEnvironment(values: LocalConfig, secret: (key: string) => pulumi.Output<string> | undefined): Promise<Record<string, unknown>> {
   const { placement, explanation } = await placeForStack(values);
   const manifest = agentManifest("local", placement);
+  const routing = agentRouting("local-agents", manifest);
   const runtime = new DockerRuntime("local", {
     host: dockerHostUrl({ kind: "local", socket: values["sophia:local"].dockerHost }),
     labels: { "sophia.stack": "local" },
@@ -31,7 +32,8 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     ingress: { port: values["sophia:ingress"].port, publishIp: "127.0.0.1", memoryMiB: limits.ingressMemoryMiB },
     limits: { memoryMiB: limits.mcpServerMemoryMiB, cpus: limits.mcpServerCpus },
     logs,
-    serverEnv: routingEnv(manifest),
+    serverEnv: routing.serverEnv,
+    serverSecretEnv: routing.serverSecretEnv,
   });
   const agents = agentPools("local-agents", {
     stack: "local",
@@ -44,6 +46,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     servers,
     model: values["sophia:model"],
     modelApiKey: secret("sophia:modelApiKey"),
+    apiKeys: routing.apiKeys,
     // This machine's engine refuses a CPU quota above its real core count; the local offer is a ceiling.
     cpuQuota: false,
     logs,

@@ -31,7 +31,7 @@ describe("the agent runtime manifest", () => {
     const placement = await placeAgents({ agents: agentDemands(DEFAULT_AGENTS), offers: lambdaOffers(["gpu_1x_a10"], 1), reservePerNode: { cpu: 2, memoryGiB: 8 }, gpuPolicy: "fail" });
     const manifest = buildManifest("staging", DEFAULT_AGENTS, placement);
     expect(validate(manifest)).toBe(true);
-    expect(manifest.agents.find((a) => a.name === "research-scout")).toMatchObject({ pool: "gpu-1x-a10-0-gpu", gpus: 1, category: "research" });
+    expect(manifest.agents.find((a) => a.name === "research-scout")).toMatchObject({ pool: "gpu-1x-a10-0-research-gpu", gpus: 1, category: "research" });
   });
 
   it("is rejected by the schema when an agent names a server outside the catalog", async () => {

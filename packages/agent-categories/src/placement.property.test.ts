@@ -48,6 +48,22 @@ describe("placement invariants", () => {
     );
   });
 
+  it("puts each category in pools of its own: no runtime holds two categories' agents (or tokens)", async () => {
+    await fc.assert(
+      fc.asyncProperty(input, async (i) => {
+        const p = await tryPlace(i);
+        if (!p) return;
+        const categoryOf = new Map(i.agents.map((a) => [a.name, a.category]));
+        for (const pool of p.pools) {
+          const categories = new Set(pool.agents.map((a) => categoryOf.get(a)));
+          expect(categories.size).toBe(1);
+          expect(pool.id).toBe(`${pool.node}-${[...categories][0]}-${pool.gpu ? "gpu" : "cpu"}`);
+        }
+      }),
+      runs,
+    );
+  });
+
   it("never puts more on a node than its capacity after the reserve", async () => {
     await fc.assert(
       fc.asyncProperty(input, async (i) => {

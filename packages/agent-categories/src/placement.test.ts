@@ -12,8 +12,8 @@ describe("placement of the default agents", () => {
   it("puts the GPU agent in a GPU pool on the cheapest node that fits everything", async () => {
     const placement = await placeAgents({ agents: agentDemands(DEFAULT_AGENTS), offers: lambdaOffers(["gpu_1x_a10", "gpu_1x_h100_pcie"], 2), reservePerNode, gpuPolicy: "fail" });
     expect(placement.nodes.map((n) => n.offer)).toEqual(["gpu_1x_a10"]);
-    expect(placement.assignments["research-scout"]).toBe("gpu-1x-a10-0-gpu");
-    expect(placement.assignments["orchestrator"]).toBe("gpu-1x-a10-0-cpu");
+    expect(placement.assignments["research-scout"]).toBe("gpu-1x-a10-0-research-gpu");
+    expect(placement.assignments["orchestrator"]).toBe("gpu-1x-a10-0-core-orchestration-cpu");
     expect(placement.costPerHour).toBe(1.29);
     expect(placement.lowerBoundPerHour).toBe(1.29);
   });
@@ -22,7 +22,7 @@ describe("placement of the default agents", () => {
     const placement = await placeAgents({ agents: agentDemands(DEFAULT_AGENTS), offers: lambdaOffers(["gpu_1x_a10"], 1), reservePerNode, gpuPolicy: "fail" });
     const text = explainPlacement(placement, categories).join("\n");
     expect(text).toContain("1 node(s), $1.29/hour");
-    expect(text).toMatch(/pool gpu-1x-a10-0-gpu: \$\d+\.\d\d\/hour — needs 1 GPU/);
+    expect(text).toMatch(/pool gpu-1x-a10-0-research-gpu: \$\d+\.\d\d\/hour — needs 1 GPU/);
     expect(text).toContain("research-scout (research)");
   });
 
@@ -33,7 +33,7 @@ describe("placement of the default agents", () => {
 
   it("runs GPU agents on CPU with a warning under the cpu-fallback policy", async () => {
     const placement = await placeAgents({ agents: agentDemands(DEFAULT_AGENTS), offers: [localOffer(16, 48)], reservePerNode: { cpu: 0, memoryGiB: 0 }, gpuPolicy: "cpu-fallback" });
-    expect(placement.assignments["research-scout"]).toBe("local-0-cpu");
+    expect(placement.assignments["research-scout"]).toBe("local-0-research-cpu");
     expect(placement.pools.every((p) => !p.gpu)).toBe(true);
     expect(placement.warnings).toEqual([expect.stringContaining("agent research-scout (category research) needs 1 GPU with ≥ 24 GiB; no node here has one")]);
     expect(placement.costPerHour).toBe(0);

@@ -61,7 +61,7 @@ export interface PlacedNode {
 }
 
 export interface RuntimePool {
-  /** `<node id>-gpu` holds the GPU agents of a node, `<node id>-cpu` the others. */
+  /** `<node id>-<category>-gpu` holds a category's GPU agents on a node, `…-cpu` its others. */
   readonly id: string;
   readonly node: string;
   readonly gpu: boolean;
@@ -450,16 +450,21 @@ function summarise(bins: readonly Bin[], lowerBoundPerHour: number, warnings: st
     const nodeId = `${bin.offer.name.replace(/_/g, "-")}-${index}`;
     const used = { cpu: bin.capacity.cpu - bin.free.cpu, mem: bin.capacity.mem - bin.free.mem, gpus: bin.capacity.gpus - bin.free.gpus };
     nodes.push({ id: nodeId, offer: bin.offer.name, pricePerHour: bin.offer.pricePerHour, gpuMemoryGiB: bin.offer.gpuMemoryGiB, capacity: toCapacity(bin.capacity), used: toCapacity(used) });
-    const groups = [
-      { gpu: true, items: bin.items.filter((i) => i.units.gpus > 0) },
-      { gpu: false, items: bin.items.filter((i) => i.units.gpus === 0) },
-    ].filter((g) => g.items.length > 0);
+    // One pool per category (and GPU or not) on each node: a runtime holds only the MCP tokens of its
+    // own category, so one category's agents can never use another's.
+    const categories = [...new Set(bin.items.map((i) => i.demand.category))].sort();
+    const groups = categories
+      .flatMap((category) => [
+        { category, gpu: true, items: bin.items.filter((i) => i.demand.category === category && i.units.gpus > 0) },
+        { category, gpu: false, items: bin.items.filter((i) => i.demand.category === category && i.units.gpus === 0) },
+      ])
+      .filter((g) => g.items.length > 0);
     const share = (u: Units) => Math.max(u.cpu / Math.max(1, bin.capacity.cpu), u.mem / Math.max(1, bin.capacity.mem), bin.capacity.gpus > 0 ? u.gpus / bin.capacity.gpus : 0);
     const needs = groups.map((g) => g.items.reduce((t, i) => ({ cpu: t.cpu + i.units.cpu, mem: t.mem + i.units.mem, gpus: t.gpus + i.units.gpus }), { cpu: 0, mem: 0, gpus: 0 }));
     const shares = needs.map(share);
     const totalShare = shares.reduce((a, b) => a + b, 0) || 1;
     groups.forEach((g, k) => {
-      const id = `${nodeId}-${g.gpu ? "gpu" : "cpu"}`;
+      const id = `${nodeId}-${g.category}-${g.gpu ? "gpu" : "cpu"}`;
       const agents = g.items.map((i) => i.demand.name).sort();
       for (const a of agents) assignments[a] = id;
       pools.push({ id, node: nodeId, gpu: g.gpu, agents, needs: toCapacity(needs[k]!), costPerHour: round2((bin.offer.pricePerHour * shares[k]!) / totalShare) });

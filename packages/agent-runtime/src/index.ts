@@ -1,2 +1,2 @@
 export * from "./pool-spec";
-export { AgentRuntimePools, type AgentRuntimePoolsArgs } from "./pools";
+export { agentApiKeys, AgentRuntimePools, type AgentRuntimePoolsArgs } from "./pools";

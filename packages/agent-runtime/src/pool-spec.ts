@@ -56,10 +56,21 @@ export function gpuRequest(manifest: AgentManifest, pool: RuntimePool): { runtim
   return { runtime: "nvidia", deviceRequests: [{ driver: "nvidia", count: Math.max(count, 1), capabilities: ["gpu"] }] };
 }
 
-/** category → its agents and the runtime URL serving each, for route_task on the ops server. */
-export function agentRoutes(manifest: AgentManifest): Record<string, { agent: string; url: string }[]> {
-  const routes: Record<string, { agent: string; url: string }[]> = {};
-  for (const agent of manifest.agents) (routes[agent.category] ??= []).push({ agent: agent.name, url: `http://${runtimeHost(agent.pool)}:${RUNTIME_PORT}` });
+/** The ops server's variable holding a pool's AgentOS API key (route_task presents it). */
+export function agentKeyEnvName(poolId: string): string {
+  return `SOPHIA_AGENT_KEY_${poolId.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+/** The runtime's own variable for its AgentOS API key: without it, it does not start. */
+export const AGENT_API_KEY_ENV = "SOPHIA_AGENT_API_KEY";
+
+/** category → its agents, the runtime URL serving each and where the ops server finds that runtime's
+ * key, for route_task on the ops server. */
+export function agentRoutes(manifest: AgentManifest): Record<string, { agent: string; url: string; keyEnv: string }[]> {
+  const routes: Record<string, { agent: string; url: string; keyEnv: string }[]> = {};
+  for (const agent of manifest.agents) {
+    (routes[agent.category] ??= []).push({ agent: agent.name, url: `http://${runtimeHost(agent.pool)}:${RUNTIME_PORT}`, keyEnv: agentKeyEnvName(agent.pool) });
+  }
   return routes;
 }
 

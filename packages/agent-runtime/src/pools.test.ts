@@ -4,8 +4,9 @@ import { DockerRuntime } from "@sophia/docker-runtime";
 import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
-import { agentRoutes, gpuRequest, poolContainerSpec, poolEnvironment, poolTokenEnvs, RUNTIME_PORT } from "./pool-spec";
-import { AgentRuntimePools } from "./pools";
+import { cpuLimit } from "@sophia/mcp-servers";
+import { agentKeyEnvName, agentRoutes, gpuRequest, poolContainerSpec, poolEnvironment, poolTokenEnvs, RUNTIME_PORT } from "./pool-spec";
+import { agentApiKeys, AgentRuntimePools } from "./pools";
 
 let placement: Placement;
 let manifest: ReturnType<typeof buildManifest>;
@@ -26,7 +27,8 @@ test("a GPU pool requests its agents' GPUs through the NVIDIA runtime; a CPU poo
 test("routes send each category to its agents' pool; a pool gets one token per category it runs", () => {
   const routes = agentRoutes(manifest);
   const infraPool = manifest.agents.find((a) => a.name === "infra-operator")!.pool;
-  expect(routes.infrastructure).toEqual([{ agent: "infra-operator", url: `http://agents-${infraPool}:${RUNTIME_PORT}` }]);
+  expect(routes.infrastructure).toEqual([{ agent: "infra-operator", url: `http://agents-${infraPool}:${RUNTIME_PORT}`, keyEnv: agentKeyEnvName(infraPool) }]);
+  expect(agentKeyEnvName("local-0-infrastructure-cpu")).toBe("SOPHIA_AGENT_KEY_LOCAL_0_INFRASTRUCTURE_CPU");
   expect(routes["code-assistance"]!.map((r) => r.agent)).toEqual(["code-helper", "code-reviewer"]);
   const envs = poolTokenEnvs(manifest, infraPool).map((t) => t.env);
   expect(envs).toContain("SOPHIA_MCP_TOKEN_INFRASTRUCTURE");
@@ -45,7 +47,7 @@ test("pool containers are hardened like the MCP servers and sized from placement
   const spec = poolContainerSpec("t", pool, { maxSizeMiB: 10, maxFiles: 2 }, {}, true);
   expect(spec).toMatchObject({ user: "65534:65534", readOnly: true, capabilities: { drops: ["ALL"] }, securityOpts: ["no-new-privileges:true"], restart: "unless-stopped" });
   expect(spec.memory).toBe(Math.ceil(pool.needs.memoryGiB * 1024) + 256);
-  expect(spec.cpus).toBe(String(pool.needs.cpu));
+  expect(spec.cpus).toBe(cpuLimit(pool.needs.cpu));
   expect(poolContainerSpec("t", pool, { maxSizeMiB: 10, maxFiles: 2 }, {}, false)).not.toHaveProperty("cpus");
 });
 
@@ -64,6 +66,7 @@ describe("AgentRuntimePools in mock mode", () => {
         mcp: { urlFor: () => "http://ingress:8081", servers: ["sophia-ops", "memory"], tokens: pulumi.secret(pulumi.output(Object.fromEntries(["core-orchestration", "business-intelligence", "infrastructure", "code-assistance", "research", "monitoring"].map((c) => [c, `token-${c}`])))), ready: [ingress] },
         model: { provider: "openai-compatible", baseUrl: "https://models.example/v1", id: "m" },
         modelApiKey: pulumi.secret("model-key"),
+        apiKeys: agentApiKeys("agents", manifest),
         cpuQuota: true,
         logs: { maxSizeMiB: 10, maxFiles: 2 },
       });
@@ -88,6 +91,17 @@ describe("AgentRuntimePools in mock mode", () => {
     expect(resources.some((r) => r.name.includes("model-stub"))).toBe(false);
   });
 
+  test("each pool holds its own AgentOS key and only its own category's MCP token, as secrets", () => {
+    for (const pool of placement.pools) {
+      const envs = JSON.stringify(resources.find((r) => r.name === `agents-${pool.id}`)!.inputs.envs);
+      expect(envs).toContain(`SOPHIA_AGENT_API_KEY=mock-password-agents-api-key-${pool.id}`);
+      expect(envs.match(/SOPHIA_AGENT_API_KEY=/g)).toHaveLength(1);
+      const tokens = [...envs.matchAll(/SOPHIA_MCP_TOKEN_([A-Z_]+)=/g)].map((m) => m[1]);
+      const category = manifest.agents.find((a) => a.pool === pool.id)!.category;
+      expect(tokens).toEqual([category.toUpperCase().replace(/-/g, "_")]);
+    }
+  });
+
   test("a real model without its key fails with the config key", () => {
     expect(
       () =>
@@ -99,6 +113,7 @@ describe("AgentRuntimePools in mock mode", () => {
           nodes: {},
           mcp: { urlFor: () => "", servers: [], tokens: pulumi.output<Record<string, string>>({}), ready: [] },
           model: { provider: "openai-compatible", baseUrl: "https://m/v1", id: "m" },
+          apiKeys: {},
           cpuQuota: true,
           logs: { maxSizeMiB: 1, maxFiles: 1 },
         }),

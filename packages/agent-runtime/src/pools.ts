@@ -3,10 +3,12 @@
 // and the ingress are healthy (dependsOn), the phase order of the deployment strategy.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import type { AgentManifest, RuntimePool } from "@sophia/agent-categories";
 import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
 import { HARDENING, healthcheckFor, type LogRetention, type McpServerName, memoryLimit } from "@sophia/mcp-servers";
 import {
+  AGENT_API_KEY_ENV,
   gpuRequest,
   type ModelChoice,
   poolContainerSpec,
@@ -37,10 +39,19 @@ export interface AgentRuntimePoolsArgs {
     readonly ready: pulumi.Resource[];
   };
   readonly model: ModelChoice;
-  /** The model provider's key (secret); the stub takes none. */
+  /** The model provider's key (secret); for the stub, one is made here. */
   readonly modelApiKey?: pulumi.Output<string>;
+  /** Each pool's AgentOS API key, by pool id (secret): AgentOS refuses runs without it. Made by
+   * `agentApiKeys` before the MCP platform, whose ops server presents them. */
+  readonly apiKeys: Readonly<Record<string, pulumi.Output<string>>>;
   readonly cpuQuota: boolean;
   readonly logs: LogRetention;
+}
+
+/** One AgentOS API key per pool (secret), made before the MCP platform: its ops server presents them
+ * to run agents, and each pool checks its own. */
+export function agentApiKeys(name: string, manifest: AgentManifest): Record<string, pulumi.Output<string>> {
+  return Object.fromEntries(manifest.pools.map((p) => [p.id, new random.RandomPassword(`${name}-api-key-${p.id}`, { length: 40, special: false }).result]));
 }
 
 export class AgentRuntimePools extends pulumi.ComponentResource {
@@ -62,8 +73,12 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
     };
 
     const ready = [...args.mcp.ready];
-    if (args.model.provider === "stub") ready.push(this.stubModel(name, args));
-    const modelKey = args.modelApiKey ?? pulumi.output("stub-takes-no-key");
+    let modelKey = args.modelApiKey;
+    if (args.model.provider === "stub") {
+      // The stub wants a key like any provider; nothing else on the network has it.
+      modelKey = new random.RandomPassword(`${name}-model-stub-key`, { length: 40, special: false }, { parent: this }).result;
+      ready.push(this.stubModel(name, args, modelKey));
+    }
 
     const containers: Record<string, pulumi.Output<string>> = {};
     for (const pool of args.pools) {
@@ -78,13 +93,20 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
           return `${env}=${token}`;
         })),
       );
+      const apiKey = args.apiKeys[pool.id];
+      if (!apiKey) throw new Error(`pool ${pool.id}: no AgentOS API key; make them with agentApiKeys`);
       const gpu = gpuRequest(args.manifest, pool);
       const container = new docker.Container(
         `${name}-${pool.id}`,
         {
           ...spec,
           image: imageOn(pool.node, runtime),
-          envs: [...plainEnv, ...tokenEnvs, pulumi.secret(pulumi.interpolate`SOPHIA_MODEL_API_KEY=${modelKey}`)],
+          envs: [
+            ...plainEnv,
+            ...tokenEnvs,
+            pulumi.secret(pulumi.interpolate`SOPHIA_MODEL_API_KEY=${modelKey!}`),
+            pulumi.secret(pulumi.interpolate`${AGENT_API_KEY_ENV}=${apiKey}`),
+          ],
           ...(gpu ?? {}),
           // The internal network reaches the ingress and the ops server reaches the pool; the edge
           // network is the way out to a remote model provider.
@@ -101,7 +123,7 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
   }
 
   /** TEST SCAFFOLDING on the local stack: the deterministic OpenAI-compatible stub model. */
-  private stubModel(name: string, args: AgentRuntimePoolsArgs): docker.Container {
+  private stubModel(name: string, args: AgentRuntimePoolsArgs, apiKey: pulumi.Output<string>): docker.Container {
     const node = args.pools[0]?.node;
     const runtime = node ? args.nodes[node] : undefined;
     if (!runtime) throw new Error("the stub model needs a node with a Docker runtime");
@@ -115,6 +137,7 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
         ...HARDENING,
         capabilities: { drops: [...HARDENING.capabilities.drops] },
         securityOpts: [...HARDENING.securityOpts],
+        envs: [pulumi.secret(pulumi.interpolate`SOPHIA_MODEL_API_KEY=${apiKey}`)],
         ...memoryLimit(64),
         healthcheck: healthcheckFor(STUB_MODEL_PORT, "/health"),
         logDriver: "json-file",

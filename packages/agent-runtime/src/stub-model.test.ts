@@ -5,6 +5,7 @@ import { createServer } from "node:net";
 import * as path from "node:path";
 
 const script = path.resolve(__dirname, "../testing/stub-model/stub_model.py");
+const KEY = "stub-key-".padEnd(40, "x");
 let child: ChildProcess;
 let base: string;
 
@@ -15,7 +16,7 @@ beforeAll(async () => {
       probe.close(() => resolve(port));
     });
   });
-  child = spawn("python3", [script, String(port)], { stdio: "ignore" });
+  child = spawn("python3", [script, String(port)], { stdio: "ignore", env: { ...process.env, SOPHIA_MODEL_API_KEY: KEY } });
   base = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     if (await fetch(`${base}/health`).then((r) => r.ok, () => false)) return;
@@ -28,7 +29,7 @@ afterAll(() => child.kill());
 const system = { role: "system", content: "You are an agent.\nYour name is: infra-operator." };
 const planTool = { type: "function", function: { name: "stack_plan", parameters: {} } };
 const complete = async (body: Record<string, unknown>) => {
-  const response = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "m", ...body }) });
+  const response = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${KEY}` }, body: JSON.stringify({ model: "m", ...body }) });
   return { status: response.status, json: (await response.json()) as { choices: { message: { content: string | null; tool_calls?: { id: string; function: { name: string; arguments: string } }[] } }[] } };
 };
 
@@ -57,7 +58,21 @@ test("without a matching tool it answers directly, and the same request always g
 });
 
 test("streaming is refused with a clear message", async () => {
-  const response = await fetch(`${base}/v1/chat/completions`, { method: "POST", body: JSON.stringify({ stream: true, messages: [] }) });
+  const response = await fetch(`${base}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}` }, body: JSON.stringify({ stream: true, messages: [] }) });
   expect(response.status).toBe(400);
   expect(await response.text()).toContain("call with stream=false");
+});
+
+test("without its key it answers only /health; without a key configured it does not start", async () => {
+  const ask = (headers: Record<string, string>) => fetch(`${base}/v1/chat/completions`, { method: "POST", headers, body: JSON.stringify({ messages: [] }) }).then((r) => r.status);
+  expect(await ask({})).toBe(401);
+  expect(await ask({ authorization: `Bearer ${KEY.slice(0, -1)}y` })).toBe(401);
+  expect(await fetch(`${base}/v1/models`).then((r) => r.status)).toBe(401);
+  expect(await fetch(`${base}/health`).then((r) => r.status)).toBe(200);
+  const bare = spawn("python3", [script, "0"], { stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, SOPHIA_MODEL_API_KEY: "" } });
+  let stderr = "";
+  bare.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
+  const code = await new Promise<number | null>((resolve) => bare.on("close", resolve));
+  expect(code).toBe(1);
+  expect(stderr).toContain("SOPHIA_MODEL_API_KEY: expected the API key");
 });

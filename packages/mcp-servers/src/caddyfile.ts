@@ -1,7 +1,7 @@
 // The ingress configuration: Caddy in front of every MCP server, with one public site (TLS on
 // staging/production) and one plain-HTTP site for the internal network. Pure text from the
-// routes and client scopes; tokens are never in it, only `{$ENV}` placeholders Caddy fills in
-// from its container's environment at start.
+// routes and client scopes; tokens and keys are never in it, only `{$ENV}` placeholders Caddy fills
+// in from its container's environment at start.
 import type { McpServerName } from "./catalog";
 import { type ClientScope, tokenEnvName } from "./scopes";
 
@@ -11,19 +11,55 @@ export interface IngressRoute {
   readonly upstream: string;
 }
 
+/** Limits every request meets at the edge, before any server sees it. */
+export const EDGE_LIMITS = {
+  /** An MCP request is a JSON-RPC message: kilobytes. Larger bodies get 413 from the ingress. */
+  maxBodyBytes: 1024 * 1024,
+  /** A client that has not sent its headers by then is cut off (slow-header attacks). */
+  readHeaderSeconds: 5,
+  /** Reading a whole (≤ 1 MiB) body may take this long. */
+  readBodySeconds: 10,
+  /** Keep-alive connections with no request are closed after this. */
+  idleSeconds: 60,
+} as const;
+
 export interface IngressSite {
   readonly port: number;
   /** Plain-HTTP port for clients on the internal network (the agent runtimes): same routes, same
-   * tokens. It is never published; the internal network has no way out. */
+   * tokens. It listens only on the ingress's address on that network ({$SOPHIA_INTERNAL_ADDR}), never
+   * on the edge network, and is never published. */
   readonly internalPort: number;
   /** staging/production: Caddy's automatic HTTPS for this host name; local: plain HTTP. */
   readonly tlsHost?: string;
   /** Who signs the certificate: a public ACME CA (default), or Caddy's own internal CA (a rehearsal
    * on one machine, where no ACME CA can reach the host). */
   readonly tlsIssuer?: "acme" | "internal";
-  /** Port for Prometheus to scrape Caddy's metrics (internal network only). */
+  /** Port for Prometheus to scrape Caddy's metrics: internal address only, with its own token. */
   readonly metricsPort: number;
+  /** The public URL clients use. Browsers send it as Origin; a request naming another Origin (a web
+   * page trying to reach the MCP servers, DNS rebinding) is refused, and so, without TLS, is a
+   * request for another Host. */
+  readonly publicUrl: string;
 }
+
+/** The header naming the authenticated client to the servers behind the ingress (route_task uses it
+ * to check which categories the caller may route to). Whatever a client sends in it is removed first. */
+export const CLIENT_HEADER = "X-Sophia-Client";
+
+/** The header carrying the key that proves to a server that the request came through the ingress.
+ * Each server has its own key (mcp-proxy checks this header with --apiKey), so no server can call
+ * another as the ingress, and a client's own value is always replaced. */
+export const BACKEND_KEY_HEADER = "X-API-Key";
+
+/** The ingress's environment variable holding the key it presents to one server. */
+export function backendKeyEnvName(server: McpServerName): string {
+  return `SOPHIA_BACKEND_KEY_${server.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+}
+
+/** The token Prometheus presents to scrape the ingress's metrics. */
+export const METRICS_TOKEN_ENV = "SOPHIA_METRICS_TOKEN";
+/** The ingress's own address on the internal network, found when the container starts. */
+export const INTERNAL_ADDR_ENV = "SOPHIA_INTERNAL_ADDR";
 
 /** A named matcher for requests whose token is none of the given clients'. Caddy 2.6 takes one value
  * per `header` line; repeated lines for one field are OR'd. */
@@ -38,10 +74,6 @@ function notAnyToken(name: string, clients: readonly ClientScope[], indent: stri
   ];
 }
 
-/** The header naming the authenticated client to the servers behind the ingress (route_task uses it
- * to check which categories the caller may route to). Whatever a client sends in it is removed first. */
-export const CLIENT_HEADER = "X-Sophia-Client";
-
 export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute[], scopes: readonly ClientScope[]): string {
   const address = site.tlsHost ? `${site.tlsHost}:${site.port}` : `:${site.port}`;
   const globals = site.tlsHost
@@ -55,33 +87,74 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     ...globals,
     "\tservers {",
     "\t\tmetrics",
+    "\t\ttimeouts {",
+    `\t\t\tread_header ${EDGE_LIMITS.readHeaderSeconds}s`,
+    `\t\t\tread_body ${EDGE_LIMITS.readBodySeconds}s`,
+    `\t\t\tidle ${EDGE_LIMITS.idleSeconds}s`,
+    "\t\t}",
     "\t}",
     "}",
     "",
     `${address} {`,
     ...(site.tlsHost && site.tlsIssuer === "internal" ? ["\ttls internal"] : []),
+    // Without TLS the public site answers on any name; only the names of its own URL are served.
+    ...(site.tlsHost ? [] : ["\t@foreignHost not host 127.0.0.1 localhost", '\trespond @foreignHost "unexpected Host" 421']),
     "\timport mcp_routes",
     "}",
     "",
     `http://:${site.internalPort} {`,
+    `\tbind {$${INTERNAL_ADDR_ENV}}`,
     "\timport mcp_routes",
     "}",
     "",
     `:${site.metricsPort} {`,
-    "\tmetrics /metrics",
+    `\tbind {$${INTERNAL_ADDR_ENV}}`,
+    "\troute {",
+    "\t\t@scraper {",
+    "\t\t\tpath /metrics",
+    `\t\t\theader Authorization "Bearer {$${METRICS_TOKEN_ENV}}"`,
+    "\t\t}",
+    "\t\tmetrics @scraper",
+    '\t\trespond "missing or unknown metrics token" 401',
+    "\t}",
     "}",
   ];
-  return [...snippet(routes, scopes), ...lines].join("\n") + "\n";
+  return [...snippet(site, routes, scopes), ...lines].join("\n") + "\n";
+}
+
+/** 411 for a POST without Content-Length, 413 for one over the limit, before anything reads the body.
+ * (A chunked body cut off by Caddy 2.6's request_body would reach the server truncated and come back
+ * as 500.) Lengths are compared as digit strings: CEL's int() fails on an absent header. */
+function bodyLimit(indent: string): string[] {
+  const limit = String(EDGE_LIMITS.maxBodyBytes);
+  const length = "{http.request.header.Content-Length}";
+  return [
+    `${indent}@unsized {`,
+    `${indent}\tmethod POST`,
+    `${indent}\tnot header Content-Length *`,
+    `${indent}}`,
+    `${indent}respond @unsized "Content-Length required" 411`,
+    `${indent}@tooLarge expression size(${length}) > ${limit.length} || (size(${length}) == ${limit.length} && ${length} > "${limit}")`,
+    `${indent}respond @tooLarge "request body over ${limit} bytes" 413`,
+  ];
 }
 
 /** The routes both sites serve, as a Caddyfile snippet. */
-function snippet(routes: readonly IngressRoute[], scopes: readonly ClientScope[]): string[] {
+function snippet(site: IngressSite, routes: readonly IngressRoute[], scopes: readonly ClientScope[]): string[] {
+  const origin = new URL(site.publicUrl).origin;
   const lines = [
     "(mcp_routes) {",
     "\troute {",
     "\t\trespond /healthz 200",
+    // A browser page (a rebinding attack, a hostile site) sends its own Origin; MCP clients send none.
+    "\t\t@foreignOrigin {",
+    "\t\t\theader Origin *",
+    `\t\t\tnot header Origin ${origin}`,
+    "\t\t}",
+    '\t\trespond @foreignOrigin "origin not allowed" 403',
     ...notAnyToken("anonymous", scopes, "\t\t"),
     '\t\trespond @anonymous "missing or unknown bearer token" 401',
+    ...bodyLimit("\t\t"),
     `\t\trequest_header -${CLIENT_HEADER}`,
     ...scopes.flatMap((s) => {
       const matcher = `client_${s.client.replace(/[^a-z0-9]/g, "_")}`;
@@ -96,6 +169,9 @@ function snippet(routes: readonly IngressRoute[], scopes: readonly ClientScope[]
       ...notAnyToken("outOfScope", allowed, "\t\t\t"),
       `\t\t\trespond @outOfScope "token not allowed to use ${route.server}" 403`,
       `\t\t\treverse_proxy ${route.upstream} {`,
+      // The client's token stays at the ingress; the server gets its own key instead.
+      "\t\t\t\theader_up -Authorization",
+      `\t\t\t\theader_up ${BACKEND_KEY_HEADER} {$${backendKeyEnvName(route.server)}}`,
       // Streamed MCP responses (SSE) go through as they are written.
       "\t\t\t\tflush_interval -1",
       "\t\t\t}",

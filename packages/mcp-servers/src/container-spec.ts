@@ -1,5 +1,6 @@
 // Hardened container settings for an MCP server, as plain data (docker.ContainerArgs without
 // Outputs), so tests read them directly and the smoke can apply every one of them to Docker.
+import { EDGE_LIMITS } from "./caddyfile";
 import type { McpServerSpec } from "./catalog";
 
 export interface ContainerLimits {
@@ -57,14 +58,41 @@ export interface ContainerSpec {
   readonly labels: { label: string; value: string }[];
 }
 
-/** What the container runs: the server itself, or mcp-proxy in front of a stdio server. */
+/** What the container runs: the server itself, or mcp-proxy in front of a stdio server.
+ *
+ * mcp-proxy runs stateless: every request stands alone, so there is no session to leak when a client
+ * goes away without DELETE, none to lose when the server restarts ("Session not found"), and no
+ * long-lived GET stream (it answers GET with 405, which MCP clients accept). Its body limit matches
+ * the ingress's. */
 export function serverCommand(spec: McpServerSpec): string[] {
   if (spec.transport.kind === "streamable-http") return ["node", "/app/server.js"];
-  return ["node", "/app/node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs", "--port", String(spec.port), "--host", "0.0.0.0", "--server", "stream", "--", ...spec.transport.command];
+  return [
+    "node",
+    "/app/node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs",
+    "--port",
+    String(spec.port),
+    "--host",
+    "0.0.0.0",
+    "--server",
+    "stream",
+    "--stateless",
+    "--no-eventStore",
+    "--maxBodySize",
+    String(EDGE_LIMITS.maxBodyBytes),
+    "--",
+    ...spec.transport.command,
+  ];
 }
 
-export function healthcheckFor(port: number, path: string): ContainerSpec["healthcheck"] {
-  return { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://127.0.0.1:${port}${path}`], interval: "5s", timeout: "3s", retries: 5, startPeriod: "2s" };
+/** The variable a server reads the ingress's key from: mcp-proxy's --apiKey (yargs reads MCP_PROXY_*
+ * from the environment, so the key is never on a command line), or this repo's own servers' setting.
+ * Either refuses a request whose X-API-Key is not that key. */
+export function serverKeyEnv(spec: McpServerSpec): string {
+  return spec.transport.kind === "stdio" ? "MCP_PROXY_API_KEY" : "SOPHIA_BACKEND_KEY";
+}
+
+export function healthcheckFor(port: number, path: string, host = "127.0.0.1"): ContainerSpec["healthcheck"] {
+  return { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${host}:${port}${path}`], interval: "5s", timeout: "3s", retries: 5, startPeriod: "2s" };
 }
 
 export function serverContainerSpec(

@@ -2,9 +2,9 @@
 // and the Cursor config (which must never hold a token).
 import { DockerRuntime } from "@sophia/docker-runtime";
 import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
-import { renderCaddyfile } from "./caddyfile";
+import { BACKEND_KEY_HEADER, backendKeyEnvName, EDGE_LIMITS, renderCaddyfile } from "./caddyfile";
 import { MCP_SERVERS } from "./catalog";
-import { HARDENING, serverContainerSpec } from "./container-spec";
+import { HARDENING, serverCommand, serverContainerSpec, serverKeyEnv } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
 import { McpPlatform } from "./platform";
 import { clientScopes, tokenEnvName } from "./scopes";
@@ -36,7 +36,7 @@ test("scopes follow the category library; cursor reaches every enabled server; d
 
 test("the Caddyfile routes each server, answers 401 and 403 by scope, streams unbuffered, and holds no token value", () => {
   const scopes = clientScopes(categories, ["sophia-ops", "memory"]);
-  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180 }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], scopes);
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, publicUrl: "http://127.0.0.1:8443" }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], scopes);
   expect(text).toContain('respond @anonymous "missing or unknown bearer token" 401');
   expect(text).toContain('respond @outOfScope "token not allowed to use memory" 403');
   expect(text).toMatch(/handle_path \/memory\/\* \{\n\t\t\t@outOfScope \{\n\t\t\t\tnot \{\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_CURSOR\}"\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE\}"\n/);
@@ -47,20 +47,54 @@ test("the Caddyfile routes each server, answers 401 and 403 by scope, streams un
 
 test("both sites (public and internal) import the same routes; TLS takes the public site's host and port", () => {
   const scopes = clientScopes(categories, ["memory"]);
-  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, tlsHost: "mcp.example.com" }, [{ server: "memory", upstream: "memory:8080" }], scopes);
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, tlsHost: "mcp.example.com", publicUrl: "https://mcp.example.com:8080" }, [{ server: "memory", upstream: "memory:8080" }], scopes);
   expect(text).toContain("mcp.example.com:8080 {\n\timport mcp_routes\n}");
-  expect(text).toContain("http://:8081 {\n\timport mcp_routes\n}");
+  expect(text).toContain("http://:8081 {\n\tbind {$SOPHIA_INTERNAL_ADDR}\n\timport mcp_routes\n}");
   expect(text).toContain("https_port 8080");
   expect(text).not.toContain("auto_https off");
 });
 
 test("the ingress names the authenticated client to the servers, after dropping whatever the client sent", () => {
-  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180 }, [], clientScopes(categories, ["memory"]));
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, publicUrl: "http://127.0.0.1:8443" }, [], clientScopes(categories, ["memory"]));
   const drop = text.indexOf("request_header -X-Sophia-Client");
   const set = text.indexOf("request_header @client_business_intelligence X-Sophia-Client business-intelligence");
   expect(drop).toBeGreaterThan(text.indexOf("respond @anonymous"));
   expect(set).toBeGreaterThan(drop);
   expect(text).toContain('@client_business_intelligence header Authorization "Bearer {$SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE}"');
+});
+
+test("no client credential passes the ingress: each server gets its own key instead of the client's token", () => {
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, publicUrl: "http://127.0.0.1:8443" }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], clientScopes(categories, ["sophia-ops", "memory"]));
+  for (const server of ["sophia-ops", "memory"] as const) {
+    const block = text.slice(text.indexOf(`handle_path /${server}/*`), text.indexOf("flush_interval", text.indexOf(`handle_path /${server}/*`)));
+    expect(block).toContain("header_up -Authorization");
+    expect(block).toContain(`header_up ${BACKEND_KEY_HEADER} {$${backendKeyEnvName(server)}}`);
+  }
+  expect(backendKeyEnvName("sophia-ops")).toBe("SOPHIA_BACKEND_KEY_SOPHIA_OPS");
+});
+
+test("the edge: a deadline for headers and bodies, 411/413 before any body is read, foreign Origin and Host refused, metrics behind a token and the internal address", () => {
+  const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, publicUrl: "http://127.0.0.1:8443" }, [{ server: "memory", upstream: "memory:8080" }], clientScopes(categories, ["memory"]));
+  expect(text).toContain(`read_header ${EDGE_LIMITS.readHeaderSeconds}s`);
+  expect(text).toContain(`read_body ${EDGE_LIMITS.readBodySeconds}s`);
+  expect(text).toContain('respond @unsized "Content-Length required" 411');
+  expect(text).toContain(`respond @tooLarge "request body over ${EDGE_LIMITS.maxBodyBytes} bytes" 413`);
+  expect(text.indexOf("respond @tooLarge")).toBeLessThan(text.indexOf("reverse_proxy"));
+  expect(text).toContain("not header Origin http://127.0.0.1:8443");
+  expect(text).toContain('respond @foreignHost "unexpected Host" 421');
+  expect(text).toMatch(/:9180 \{\n\tbind \{\$SOPHIA_INTERNAL_ADDR\}\n\troute \{\n\t\t@scraper \{\n\t\t\tpath \/metrics\n\t\t\theader Authorization "Bearer \{\$SOPHIA_METRICS_TOKEN\}"/);
+  const tls = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, tlsHost: "mcp.example.com", publicUrl: "https://mcp.example.com:8080" }, [], clientScopes(categories, ["memory"]));
+  // With TLS the site address itself names the host.
+  expect(tls).not.toContain("@foreignHost");
+  expect(tls).toContain("not header Origin https://mcp.example.com:8080");
+});
+
+test("stdio servers run mcp-proxy stateless (no session to leak or lose), with the edge's body limit and the key from the environment", () => {
+  const command = serverCommand(MCP_SERVERS.memory);
+  expect(command).toEqual(expect.arrayContaining(["--stateless", "--no-eventStore", "--maxBodySize", String(EDGE_LIMITS.maxBodyBytes)]));
+  expect(command.join(" ")).not.toMatch(/apiKey/i);
+  expect(serverKeyEnv(MCP_SERVERS.memory)).toBe("MCP_PROXY_API_KEY");
+  expect(serverKeyEnv(MCP_SERVERS["sophia-ops"])).toBe("SOPHIA_BACKEND_KEY");
 });
 
 test("the Cursor mcp.json has url and headers per server and references the token as ${env:…}", () => {
@@ -111,6 +145,17 @@ describe("McpPlatform in mock mode", () => {
     expect(ingress.inputs.envs).toMatchObject({ [SECRET_SIG_KEY]: expect.any(String) });
     expect(JSON.stringify((ingress.inputs.envs as { value: unknown }).value)).toContain("SOPHIA_MCP_TOKEN_INFRASTRUCTURE=mock-password-mcp-token-infrastructure");
     expect(ingress.inputs.ports).toEqual([{ internal: 8080, external: 8443, ip: "127.0.0.1", protocol: "tcp" }]);
+  });
+
+  test("each server holds only its own key, as a secret, and the ingress presents it; the metrics token is the ingress's alone", () => {
+    const envs = (name: string) => JSON.stringify((resources.find((r) => r.name === name)!.inputs.envs as { value: unknown }).value);
+    expect(envs("mcp-memory")).toContain("MCP_PROXY_API_KEY=mock-password-mcp-backend-key-memory");
+    expect(envs("mcp-memory")).not.toContain("backend-key-sophia-ops");
+    expect(envs("mcp-sophia-ops")).toContain("SOPHIA_BACKEND_KEY=mock-password-mcp-backend-key-sophia-ops");
+    expect(envs("mcp-sophia-ops")).not.toContain("backend-key-memory");
+    expect(envs("mcp-ingress")).toContain("SOPHIA_BACKEND_KEY_MEMORY=mock-password-mcp-backend-key-memory");
+    expect(envs("mcp-ingress")).toContain("SOPHIA_METRICS_TOKEN=mock-password-mcp-metrics-token");
+    for (const server of ["mcp-memory", "mcp-sophia-ops"]) expect(envs(server)).not.toMatch(/SOPHIA_MCP_TOKEN_|metrics-token/);
   });
 
   test("servers sit only on the internal network; images are built on the configured base without pushing", () => {

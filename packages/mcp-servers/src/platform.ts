@@ -5,9 +5,9 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
-import { renderCaddyfile } from "./caddyfile";
+import { backendKeyEnvName, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, renderCaddyfile } from "./caddyfile";
 import { MCP_SERVERS, type McpServerName } from "./catalog";
-import { type ContainerLimits, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec } from "./container-spec";
+import { type ContainerLimits, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, serverKeyEnv } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
 import { type ClientScope, tokenEnvName } from "./scopes";
 
@@ -19,6 +19,9 @@ export const INGRESS_METRICS_PORT = 9180;
 export const CADDY_DATA_DIR = "/data";
 /** Plain HTTP for clients on the internal network (agent runtimes); never published. */
 export const INGRESS_INTERNAL_PORT = 8081;
+/** The ingress's name on the internal network only: it looks itself up by it at start, to listen
+ * there (and not on the edge network) with its internal site and metrics. */
+export const INGRESS_INTERNAL_ALIAS = "ingress-mcp";
 
 export interface McpPlatformArgs {
   readonly runtime: DockerRuntime;
@@ -43,6 +46,8 @@ export interface McpPlatformArgs {
   readonly logs: LogRetention;
   /** Extra environment per server, set by the stack (sophia-ops gets the agent route table). */
   readonly serverEnv?: Partial<Record<McpServerName, Readonly<Record<string, string>>>>;
+  /** Extra secret environment per server (sophia-ops gets the agent runtimes' API keys). */
+  readonly serverSecretEnv?: Partial<Record<McpServerName, Readonly<Record<string, pulumi.Output<string>>>>>;
   /** protect: true on stateful resources (the ingress's certificates). */
   readonly protect?: boolean;
 }
@@ -59,6 +64,8 @@ export class McpPlatform extends pulumi.ComponentResource {
   readonly cursorMcpJson: pulumi.Output<string>;
   /** Bearer token per client, by client id; secret. */
   readonly tokens: pulumi.Output<Record<string, string>>;
+  /** The bearer token Prometheus presents to scrape the ingress's metrics; secret. */
+  readonly metricsToken: pulumi.Output<string>;
 
   constructor(name: string, args: McpPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:mcp:Platform", name, {}, opts);
@@ -75,9 +82,17 @@ export class McpPlatform extends pulumi.ComponentResource {
     const buildImage = (context: string) =>
       buildLocalImage(`${name}-${context}-image`, runtime, { imageName: `sophia/mcp-${context}:${args.stack}`, contextDir: path.join(IMAGES_DIR, context), baseImage: args.baseImage }, this).ref;
 
+    const password = (id: string) => new random.RandomPassword(`${name}-${id}`, { length: 40, special: false }, { parent: this }).result;
+    // Each server's own key: only the ingress presents it, so a server answers only what the ingress
+    // authenticated, and no server can reach another as the ingress.
+    const backendKeys = Object.fromEntries(args.servers.map((server) => [server, password(`backend-key-${server}`)]));
     const servers = args.servers.map((serverName) => {
       const spec = MCP_SERVERS[serverName];
-      const secretEnvs = spec.secrets.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secretValues.get(s.configKey)!}`));
+      const secretEnvs = [
+        ...spec.secrets.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secretValues.get(s.configKey)!}`)),
+        pulumi.secret(pulumi.interpolate`${serverKeyEnv(spec)}=${backendKeys[serverName]!}`),
+        ...Object.entries(args.serverSecretEnv?.[serverName] ?? {}).map(([k, v]) => pulumi.secret(pulumi.interpolate`${k}=${v}`)),
+      ];
       const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context) : pulumi.output(spec.image.ref);
       const volumes = spec.writable
         .filter((w) => w.persist)
@@ -99,11 +114,20 @@ export class McpPlatform extends pulumi.ComponentResource {
       );
     });
 
-    const tokens = Object.fromEntries(
-      args.scopes.map((s) => [s.client, new random.RandomPassword(`${name}-token-${s.client}`, { length: 40, special: false }, { parent: this }).result]),
-    );
+    const tokens = Object.fromEntries(args.scopes.map((s) => [s.client, password(`token-${s.client}`)]));
+    const metricsToken = password("metrics-token");
+    const scheme = args.ingress.tlsHost ? "https" : "http";
+    const publicPort = args.ingress.port === 443 && args.ingress.tlsHost ? "" : `:${args.ingress.port}`;
+    this.publicUrl = `${scheme}://${args.ingress.tlsHost ?? "127.0.0.1"}${publicPort}`;
     const caddyfile = renderCaddyfile(
-      { port: INGRESS_CONTAINER_PORT, internalPort: INGRESS_INTERNAL_PORT, tlsHost: args.ingress.tlsHost, tlsIssuer: args.ingress.tlsIssuer, metricsPort: INGRESS_METRICS_PORT },
+      {
+        port: INGRESS_CONTAINER_PORT,
+        internalPort: INGRESS_INTERNAL_PORT,
+        tlsHost: args.ingress.tlsHost,
+        tlsIssuer: args.ingress.tlsIssuer,
+        metricsPort: INGRESS_METRICS_PORT,
+        publicUrl: this.publicUrl,
+      },
       args.servers.map((server) => ({ server, upstream: `${server}:${MCP_SERVERS[server].port}` })),
       args.scopes,
     );
@@ -120,8 +144,20 @@ export class McpPlatform extends pulumi.ComponentResource {
         capabilities: { drops: [...HARDENING.capabilities.drops] },
         securityOpts: [...HARDENING.securityOpts],
         // Docker refuses file uploads into a read-only container, so the Caddyfile (which holds no
-        // secret, only {$TOKEN} placeholders) arrives as an environment variable and is written to tmpfs.
-        command: ["sh", "-c", 'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile'],
+        // secret, only {$TOKEN} placeholders) arrives as an environment variable and is written to
+        // tmpfs. First the ingress finds its own address on the internal network; without one it
+        // does not start (it would otherwise listen everywhere).
+        command: [
+          "sh",
+          "-c",
+          [
+            `${INTERNAL_ADDR_ENV}=$(getent ahostsv4 ${INGRESS_INTERNAL_ALIAS} | head -n 1 | cut -d " " -f 1)`,
+            `[ -n "$${INTERNAL_ADDR_ENV}" ] || { echo "ingress: no address on the internal network (${INGRESS_INTERNAL_ALIAS})" >&2; exit 1; }`,
+            `export ${INTERNAL_ADDR_ENV}`,
+            'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile',
+            "exec caddy run --config /tmp/Caddyfile --adapter caddyfile",
+          ].join(" && "),
+        ],
         envs: [
           `SOPHIA_CADDYFILE=${caddyfile}`,
           // Caddy keeps certificates and its CA under $XDG_DATA_HOME/caddy and its autosaved config
@@ -129,6 +165,8 @@ export class McpPlatform extends pulumi.ComponentResource {
           `XDG_DATA_HOME=${CADDY_DATA_DIR}`,
           "XDG_CONFIG_HOME=/config",
           ...Object.entries(tokens).map(([client, token]) => pulumi.secret(pulumi.interpolate`${tokenEnvName(client)}=${token}`)),
+          ...Object.entries(backendKeys).map(([server, key]) => pulumi.secret(pulumi.interpolate`${backendKeyEnvName(server as McpServerName)}=${key}`)),
+          pulumi.secret(pulumi.interpolate`${METRICS_TOKEN_ENV}=${metricsToken}`),
         ],
         // With TLS, /data is the certificates volume: they persist across restarts (ACME rate
         // limits); without TLS there is nothing to keep and a tmpfs is enough.
@@ -136,27 +174,25 @@ export class McpPlatform extends pulumi.ComponentResource {
         volumes: certificates ? [{ containerPath: CADDY_DATA_DIR, volumeName: certificates.name }] : [],
         ...memoryLimit(args.ingress.memoryMiB),
         // The internal site answers in plain HTTP whether or not the public one serves TLS.
-        healthcheck: healthcheckFor(INGRESS_INTERNAL_PORT, "/healthz"),
+        healthcheck: healthcheckFor(INGRESS_INTERNAL_PORT, "/healthz", INGRESS_INTERNAL_ALIAS),
         logDriver: "json-file",
         logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
         labels: toLabels({ ...labels, "sophia.mcp-ingress": "true" }),
         ports: [{ internal: INGRESS_CONTAINER_PORT, external: args.ingress.port, ip: args.ingress.publishIp, protocol: "tcp" }],
-        networksAdvanced: [{ name: runtime.networks.edge.name }, { name: runtime.networks.mcp.name, aliases: ["ingress"] }],
+        networksAdvanced: [{ name: runtime.networks.edge.name }, { name: runtime.networks.mcp.name, aliases: ["ingress", INGRESS_INTERNAL_ALIAS] }],
         wait: true,
         waitTimeout: 60,
       },
       { ...child, dependsOn: servers },
     );
 
-    const scheme = args.ingress.tlsHost ? "https" : "http";
-    const publicPort = args.ingress.port === 443 && args.ingress.tlsHost ? "" : `:${args.ingress.port}`;
-    this.publicUrl = `${scheme}://${args.ingress.tlsHost ?? "127.0.0.1"}${publicPort}`;
     this.ingressUrl = pulumi.output(this.publicUrl);
     this.internalUrl = `http://ingress:${INGRESS_INTERNAL_PORT}`;
     this.ready = [...servers, ingress];
     this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.servers), null, 2) + "\n");
     this.tokens = pulumi.secret(pulumi.output(tokens));
-    this.registerOutputs({ ingressUrl: this.ingressUrl, cursorMcpJson: this.cursorMcpJson, tokens: this.tokens, ingress: ingress.name });
+    this.metricsToken = pulumi.secret(metricsToken);
+    this.registerOutputs({ ingressUrl: this.ingressUrl, cursorMcpJson: this.cursorMcpJson, tokens: this.tokens, metricsToken: this.metricsToken, ingress: ingress.name });
   }
 }
 

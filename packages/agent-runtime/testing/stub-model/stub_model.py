@@ -10,11 +10,16 @@ Its behaviour, from the request alone (no state, no randomness):
   - Otherwise answer directly, quoting the task.
 Every answer starts with the agent's name taken from the system message, so callers can see which
 agent answered.
+
+Like a real provider it wants its API key (`Authorization: Bearer <SOPHIA_MODEL_API_KEY>`) on every
+call but /health, and does not start without one: nothing on the network uses it for free.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import json
 import re
 import sys
@@ -87,6 +92,11 @@ def complete(request: dict) -> dict:
 
 class Handler(BaseHTTPRequestHandler):
     server_version = "sophia-stub-model/1"
+    api_key = ""
+
+    def _authorized(self) -> bool:
+        presented = self.headers.get("authorization", "")
+        return hmac.compare_digest(presented.encode(), f"Bearer {self.api_key}".encode())
 
     def _send(self, status: int, body: dict) -> None:
         data = json.dumps(body).encode()
@@ -99,11 +109,15 @@ class Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
         if self.path == "/health":
             return self._send(200, {"status": "ok"})
+        if not self._authorized():
+            return self._send(401, {"error": {"message": "missing or wrong API key"}})
         if self.path in ("/v1/models", "/models"):
             return self._send(200, {"object": "list", "data": [{"id": "sophia-stub", "object": "model", "owned_by": "sophia-tests"}]})
         return self._send(404, {"error": {"message": f"no route {self.path}"}})
 
     def do_POST(self) -> None:  # noqa: N802
+        if not self._authorized():
+            return self._send(401, {"error": {"message": "missing or wrong API key"}})
         if self.path not in ("/v1/chat/completions", "/chat/completions"):
             return self._send(404, {"error": {"message": f"no route {self.path}"}})
         request = json.loads(self.rfile.read(int(self.headers.get("content-length", "0"))) or b"{}")
@@ -129,4 +143,7 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 8000
+    Handler.api_key = os.environ.get("SOPHIA_MODEL_API_KEY", "")
+    if len(Handler.api_key) < 16:
+        sys.exit("stub-model: SOPHIA_MODEL_API_KEY: expected the API key callers must present (at least 16 characters); got none or a short one")
     ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()

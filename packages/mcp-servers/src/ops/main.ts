@@ -1,10 +1,8 @@
-// Entry point of the sophia-ops container: the MCP server over streamable HTTP (stateless: a fresh
-// server per request), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; preview/outputs/up
+// Entry point of the sophia-ops container: the MCP server over streamable HTTP (./http.ts: stateless,
+// only for the ingress), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; preview/outputs/up
 // are offered only when a `pulumi` CLI is on PATH.
 import { spawn, spawnSync } from "node:child_process";
-import { createServer } from "node:http";
-import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { CLIENT_HEADER } from "../caddyfile";
+import { createOpsHttpServer } from "./http";
 import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
 import { createOpsServer, type PulumiOperations, type StackName } from "./server";
 
@@ -69,7 +67,11 @@ function routingConfig() {
   return {
     routes: parse("SOPHIA_AGENT_ROUTES", routes, AgentRoutesSchema),
     policy: parse("SOPHIA_ROUTE_POLICY", policy, RoutePolicySchema),
-    run: (route: Parameters<typeof runAgent>[0], task: string) => runAgent(route, task, timeoutMs),
+    run: (route: Parameters<typeof runAgent>[0], task: string) => {
+      const key = process.env[route.keyEnv];
+      if (!key) throw new Error(`route_task: ${route.keyEnv} is not set on the ops server; the agent runtime of ${route.agent} needs it`);
+      return runAgent(route, task, timeoutMs, key);
+    },
   };
 }
 
@@ -77,21 +79,10 @@ async function main(): Promise<void> {
   const pulumi = await automation();
   const routing = routingConfig();
   const allowProductionUp = process.env.SOPHIA_OPS_ALLOW_PRODUCTION_UP === "true";
-  const http = createServer(async (req, res) => {
-    if (req.method === "GET" && req.url === "/health") {
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ status: "ok", pulumiCli: Boolean(pulumi) }));
-      return;
-    }
-    if (req.url !== "/mcp") {
-      res.writeHead(404).end();
-      return;
-    }
-    const caller = req.headers[CLIENT_HEADER.toLowerCase()];
-    const server = createOpsServer({ plan, pulumi, allowProductionUp, log, routing: routing && { ...routing, caller: typeof caller === "string" ? caller : undefined } });
-    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-    res.on("close", () => void transport.close().then(() => server.close()));
-    await server.connect(transport);
-    await transport.handleRequest(req, res);
+  const http = createOpsHttpServer({
+    backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
+    health: () => ({ status: "ok", pulumiCli: Boolean(pulumi) }),
+    serverFor: (caller) => createOpsServer({ plan, pulumi, allowProductionUp, log, routing: routing && { ...routing, caller } }),
   });
   http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp, routeTask: Boolean(routing) }));
 }

@@ -4,12 +4,12 @@ import type { AddressInfo } from "node:net";
 import { chooseRoute, RouteRefused, runAgent } from "./routing";
 
 const routes = {
-  infrastructure: [{ agent: "infra-operator", url: "http://agents-a:7777" }],
+  infrastructure: [{ agent: "infra-operator", url: "http://agents-a:7777", keyEnv: "SOPHIA_AGENT_KEY_A" }],
   "code-assistance": [
-    { agent: "code-helper", url: "http://agents-a:7777" },
-    { agent: "code-reviewer", url: "http://agents-b:7777" },
+    { agent: "code-helper", url: "http://agents-a:7777", keyEnv: "SOPHIA_AGENT_KEY_A" },
+    { agent: "code-reviewer", url: "http://agents-b:7777", keyEnv: "SOPHIA_AGENT_KEY_B" },
   ],
-  "business-intelligence": [{ agent: "sales-analyst", url: "http://agents-a:7777" }],
+  "business-intelligence": [{ agent: "sales-analyst", url: "http://agents-a:7777", keyEnv: "SOPHIA_AGENT_KEY_A" }],
 };
 const policy = { cursor: ["infrastructure", "code-assistance", "business-intelligence"], monitoring: ["infrastructure"], infrastructure: [] };
 
@@ -24,7 +24,7 @@ const refusal = (fn: () => unknown) => {
 };
 
 test("a category goes to its first agent, or to the named agent of that category", () => {
-  expect(chooseRoute(routes, policy, "cursor", "infrastructure")).toEqual({ agent: "infra-operator", url: "http://agents-a:7777" });
+  expect(chooseRoute(routes, policy, "cursor", "infrastructure")).toEqual({ agent: "infra-operator", url: "http://agents-a:7777", keyEnv: "SOPHIA_AGENT_KEY_A" });
   expect(chooseRoute(routes, policy, "cursor", "code-assistance", "code-reviewer").url).toBe("http://agents-b:7777");
 });
 
@@ -46,13 +46,14 @@ test("unknown callers, categories and agents are refused with what exists", () =
 describe("runAgent against an HTTP server speaking AgentOS's run endpoint", () => {
   let server: Server;
   let url: string;
-  const seen: { path: string; body: string }[] = [];
+  const seen: { path: string; body: string; auth?: string }[] = [];
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = "";
       req.on("data", (d: Buffer) => (body += d.toString()));
       req.on("end", () => {
-        seen.push({ path: req.url ?? "", body });
+        seen.push({ path: req.url ?? "", body, auth: req.headers.authorization });
+        if (req.headers.authorization !== "Bearer runtime-key") return void res.writeHead(401).end("Invalid authentication token");
         if (req.url === "/agents/broken/runs") return void res.writeHead(500).end("model unreachable");
         res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ content: `answer to ${new URLSearchParams(body).get("message")}`, status: "COMPLETED" }));
       });
@@ -62,12 +63,15 @@ describe("runAgent against an HTTP server speaking AgentOS's run endpoint", () =
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  test("posts the task as a non-streaming run and returns the answer", async () => {
-    await expect(runAgent({ agent: "infra-operator", url }, "plan local", 5000)).resolves.toBe("answer to plan local");
-    expect(seen.at(-1)).toEqual({ path: "/agents/infra-operator/runs", body: "message=plan+local&stream=false" });
+  const route = (agent: string) => ({ agent, url, keyEnv: "SOPHIA_AGENT_KEY_A" });
+
+  test("posts the task as a non-streaming run, with the runtime's key, and returns the answer", async () => {
+    await expect(runAgent(route("infra-operator"), "plan local", 5000, "runtime-key")).resolves.toBe("answer to plan local");
+    expect(seen.at(-1)).toEqual({ path: "/agents/infra-operator/runs", body: "message=plan+local&stream=false", auth: "Bearer runtime-key" });
   });
 
-  test("a failing run names the agent, the runtime and the status", async () => {
-    await expect(runAgent({ agent: "broken", url }, "x", 5000)).rejects.toThrow(`route_task: agent broken at ${url} answered 500: model unreachable`);
+  test("a failing run names the agent, the runtime and the status; a wrong key is one of them", async () => {
+    await expect(runAgent(route("broken"), "x", 5000, "runtime-key")).rejects.toThrow(`route_task: agent broken at ${url} answered 500: model unreachable`);
+    await expect(runAgent(route("infra-operator"), "x", 5000, "guessed")).rejects.toThrow(`route_task: agent infra-operator at ${url} answered 401: Invalid authentication token`);
   });
 });

@@ -3,9 +3,13 @@
 // ops container's environment, the caller's identity from the ingress (X-Sophia-Client).
 import { z } from "zod";
 
-export const AgentRoutesSchema = z.record(z.string(), z.array(z.strictObject({ agent: z.string().min(1), url: z.url() })).min(1));
+export const AgentRoutesSchema = z.record(
+  z.string(),
+  z.array(z.strictObject({ agent: z.string().min(1), url: z.url(), keyEnv: z.string().regex(/^SOPHIA_AGENT_KEY_[A-Z0-9_]+$/) })).min(1),
+);
 export const RoutePolicySchema = z.record(z.string(), z.array(z.string()));
-/** category → the agents of that category and the runtime serving each. */
+/** category → the agents of that category, the runtime serving each, and the ops server's variable
+ * holding that runtime's API key (AgentOS refuses runs without it). */
 export type AgentRoutes = z.infer<typeof AgentRoutesSchema>;
 /** client id → the categories it may route to. */
 export type RoutePolicy = z.infer<typeof RoutePolicySchema>;
@@ -28,10 +32,12 @@ export function chooseRoute(routes: AgentRoutes, policy: RoutePolicy, caller: st
   return named;
 }
 
-/** Runs the task on the agent through AgentOS's run endpoint and returns the agent's answer. */
-export async function runAgent(route: AgentRoute, task: string, timeoutMs: number): Promise<string> {
+/** Runs the task on the agent through AgentOS's run endpoint, with the runtime's API key, and returns
+ * the agent's answer. */
+export async function runAgent(route: AgentRoute, task: string, timeoutMs: number, apiKey: string): Promise<string> {
   const response = await fetch(`${route.url}/agents/${encodeURIComponent(route.agent)}/runs`, {
     method: "POST",
+    headers: { authorization: `Bearer ${apiKey}` },
     body: new URLSearchParams({ message: task, stream: "false" }),
     signal: AbortSignal.timeout(timeoutMs),
   });

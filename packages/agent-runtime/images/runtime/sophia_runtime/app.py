@@ -9,6 +9,7 @@ import sys
 
 import uvicorn
 from agno.os import AgentOS
+from agno.os.settings import AgnoAPISettings
 from agno.tools.mcp import MCPTools
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
@@ -60,6 +61,8 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
         agents=agents,
         base_app=base,
         on_route_conflict="preserve_base_app",
+        # Every AgentOS route wants this bearer key; /health (ours) stays open for Docker's check.
+        settings=AgnoAPISettings(os_security_key=settings.api_key),
         telemetry=False,
     )
     return agent_os.get_app(), settings.port

@@ -41,6 +41,7 @@ class Settings:
     model_base_url: str
     model_id: str
     model_api_key: str
+    api_key: str
     port: int
 
 
@@ -100,6 +101,11 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         variable = token_env_name(category)
         tokens[category] = _require(env, variable, f"the MCP token of category {category} (a Pulumi secret)")
 
+    # AgentOS's bearer key: without one, anything on the network could run this pool's agents.
+    api_key = _require(env, "SOPHIA_AGENT_API_KEY", "this runtime's AgentOS API key (a Pulumi secret)")
+    if len(api_key) < 16:
+        raise SettingsError("SOPHIA_AGENT_API_KEY", f"expected at least 16 characters; got {len(api_key)}")
+
     port_text = env.get("SOPHIA_RUNTIME_PORT", "7777")
     if not port_text.isdigit() or not 0 < int(port_text) < 65536:
         raise SettingsError("SOPHIA_RUNTIME_PORT", f"expected a port from 1 to 65535; got {port_text!r}")
@@ -112,5 +118,6 @@ def load_settings(env: Mapping[str, str]) -> Settings:
         model_base_url=_url(env, "SOPHIA_MODEL_BASE_URL"),
         model_id=_require(env, "SOPHIA_MODEL_ID", "the model id the provider serves"),
         model_api_key=_require(env, "SOPHIA_MODEL_API_KEY", "the model provider's API key (a Pulumi secret)"),
+        api_key=api_key,
         port=int(port_text),
     )

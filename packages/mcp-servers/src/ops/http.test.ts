@@ -1,0 +1,73 @@
+// sophia-ops's HTTP edge over real HTTP: only the ingress's key gets in, the client it names is
+// trusted only then, and nothing but a bounded JSON-RPC POST reaches the MCP server.
+import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { EDGE_LIMITS } from "../caddyfile";
+import { createOpsHttpServer, keyMatches } from "./http";
+import { createOpsServer } from "./server";
+
+const KEY = "k".repeat(40);
+let http: Server;
+let url: string;
+const callers: (string | undefined)[] = [];
+
+beforeAll(async () => {
+  http = createOpsHttpServer({
+    backendKey: KEY,
+    health: () => ({ status: "ok" }),
+    serverFor: (caller) => {
+      callers.push(caller);
+      return createOpsServer({ plan: async (stack) => `plan ${stack}`, allowProductionUp: false, log: () => undefined });
+    },
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => http.close(() => resolve())));
+
+const initialize = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "t", version: "1" } } });
+const post = (headers: Record<string, string>, body = initialize) =>
+  fetch(`${url}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers }, body });
+
+test("a request without the ingress's key gets 401, whatever client it claims to be", async () => {
+  expect((await post({})).status).toBe(401);
+  expect((await post({ "x-api-key": "k".repeat(39) + "x", "x-sophia-client": "cursor" })).status).toBe(401);
+  expect((await post({ "x-sophia-client": "cursor", authorization: "Bearer anything" })).status).toBe(401);
+  expect(callers).toEqual([]);
+});
+
+test("with the key, MCP works and the client the ingress names reaches the server", async () => {
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { "x-api-key": KEY, "x-sophia-client": "infrastructure" } } }));
+  const tools = await client.listTools();
+  expect(tools.tools.map((t) => t.name)).toContain("stack_plan");
+  const result = await client.callTool({ name: "stack_plan", arguments: { stack: "local" } });
+  expect(result.content).toEqual([{ type: "text", text: "plan local" }]);
+  await client.close();
+  expect(callers.at(-1)).toBe("infrastructure");
+});
+
+test("stateless: GET and DELETE get 405; a body over the limit gets 413, declared or not", async () => {
+  expect((await fetch(`${url}/mcp`, { headers: { "x-api-key": KEY } })).status).toBe(405);
+  expect((await fetch(`${url}/mcp`, { method: "DELETE", headers: { "x-api-key": KEY } })).status).toBe(405);
+  const big = "x".repeat(EDGE_LIMITS.maxBodyBytes + 1);
+  expect((await post({ "x-api-key": KEY }, big)).status).toBe(413);
+  const chunked = new ReadableStream({ start: (c) => (c.enqueue(new TextEncoder().encode(big)), c.close()) });
+  const response = await fetch(`${url}/mcp`, { method: "POST", headers: { "x-api-key": KEY }, body: chunked, duplex: "half" } as RequestInit);
+  expect(response.status).toBe(413);
+});
+
+test("health answers without a key; a slow client has a header deadline", async () => {
+  expect(await (await fetch(`${url}/health`)).json()).toEqual({ status: "ok" });
+  expect(http.headersTimeout).toBe(EDGE_LIMITS.readHeaderSeconds * 1000);
+});
+
+test("a missing or short key stops the server from starting; keys compare only when equal in full", () => {
+  expect(() => createOpsHttpServer({ backendKey: "", health: () => ({}), serverFor: () => { throw new Error("unused"); } })).toThrow(/^SOPHIA_BACKEND_KEY: expected/);
+  expect(keyMatches(KEY, KEY)).toBe(true);
+  expect(keyMatches(KEY.slice(1), KEY)).toBe(false);
+  expect(keyMatches([KEY, KEY], KEY)).toBe(false);
+  expect(keyMatches(undefined, KEY)).toBe(false);
+});

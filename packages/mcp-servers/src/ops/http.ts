@@ -1,0 +1,73 @@
+// sophia-ops over HTTP: one stateless MCP server per request, behind the ingress. It answers only
+// requests that carry the ingress's key for this server, and only then trusts the client the
+// ingress names; anything else on the internal network gets 401 however it dresses itself up.
+import { timingSafeEqual } from "node:crypto";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { BACKEND_KEY_HEADER, CLIENT_HEADER, EDGE_LIMITS } from "../caddyfile";
+
+export interface OpsHttpOptions {
+  /** The key the ingress presents for this server (SOPHIA_BACKEND_KEY). */
+  readonly backendKey: string;
+  /** A fresh MCP server for one request, for the client the ingress authenticated. */
+  readonly serverFor: (caller: string | undefined) => McpServer;
+  readonly health: () => Record<string, unknown>;
+}
+
+/** Constant-time comparison, so the key cannot be guessed byte by byte from response times. */
+export function keyMatches(presented: string | string[] | undefined, expected: string): boolean {
+  if (typeof presented !== "string") return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function send(res: import("node:http").ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "text/plain", ...headers }).end(text);
+}
+
+/** The request's body, refused (413) past the edge limit whatever Content-Length claims. */
+async function readBody(req: IncomingMessage): Promise<unknown | "too-large"> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > EDGE_LIMITS.maxBodyBytes) return "too-large";
+    chunks.push(chunk);
+  }
+  return JSON.parse(Buffer.concat(chunks).toString("utf8"));
+}
+
+export function createOpsHttpServer(options: OpsHttpOptions): Server {
+  if (options.backendKey.length < 16) throw new Error("SOPHIA_BACKEND_KEY: expected the ingress's key for this server (a Pulumi secret, at least 16 characters); got none or a short one");
+  const http = createServer(async (req, res) => {
+    if (req.method === "GET" && req.url === "/health") {
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(options.health()));
+      return;
+    }
+    if (req.url !== "/mcp") return send(res, 404, "not found");
+    if (!keyMatches(req.headers[BACKEND_KEY_HEADER.toLowerCase()], options.backendKey)) return send(res, 401, "only the ingress may call this server");
+    // Stateless: no session, so no server-to-client stream to offer (GET) and nothing to end (DELETE).
+    if (req.method !== "POST") return send(res, 405, "POST only", { allow: "POST" });
+    if (Number(req.headers["content-length"] ?? 0) > EDGE_LIMITS.maxBodyBytes) return send(res, 413, `request body over ${EDGE_LIMITS.maxBodyBytes} bytes`);
+    let body: unknown;
+    try {
+      body = await readBody(req);
+    } catch {
+      return send(res, 400, "expected a JSON-RPC message");
+    }
+    if (body === "too-large") return send(res, 413, `request body over ${EDGE_LIMITS.maxBodyBytes} bytes`);
+    const caller = req.headers[CLIENT_HEADER.toLowerCase()];
+    const server = options.serverFor(typeof caller === "string" ? caller : undefined);
+    const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined });
+    res.on("close", () => void transport.close().then(() => server.close()));
+    await server.connect(transport);
+    await transport.handleRequest(req, res, body);
+  });
+  // A client that never finishes its headers or body is cut off; answers may take long (a plan, an agent run).
+  http.headersTimeout = EDGE_LIMITS.readHeaderSeconds * 1000;
+  http.requestTimeout = 10 * 60_000;
+  http.keepAliveTimeout = EDGE_LIMITS.idleSeconds * 1000;
+  return http;
+}
