@@ -10,7 +10,8 @@ import { containerIp, median, withLocalStack } from "./bench-support";
 import { cursorEntries, withClient } from "./checklist";
 import { docker, smokeName } from "./local-stack";
 
-const RUNTIME = smokeName("sophia-local-agents-local-0-cpu");
+const RUNTIME_NAME = "sophia-local-agents-local-0-infrastructure-cpu";
+const RUNTIME = smokeName(RUNTIME_NAME);
 const STUB = smokeName("sophia-local-model-stub");
 const STARTS = 5;
 const ROUTES = 30;
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
     const reference = instantiation["agno-reference"]!;
 
     const runtimeUrl = `http://${await containerIp(RUNTIME, smokeName("sophia-mcp"))}:7777`;
+    // The direct run presents the runtime's own key, as the ops server does.
+    const runtimeAuth = { authorization: `Bearer ${stack.envOf(RUNTIME_NAME).SOPHIA_AGENT_API_KEY}` };
     const ops = cursorEntries(stack.live.cursorMcpJson, stack.live.tokens).find((e) => e.name === "sophia-sophia-ops")!;
     const routed: number[] = [];
     const direct: number[] = [];
@@ -47,7 +50,7 @@ async function main(): Promise<void> {
         if (result.isError) throw new Error(`route_task failed: ${JSON.stringify(result.content)}`);
         const routeMs = performance.now() - t;
         t = performance.now();
-        const response = await fetch(`${runtimeUrl}/agents/infra-operator/runs`, { method: "POST", body: new URLSearchParams({ message: TASK, stream: "false" }) });
+        const response = await fetch(`${runtimeUrl}/agents/infra-operator/runs`, { method: "POST", headers: runtimeAuth, body: new URLSearchParams({ message: TASK, stream: "false" }) });
         if (!response.ok) throw new Error(`direct run failed: ${response.status}`);
         await response.text();
         const directMs = performance.now() - t;
@@ -75,12 +78,14 @@ async function main(): Promise<void> {
     log(`route_task after ${STARTS} restarts: answered in ${(performance.now() - t).toFixed(0)} ms`);
 
     const fmt = (v: number, d = 1) => v.toFixed(d);
-    console.log("measure                                              median      other               ratio");
-    console.log(`instantiate ${instantiation.agent} (model + MCP tools), µs   ${fmt(ours.median_us).padStart(8)}    agno reference ${fmt(reference.median_us).padStart(6)}   ${fmt(ours.median_us / reference.median_us, 2)}x`);
-    console.log(`runtime start-to-healthy (of ${STARTS}), s                 ${fmt(median(starts.runtime), 2).padStart(8)}    stub model ${fmt(median(starts.stub), 2).padStart(10)}   ${fmt(median(starts.runtime) / median(starts.stub), 2)}x   (target < 2 s)`);
-    console.log(`route_task vs direct AgentOS run (of ${ROUTES}), ms         ${fmt(median(routed)).padStart(8)}    direct ${fmt(median(direct)).padStart(14)}   ${fmt(median(routed) / median(direct), 2)}x`);
-    console.log(`runtime starts, s: ${starts.runtime.map((s) => fmt(s, 2)).join(" ")}; stub starts, s: ${starts.stub.map((s) => fmt(s, 2)).join(" ")}`);
-    console.log(`agents: instantiate-median-us=${fmt(ours.median_us)} start-to-healthy-s=${fmt(median(starts.runtime), 2)} route-overhead-ms=${fmt(median(routed) - median(direct))}`);
+    return [
+      "measure                                              median      other               ratio",
+      `instantiate ${instantiation.agent} (model + MCP tools), µs   ${fmt(ours.median_us).padStart(8)}    agno reference ${fmt(reference.median_us).padStart(6)}   ${fmt(ours.median_us / reference.median_us, 2)}x`,
+      `runtime start-to-healthy (of ${STARTS}), s                 ${fmt(median(starts.runtime), 2).padStart(8)}    stub model ${fmt(median(starts.stub), 2).padStart(10)}   ${fmt(median(starts.runtime) / median(starts.stub), 2)}x   (target < 2 s)`,
+      `route_task vs direct AgentOS run (of ${ROUTES}), ms         ${fmt(median(routed)).padStart(8)}    direct ${fmt(median(direct)).padStart(14)}   ${fmt(median(routed) / median(direct), 2)}x`,
+      `runtime starts, s: ${starts.runtime.map((s) => fmt(s, 2)).join(" ")}; stub starts, s: ${starts.stub.map((s) => fmt(s, 2)).join(" ")}`,
+      `agents: instantiate-median-us=${fmt(ours.median_us)} start-to-healthy-s=${fmt(median(starts.runtime), 2)} route-overhead-ms=${fmt(median(routed) - median(direct))}`,
+    ];
   });
 }
 

@@ -2,7 +2,7 @@
 // on the sophia-ops server at 1, 16 and 64 concurrent clients (each its own MCP client), over three
 // paths measured side by side, round-robin, in this one run:
 //   direct     the sophia-ops container itself (its address on the internal network)
-//   caddy      the ingress container's address: Caddy with token check and routing
+//   caddy      the ingress container's internal address and site: Caddy with token check and routing
 //   published  the ingress's published loopback port, as Cursor reaches it (adds docker-proxy)
 // The last line's overhead is published p99 minus direct p99 at 16 clients. sophia-ops, not memory:
 // its server answers natively over HTTP, so the figure is the ingress's and not the stdio bridge's
@@ -66,8 +66,11 @@ async function main(): Promise<void> {
     const serverIp = await containerIp(smokeName("sophia-local-sophia-ops"), smokeName("sophia-mcp"));
     const ingressIp = await containerIp(smokeName("sophia-local-ingress"), smokeName("sophia-mcp"));
     const paths: Record<Path, { url: string; headers: Record<string, string> }> = {
-      direct: { url: `http://${serverIp}:8080/mcp`, headers: {} },
-      caddy: { url: `http://${ingressIp}:8080/sophia-ops/mcp`, headers: auth },
+      // Directly, with the key the ingress presents to sophia-ops.
+      direct: { url: `http://${serverIp}:8080/mcp`, headers: { "X-API-Key": stack.envOf("sophia-local-ingress").SOPHIA_BACKEND_KEY_SOPHIA_OPS! } },
+      // Caddy by address, on its internal site: the same routes and token check, no docker-proxy (the
+      // public site answers only the names of its own URL).
+      caddy: { url: `http://${ingressIp}:8081/sophia-ops/mcp`, headers: auth },
       published: { url: `${stack.live.ingressUrl}/sophia-ops/mcp`, headers: auth },
     };
     const samples = new Map<string, number[]>();
@@ -90,20 +93,20 @@ async function main(): Promise<void> {
       const sorted = [...samples.get(`${path}@${clients}`)!].sort((a, b) => a - b);
       return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors: errors.get(`${path}@${clients}`)!.count };
     };
-    console.log("tools/list latency, ms (sophia-ops server; interleaved rounds in one run)");
-    console.log("clients  path         n  errors     p50     p99   p50 ratio to direct   p99 ratio to direct");
+    const lines = ["tools/list latency, ms (sophia-ops server; interleaved rounds in one run)", "clients  path         n  errors     p50     p99   p50 ratio to direct   p99 ratio to direct"];
     for (const clients of LEVELS) {
       const direct = stat("direct", clients);
       for (const path of Object.keys(paths) as Path[]) {
         const s = stat(path, clients);
-        console.log(
+        lines.push(
           `${String(clients).padStart(7)}  ${path.padEnd(10)} ${String(s.n).padStart(4)}  ${String(s.errors).padStart(6)}  ${s.p50.toFixed(2).padStart(6)}  ${s.p99.toFixed(2).padStart(6)}   ${(s.p50 / direct.p50).toFixed(2).padStart(8)}              ${(s.p99 / direct.p99).toFixed(2).padStart(8)}`,
         );
       }
     }
-    for (const [key, e] of errors) if (e.count > 0) console.log(`errors ${key}: ${e.count}, first: ${e.first}`);
+    for (const [key, e] of errors) if (e.count > 0) lines.push(`errors ${key}: ${e.count}, first: ${e.first}`);
     const overhead = stat("published", 16).p99 - stat("direct", 16).p99;
-    console.log(`ingress: overhead-p99-ms=${overhead.toFixed(2)} at 16 clients`);
+    lines.push(`ingress: overhead-p99-ms=${overhead.toFixed(2)} at 16 clients`);
+    return lines;
   });
 }
 

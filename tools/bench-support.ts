@@ -1,16 +1,20 @@
 // Shared by the benchmarks that need the local stack running: bring it up, hand it to the benchmark,
-// tear it down (also on failure and Ctrl-C). Plus the statistics every table uses.
+// tear it down (also on failure and Ctrl-C), and only then print what the benchmark returned, so its
+// summary line is the last line. Plus the statistics every table uses.
+import { readFile } from "node:fs/promises";
 import { type Created, docker, type LocalStack, bringUpLocal, teardownOnSignal } from "./local-stack";
 
-export async function withLocalStack(name: string, use: (stack: LocalStack) => Promise<void>): Promise<void> {
+export async function withLocalStack(name: string, use: (stack: LocalStack) => Promise<string[]>): Promise<void> {
   const created: Created = { containers: [], networks: [], volumes: [] };
   const log = (line: string) => console.error(`[${name}] ${line}`);
   const finish = teardownOnSignal(created, log);
+  let report: string[];
   try {
-    await use(await bringUpLocal(created, log));
+    report = await use(await bringUpLocal(created, log));
   } finally {
     await finish();
   }
+  for (const line of report) console.log(line);
 }
 
 /** A container's address on one of its networks, reachable from this machine. */
@@ -27,4 +31,31 @@ export function percentile(sorted: readonly number[], p: number): number {
 
 export function median(values: readonly number[]): number {
   return percentile([...values].sort((a, b) => a - b), 50);
+}
+
+/** A container's memory now and at its peak since start (MiB), and its CPU time so far (seconds),
+ * from its cgroup on this machine: `docker stats` reports zeros under Docker 20.10 with cgroup v1.
+ * cgroup v2 layouts (systemd or cgroupfs driver) are read too. */
+export async function containerUsage(container: string): Promise<{ mib: number; peakMiB: number; cpuSeconds: number }> {
+  const id = await docker(["inspect", "-f", "{{.Id}}", container], container);
+  const read = (file: string) => readFile(file, "utf8").then((s) => Number(s.trim().split(/\s+/)[0]), () => undefined);
+  const v1 = async () => {
+    const [mem, peak, cpu] = await Promise.all([
+      read(`/sys/fs/cgroup/memory/docker/${id}/memory.usage_in_bytes`),
+      read(`/sys/fs/cgroup/memory/docker/${id}/memory.max_usage_in_bytes`),
+      read(`/sys/fs/cgroup/cpuacct/docker/${id}/cpuacct.usage`),
+    ]);
+    return mem === undefined || peak === undefined || cpu === undefined ? undefined : { mib: mem / 2 ** 20, peakMiB: peak / 2 ** 20, cpuSeconds: cpu / 1e9 };
+  };
+  const v2 = async () => {
+    for (const dir of [`/sys/fs/cgroup/system.slice/docker-${id}.scope`, `/sys/fs/cgroup/docker/${id}`]) {
+      const [mem, peak, stat] = await Promise.all([read(`${dir}/memory.current`), read(`${dir}/memory.peak`), readFile(`${dir}/cpu.stat`, "utf8").catch(() => undefined)]);
+      const usec = stat?.match(/usage_usec (\d+)/)?.[1];
+      if (mem !== undefined && usec) return { mib: mem / 2 ** 20, peakMiB: (peak ?? mem) / 2 ** 20, cpuSeconds: Number(usec) / 1e6 };
+    }
+    return undefined;
+  };
+  const usage = (await v1()) ?? (await v2());
+  if (!usage) throw new Error(`${container}: no cgroup memory/CPU accounting found under /sys/fs/cgroup`);
+  return usage;
 }

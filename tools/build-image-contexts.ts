@@ -1,5 +1,5 @@
 // Prepares the Docker build contexts of the platform's images on this machine, so that image builds
-// need no registry: the sophia-ops bundles (esbuild), the memory server's pinned node_modules
+// need no registry: the sophia-ops bundles and the stdio bridge (esbuild), the memory server's pinned node_modules
 // (npm ci from its package-lock.json), and the agent runtime's wheels (tools/fetch-wheels.sh) and
 // manifest schema. After one fetch, npm's cache and the wheels directory make this work offline.
 // Run by the smoke and by deploy:local before images are built.
@@ -43,7 +43,10 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
   if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(path.join(memory, "package-lock.json")).mtimeMs) {
     execFileSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--workspaces=false", "--loglevel=error"], { cwd: memory, stdio: "inherit" });
   }
-  log("image context memory: node_modules from package-lock.json");
+  const bridge = path.join(memory, "dist");
+  fs.rmSync(bridge, { recursive: true, force: true });
+  bundle(path.join(root, "packages", "mcp-servers", "src", "bridge", "main.ts"), path.join(bridge, "bridge.js"));
+  log("image context memory: node_modules from package-lock.json, bridge.js");
 
   const runtime = path.join(root, "packages", "agent-runtime", "images", "runtime");
   fs.mkdirSync(path.join(runtime, "dist"), { recursive: true });

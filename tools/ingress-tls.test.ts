@@ -4,12 +4,13 @@
 import { createServer } from "node:net";
 import * as tls from "node:tls";
 import { DockerRuntime } from "@sophia/docker-runtime";
-import { McpPlatform } from "@sophia/mcp-servers";
+import { INGRESS_INTERNAL_ALIAS, McpPlatform } from "@sophia/mcp-servers";
 import { evaluate, type PlannedResource } from "@sophia/plan";
 import { dockerOn } from "./checklist";
 import { applyOrder, applyResource, type Created, teardown } from "./local-stack";
 
 const HOST = "mcp.rehearsal.test";
+const NETWORK = "sophia-tlstest-net";
 const created: Created = { containers: [], networks: [], volumes: [] };
 afterAll(() => teardown(created));
 
@@ -49,15 +50,18 @@ test("the ingress's certificate is issued once and survives a container restart,
         servers: [],
         scopes: [],
         secret: () => undefined,
-        ingress: { port, publishIp: "127.0.0.1", tlsHost: HOST, tlsIssuer: "internal", memoryMiB: 128 },
-        limits: { memoryMiB: 128, cpus: 0.5 },
+        ingress: { port, publishIp: "127.0.0.1", tlsHost: HOST, tlsIssuer: "internal" },
         logs: { maxSizeMiB: 1, maxFiles: 1 },
       });
     },
   });
-  // The ingress, its image and its volume; on the default bridge, so nothing clashes with a running stack's networks.
+  // The ingress, its image and its volume; on a network of the test's own (with the internal alias the
+  // ingress looks itself up by), so nothing clashes with a running stack's networks.
   const wanted = applyOrder(resources).filter((r) => ["docker:index/image:Image", "docker:index/volume:Volume", "docker:index/container:Container"].includes(r.type));
-  const standalone = (r: PlannedResource): PlannedResource => (r.type === "docker:index/container:Container" ? { ...r, inputs: { ...r.inputs, networksAdvanced: [] } } : r);
+  await dockerOn(undefined, ["network", "create", "--label", "sophia.stack=tlstest", NETWORK]);
+  created.networks.push(NETWORK);
+  const standalone = (r: PlannedResource): PlannedResource =>
+    r.type === "docker:index/container:Container" ? { ...r, inputs: { ...r.inputs, networksAdvanced: [{ name: NETWORK, aliases: [INGRESS_INTERNAL_ALIAS] }] } } : r;
   const images = new Map<string, string>();
   for (const r of wanted) await applyResource(standalone(r), created, images);
   const [container] = created.containers;

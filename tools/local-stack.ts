@@ -273,6 +273,9 @@ export interface LocalStack {
   readonly live: LiveDeployment;
   /** Token per environment variable name, exactly as the ingress receives them. */
   readonly tokens: Record<string, string>;
+  /** A registered container's environment (secrets included), by its name in the program
+   * (`sophia-local-…`): the keys a benchmark or probe presents where the ingress would. */
+  readonly envOf: (container: string) => Record<string, string>;
   readonly created: Created;
 }
 
@@ -376,5 +379,11 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     planLine: `plan local: ${evaluation.resources.length} resources`,
     containerLabel: "sophia.smoke=true",
   };
-  return { evaluation, live, tokens, created };
+  const envOf = (container: string) => {
+    const r = evaluation.resources.find((x) => x.type === "docker:index/container:Container" && x.inputs.name === container);
+    if (!r) throw new SmokeError(`no container ${container} is registered by the local stack`);
+    const envs = (plain(r.inputs.envs) as string[] | undefined) ?? [];
+    return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  };
+  return { evaluation, live, tokens, envOf, created };
 }

@@ -40,7 +40,6 @@ export async function lambdaEnvironment(
   const manifest = agentManifest(environment, placement);
   const routing = agentRouting(`${environment}-agents`, manifest);
   const servers = enabledServers(values["sophia:mcpServers"]);
-  const limits = values["sophia:limits"];
   const ingress = values["sophia:ingress"];
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:images"].base;
@@ -53,8 +52,7 @@ export async function lambdaEnvironment(
     scopes: scopesFor(servers),
     secret,
     // Published on every address of the node; the node firewall admits only ingress.allowedCidrs.
-    ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, tlsIssuer: ingress.tlsIssuer, memoryMiB: limits.ingressMemoryMiB },
-    limits: { memoryMiB: limits.mcpServerMemoryMiB, cpus: limits.mcpServerCpus },
+    ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, tlsIssuer: ingress.tlsIssuer },
     logs,
     serverEnv: routing.serverEnv,
     serverSecretEnv: routing.serverSecretEnv,

@@ -19,7 +19,6 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     platform: values["sophia:local"].platform,
   });
   const servers = enabledServers(values["sophia:mcpServers"]);
-  const limits = values["sophia:limits"];
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:local"].baseImage;
   const mcp = new McpPlatform("local-mcp", {
@@ -29,8 +28,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     servers,
     scopes: scopesFor(servers),
     secret,
-    ingress: { port: values["sophia:ingress"].port, publishIp: "127.0.0.1", memoryMiB: limits.ingressMemoryMiB },
-    limits: { memoryMiB: limits.mcpServerMemoryMiB, cpus: limits.mcpServerCpus },
+    ingress: { port: values["sophia:ingress"].port, publishIp: "127.0.0.1" },
     logs,
     serverEnv: routing.serverEnv,
     serverSecretEnv: routing.serverSecretEnv,

@@ -85,10 +85,10 @@ export const MISTAKES: readonly Mistake[] = [
   row("Lambda data", "production", "a region as a number", set("config/sophia:nodePool/regions/0", 1), "sophia:nodePool.regions[0]"),
 
   // ---- accepted silently before: bounds
-  row("bounds", "production", "memory of 10^12 MiB", set("config/sophia:limits/mcpServerMemoryMiB", 1e12), "sophia:limits.mcpServerMemoryMiB: expected at most 262144"),
-  row("bounds", "staging", "ingress memory of 1 MiB", set("config/sophia:limits/ingressMemoryMiB", 1), "sophia:limits.ingressMemoryMiB: expected at least 32"),
-  row("bounds", "local", "zero CPUs per server", set("config/sophia:limits/mcpServerCpus", 0), "sophia:limits.mcpServerCpus: expected at least 0.01"),
-  row("bounds", "production", "ten thousand CPUs per server", set("config/sophia:limits/mcpServerCpus", 10000), "sophia:limits.mcpServerCpus: expected at most 256"),
+  row("bounds", "production", "log files of 10^12 MiB", set("config/sophia:retention/logMaxSizeMiB", 1e12), "sophia:retention.logMaxSizeMiB: expected at most 10240"),
+  row("bounds", "staging", "zero log files kept", set("config/sophia:retention/logMaxFiles", 0), "sophia:retention.logMaxFiles: expected at least 1"),
+  row("bounds", "local", "zero CPUs lent to the platform", set("config/sophia:local/cpus", 0), "sophia:local.cpus: expected at least 0.1"),
+  row("bounds", "production", "ten thousand days of metrics", set("config/sophia:retention/metricsDays", 10000), "sophia:retention.metricsDays: expected at most 3650"),
   row("bounds", "local", "zero days of metrics", set("config/sophia:retention/metricsDays", 0), "sophia:retention.metricsDays: expected at least 1"),
   row("bounds", "production", "a century of metrics", set("config/sophia:retention/metricsDays", 100000), "sophia:retention.metricsDays: expected at most 3650"),
   row("bounds", "staging", "a log file of a billion MiB", set("config/sophia:retention/logMaxSizeMiB", 1e9), "sophia:retention.logMaxSizeMiB: expected at most 10240"),
@@ -127,7 +127,7 @@ export const MISTAKES: readonly Mistake[] = [
   row("unaccounted keys", "production", "the project name misspelled as a namespace", append("  sophia-ai:protect: false"), "sophia-ai:protect: the program reads only sophia: keys (and Pulumi's own pulumi: keys); did you mean sophia:protect?"),
   row("unaccounted keys", "local", "a top-level key typo", set("config/sophia:ingres", { port: 1 }), "sophia:ingres: unknown key; did you mean sophia:ingress?"),
   row("unaccounted keys", "local", "a nested key typo", set("config/sophia:ingress/prot", 8443), "sophia:ingress.prot: unknown key; did you mean port?"),
-  row("unaccounted keys", "staging", "limits spelled limit", append("  sophia:limit: { ingressMemoryMiB: 128 }"), "sophia:limit: unknown key; did you mean sophia:limits?"),
+  row("unaccounted keys", "staging", "retention spelled retentions", append("  sophia:retentions: { metricsDays: 2 }"), "sophia:retentions: unknown key; did you mean sophia:retention?"),
   row("unaccounted keys", "staging", "an unprefixed duplicate of a mapping", append("  ingress: { port: 8443 }"), "ingress: sophia:ingress is already set as sophia:ingress"),
 
   // ---- stack traces before: YAML and file errors
@@ -145,7 +145,7 @@ export const MISTAKES: readonly Mistake[] = [
   // ---- hard to act on before
   row("hard to act on", "production", "a model URL that is not a URL", set("config/sophia:model/baseUrl", "api.openai.com/v1"), "sophia:model.baseUrl: expected an http(s) URL such as https://api.openai.com/v1"),
   row("hard to act on", "staging", "an ftp API URL", set("config/sophia:lambda/apiUrl", "ftp://cloud.lambda.ai/api/v1"), "sophia:lambda.apiUrl: expected an http(s) URL"),
-  row("hard to act on", "local", "NaN CPUs", text((y) => y.replace("mcpServerCpus: 0.5", "mcpServerCpus: .nan")), "sophia:limits.mcpServerCpus: expected a finite number"),
+  row("hard to act on", "local", "NaN memory", text((y) => y.replace("memoryGiB: 48", "memoryGiB: .nan")), "sophia:local.memoryGiB: expected a finite number"),
   row("hard to act on", "local", "infinite local CPUs", text((y) => y.replace("cpus: 16", "cpus: .inf")), "sophia:local.cpus: expected a finite number"),
   row("hard to act on", "production", "minus infinity days", text((y) => y.replace("metricsDays: 30", "metricsDays: -.inf")), "sophia:retention.metricsDays: expected a finite number"),
   row("hard to act on", "staging", "TLS without a host", del("config/sophia:ingress/host"), "sophia:ingress.host: TLS needs the DNS name clients use"),
@@ -174,7 +174,7 @@ export const MISTAKES: readonly Mistake[] = [
   row("shape", "staging", "a port as text", set("config/sophia:ingress/port", "abc"), "sophia:ingress.port: expected a number; got \"abc\""),
   row("shape", "staging", "retention missing", del("config/sophia:retention"), "sophia:retention: missing required key"),
   row("shape", "staging", "the environment of another stack", set("config/sophia:environment", "production"), "sophia:environment: expected \"staging\""),
-  row("shape", "local", "limits as text", set("config/sophia:limits", "small"), "sophia:limits: expected a mapping of keys"),
+  row("shape", "local", "retention as text", set("config/sophia:retention", "small"), "sophia:retention: expected a mapping of keys"),
   row("shape", "production", "no regions", set("config/sophia:nodePool/regions", []), "sophia:nodePool.regions: expected at least 1 item(s)"),
   row("shape", "local", "an unknown MCP server", set("config/sophia:mcpServers", ["memory", "slack"]), "sophia:mcpServers[1]"),
   row("shape", "local", "an MCP server twice", set("config/sophia:mcpServers", ["memory", "memory"]), "sophia:mcpServers[1]: MCP server \"memory\" is listed twice"),

@@ -47,7 +47,7 @@ export interface IngressSite {
 export const CLIENT_HEADER = "X-Sophia-Client";
 
 /** The header carrying the key that proves to a server that the request came through the ingress.
- * Each server has its own key (mcp-proxy checks this header with --apiKey), so no server can call
+ * Each server has its own key (src/http-edge.ts checks it), so no server can call
  * another as the ingress, and a client's own value is always replaced. */
 export const BACKEND_KEY_HEADER = "X-API-Key";
 
@@ -97,8 +97,9 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     "",
     `${address} {`,
     ...(site.tlsHost && site.tlsIssuer === "internal" ? ["\ttls internal"] : []),
-    // Without TLS the public site answers on any name; only the names of its own URL are served.
-    ...(site.tlsHost ? [] : ["\t@foreignHost not host 127.0.0.1 localhost", '\trespond @foreignHost "unexpected Host" 421']),
+    // Without TLS the public site answers on any name; only the names of its own URL are served. In
+    // a route of its own, so it runs before the routes (Caddy orders bare directives by kind).
+    ...(site.tlsHost ? [] : ["\troute {", "\t\t@foreignHost not host 127.0.0.1 localhost", '\t\trespond @foreignHost "unexpected Host" 421', "\t}"]),
     "\timport mcp_routes",
     "}",
     "",

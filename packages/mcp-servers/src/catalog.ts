@@ -12,16 +12,31 @@ export type ImageSource =
   | { readonly kind: "dockerfile"; /** Directory under packages/mcp-servers/images. */ readonly context: string }
   | { readonly kind: "remote"; /** Pinned by tag and digest. */ readonly ref: string };
 
-/** How a server speaks MCP: natively over streamable HTTP, or over stdio behind mcp-proxy. */
+/** How a server speaks MCP: natively over streamable HTTP, or over stdio behind the bridge (src/bridge). */
 export type Transport =
   | { readonly kind: "streamable-http"; readonly path: "/mcp" }
-  | { readonly kind: "stdio"; readonly bridge: "mcp-proxy"; /** The stdio server's command line. */ readonly command: readonly string[] };
+  | { readonly kind: "stdio"; /** The stdio server's command line. */ readonly command: readonly string[] };
 
 export interface SecretEnv {
   /** Variable the server reads. */
   readonly env: string;
   /** Stack config key holding it as a Pulumi secret. */
   readonly configKey: string;
+}
+
+/** A container's size, from what it used under `npm run bench:mcp` (64 clients on each server, the
+ * heaviest load it applies), with headroom: memory twice the peak, rounded up to 32 MiB; CPU the
+ * peak plus half, rounded up to a quarter core. `measured` says what the peak was, so a reviewer sees
+ * where a number came from, and a re-measure shows up in the diff. */
+export interface ContainerSizing {
+  readonly memoryMiB: number;
+  readonly cpus: number;
+  readonly measured: { readonly peakMiB: number; readonly peakCpus: number; readonly by: string };
+}
+
+/** The sizing rule above, so the numbers in the catalog can be checked against their measurement. */
+export function sizeFromPeak(peakMiB: number, peakCpus: number): { memoryMiB: number; cpus: number } {
+  return { memoryMiB: Math.ceil((peakMiB * 2) / 32) * 32, cpus: Math.ceil(peakCpus * 1.5 * 4) / 4 };
 }
 
 export interface McpServerSpec {
@@ -39,6 +54,7 @@ export interface McpServerSpec {
   readonly healthPath: string;
   /** Writable paths on a read-only root filesystem: tmpfs, or a named volume when it must persist. */
   readonly writable: readonly { readonly path: string; readonly persist: boolean }[];
+  readonly sizing: ContainerSizing;
 }
 
 export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
@@ -53,25 +69,27 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     secrets: [],
     healthPath: "/health",
     writable: [{ path: "/tmp", persist: false }],
+    sizing: { memoryMiB: 384, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } },
   },
   memory: {
     name: "memory",
     description: "Knowledge-graph memory (@modelcontextprotocol/server-memory); works fully offline.",
     optional: false,
     image: { kind: "dockerfile", context: "memory" },
-    transport: { kind: "stdio", bridge: "mcp-proxy", command: ["node", "/app/node_modules/@modelcontextprotocol/server-memory/dist/index.js"] },
+    transport: { kind: "stdio", command: ["node", "/app/node_modules/@modelcontextprotocol/server-memory/dist/index.js"] },
     port: 8080,
     env: { MEMORY_FILE_PATH: "/data/memory.jsonl" },
     secrets: [],
     healthPath: "/ping",
     writable: [{ path: "/data", persist: true }, { path: "/tmp", persist: false }],
+    sizing: { memoryMiB: 256, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } },
   },
   gong: {
     name: "gong",
     description: "Gong sales-call data for business intelligence; needs Gong API credentials.",
     optional: true,
     image: { kind: "dockerfile", context: "gong" },
-    transport: { kind: "stdio", bridge: "mcp-proxy", command: ["node", "/app/node_modules/gong-mcp/dist/index.js"] },
+    transport: { kind: "stdio", command: ["node", "/app/node_modules/gong-mcp/dist/index.js"] },
     port: 8080,
     env: {},
     secrets: [
@@ -80,6 +98,8 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     ],
     healthPath: "/ping",
     writable: [{ path: "/tmp", persist: false }],
+    // Not measured (no image yet): sized as memory, the same bridge in front of a Node server.
+    sizing: { memoryMiB: 256, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } },
   },
 };
 

@@ -1,12 +1,6 @@
 // Hardened container settings for an MCP server, as plain data (docker.ContainerArgs without
 // Outputs), so tests read them directly and the smoke can apply every one of them to Docker.
-import { EDGE_LIMITS } from "./caddyfile";
 import type { McpServerSpec } from "./catalog";
-
-export interface ContainerLimits {
-  readonly memoryMiB: number;
-  readonly cpus: number;
-}
 
 export interface LogRetention {
   readonly maxSizeMiB: number;
@@ -58,50 +52,26 @@ export interface ContainerSpec {
   readonly labels: { label: string; value: string }[];
 }
 
-/** What the container runs: the server itself, or mcp-proxy in front of a stdio server.
- *
- * mcp-proxy runs stateless: every request stands alone, so there is no session to leak when a client
- * goes away without DELETE, none to lose when the server restarts ("Session not found"), and no
- * long-lived GET stream (it answers GET with 405, which MCP clients accept). Its body limit matches
- * the ingress's. */
+/** What the container runs: the server itself, or the bridge (src/bridge) in front of a stdio server.
+ * Both serve MCP through the same stateless HTTP edge (src/http-edge.ts). */
 export function serverCommand(spec: McpServerSpec): string[] {
   if (spec.transport.kind === "streamable-http") return ["node", "/app/server.js"];
-  return [
-    "node",
-    "/app/node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs",
-    "--port",
-    String(spec.port),
-    "--host",
-    "0.0.0.0",
-    "--server",
-    "stream",
-    "--stateless",
-    "--no-eventStore",
-    "--maxBodySize",
-    String(EDGE_LIMITS.maxBodyBytes),
-    "--",
-    ...spec.transport.command,
-  ];
+  return ["node", "/app/bridge.js", "--port", String(spec.port), "--", ...spec.transport.command];
 }
 
-/** The variable a server reads the ingress's key from: mcp-proxy's --apiKey (yargs reads MCP_PROXY_*
- * from the environment, so the key is never on a command line), or this repo's own servers' setting.
- * Either refuses a request whose X-API-Key is not that key. */
-export function serverKeyEnv(spec: McpServerSpec): string {
-  return spec.transport.kind === "stdio" ? "MCP_PROXY_API_KEY" : "SOPHIA_BACKEND_KEY";
-}
+/** The variable every server reads the ingress's key from; it refuses a request whose X-API-Key is not
+ * that key. The bridge keeps it from the stdio server it runs. */
+export const SERVER_KEY_ENV = "SOPHIA_BACKEND_KEY";
 
+/** Every 2 s: Docker 20.10 (Debian's) has no faster checks while a container starts, and a restarted
+ * container counts as healthy only from its first passing check, so this bounds recovery (the chaos
+ * suite's target is healthy within 10 s). Five misses in a row make it unhealthy. */
 export function healthcheckFor(port: number, path: string, host = "127.0.0.1"): ContainerSpec["healthcheck"] {
-  return { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${host}:${port}${path}`], interval: "5s", timeout: "3s", retries: 5, startPeriod: "2s" };
+  return { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${host}:${port}${path}`], interval: "2s", timeout: "2s", retries: 5, startPeriod: "2s" };
 }
 
-export function serverContainerSpec(
-  stack: string,
-  spec: McpServerSpec,
-  limits: ContainerLimits,
-  logs: LogRetention,
-  labels: Readonly<Record<string, string>>,
-): ContainerSpec {
+/** A server's container, sized by the catalog (measured under load, with headroom). */
+export function serverContainerSpec(stack: string, spec: McpServerSpec, logs: LogRetention, labels: Readonly<Record<string, string>>): ContainerSpec {
   const tmpfs = Object.fromEntries(spec.writable.filter((w) => !w.persist).map((w) => [w.path, "rw,noexec,nosuid,size=64m"]));
   return {
     name: `sophia-${stack}-${spec.name}`,
@@ -111,8 +81,8 @@ export function serverContainerSpec(
     securityOpts: [...HARDENING.securityOpts],
     command: serverCommand(spec),
     envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
-    ...memoryLimit(limits.memoryMiB),
-    cpus: cpuLimit(limits.cpus),
+    ...memoryLimit(spec.sizing.memoryMiB),
+    cpus: cpuLimit(spec.sizing.cpus),
     tmpfs,
     healthcheck: healthcheckFor(spec.port, spec.healthPath),
     logDriver: "json-file",

@@ -3,10 +3,10 @@
 import { DockerRuntime } from "@sophia/docker-runtime";
 import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import { BACKEND_KEY_HEADER, backendKeyEnvName, EDGE_LIMITS, renderCaddyfile } from "./caddyfile";
-import { MCP_SERVERS } from "./catalog";
-import { HARDENING, serverCommand, serverContainerSpec, serverKeyEnv } from "./container-spec";
+import { MCP_SERVERS, sizeFromPeak } from "./catalog";
+import { HARDENING, serverCommand, serverContainerSpec } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
-import { McpPlatform } from "./platform";
+import { INGRESS_SIZING, McpPlatform } from "./platform";
 import { clientScopes, tokenEnvName } from "./scopes";
 import { upAllowed } from "./ops/server";
 
@@ -17,12 +17,21 @@ const categories = {
 
 test("every server container runs non-root, read-only, with all capabilities dropped, no-new-privileges and a restart policy", () => {
   for (const spec of Object.values(MCP_SERVERS)) {
-    const c = serverContainerSpec("t", spec, { memoryMiB: 256, cpus: 0.5 }, { maxSizeMiB: 10, maxFiles: 2 }, {});
+    const c = serverContainerSpec("t", spec, { maxSizeMiB: 10, maxFiles: 2 }, {});
     expect(c).toMatchObject({ user: "65534:65534", readOnly: true, capabilities: { drops: ["ALL"] }, securityOpts: ["no-new-privileges:true"], restart: "unless-stopped", networkMode: "bridge" });
     expect(JSON.stringify(c)).not.toContain("docker.sock");
-    expect(c.memory).toBe(256);
+    expect(c.memory).toBe(spec.sizing.memoryMiB);
   }
   expect(HARDENING.networkMode).not.toBe("host");
+});
+
+test("every measured size follows from its measurement by the one rule (twice the memory peak, 1.5× the CPU peak)", () => {
+  for (const sizing of [...Object.values(MCP_SERVERS).map((s) => s.sizing), INGRESS_SIZING]) {
+    if (sizing.measured.peakMiB === 0) continue; // not measured: says why in the catalog
+    expect({ memoryMiB: sizing.memoryMiB, cpus: sizing.cpus }).toEqual(sizeFromPeak(sizing.measured.peakMiB, sizing.measured.peakCpus));
+    expect(sizing.measured.by).toMatch(/^npm run bench:mcp/);
+  }
+  expect(sizeFromPeak(100, 0.7)).toEqual({ memoryMiB: 224, cpus: 1.25 });
 });
 
 test("scopes follow the category library; cursor reaches every enabled server; disabled servers are in no scope", () => {
@@ -81,7 +90,8 @@ test("the edge: a deadline for headers and bodies, 411/413 before any body is re
   expect(text).toContain(`respond @tooLarge "request body over ${EDGE_LIMITS.maxBodyBytes} bytes" 413`);
   expect(text.indexOf("respond @tooLarge")).toBeLessThan(text.indexOf("reverse_proxy"));
   expect(text).toContain("not header Origin http://127.0.0.1:8443");
-  expect(text).toContain('respond @foreignHost "unexpected Host" 421');
+  // Its own route, ahead of the routes: a bare `respond` would run after them (Caddy's directive order).
+  expect(text).toContain(':8080 {\n\troute {\n\t\t@foreignHost not host 127.0.0.1 localhost\n\t\trespond @foreignHost "unexpected Host" 421\n\t}\n\timport mcp_routes\n}');
   expect(text).toMatch(/:9180 \{\n\tbind \{\$SOPHIA_INTERNAL_ADDR\}\n\troute \{\n\t\t@scraper \{\n\t\t\tpath \/metrics\n\t\t\theader Authorization "Bearer \{\$SOPHIA_METRICS_TOKEN\}"/);
   const tls = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, tlsHost: "mcp.example.com", publicUrl: "https://mcp.example.com:8080" }, [], clientScopes(categories, ["memory"]));
   // With TLS the site address itself names the host.
@@ -89,12 +99,9 @@ test("the edge: a deadline for headers and bodies, 411/413 before any body is re
   expect(tls).toContain("not header Origin https://mcp.example.com:8080");
 });
 
-test("stdio servers run mcp-proxy stateless (no session to leak or lose), with the edge's body limit and the key from the environment", () => {
-  const command = serverCommand(MCP_SERVERS.memory);
-  expect(command).toEqual(expect.arrayContaining(["--stateless", "--no-eventStore", "--maxBodySize", String(EDGE_LIMITS.maxBodyBytes)]));
-  expect(command.join(" ")).not.toMatch(/apiKey/i);
-  expect(serverKeyEnv(MCP_SERVERS.memory)).toBe("MCP_PROXY_API_KEY");
-  expect(serverKeyEnv(MCP_SERVERS["sophia-ops"])).toBe("SOPHIA_BACKEND_KEY");
+test("stdio servers run behind the bridge, which takes the stdio command after --", () => {
+  expect(serverCommand(MCP_SERVERS.memory)).toEqual(["node", "/app/bridge.js", "--port", "8080", "--", "node", "/app/node_modules/@modelcontextprotocol/server-memory/dist/index.js"]);
+  expect(serverCommand(MCP_SERVERS["sophia-ops"])).toEqual(["node", "/app/server.js"]);
 });
 
 test("the Cursor mcp.json has url and headers per server and references the token as ${env:…}", () => {
@@ -122,8 +129,7 @@ describe("McpPlatform in mock mode", () => {
         servers: ["sophia-ops", "memory"],
         scopes: clientScopes(categories, ["sophia-ops", "memory"]),
         secret: () => undefined,
-        ingress: { port: 8443, publishIp: "127.0.0.1", memoryMiB: 128 },
-        limits: { memoryMiB: 256, cpus: 0.5 },
+        ingress: { port: 8443, publishIp: "127.0.0.1" },
         logs: { maxSizeMiB: 10, maxFiles: 2 },
       });
       return { cursorMcpJson: mcp.cursorMcpJson, tokens: mcp.tokens };
@@ -149,7 +155,7 @@ describe("McpPlatform in mock mode", () => {
 
   test("each server holds only its own key, as a secret, and the ingress presents it; the metrics token is the ingress's alone", () => {
     const envs = (name: string) => JSON.stringify((resources.find((r) => r.name === name)!.inputs.envs as { value: unknown }).value);
-    expect(envs("mcp-memory")).toContain("MCP_PROXY_API_KEY=mock-password-mcp-backend-key-memory");
+    expect(envs("mcp-memory")).toContain("SOPHIA_BACKEND_KEY=mock-password-mcp-backend-key-memory");
     expect(envs("mcp-memory")).not.toContain("backend-key-sophia-ops");
     expect(envs("mcp-sophia-ops")).toContain("SOPHIA_BACKEND_KEY=mock-password-mcp-backend-key-sophia-ops");
     expect(envs("mcp-sophia-ops")).not.toContain("backend-key-memory");
@@ -173,8 +179,7 @@ describe("McpPlatform in mock mode", () => {
         servers: ["gong"],
         scopes: [],
         secret: () => undefined,
-        ingress: { port: 1, publishIp: "127.0.0.1", memoryMiB: 1 },
-        limits: { memoryMiB: 1, cpus: 1 },
+        ingress: { port: 1, publishIp: "127.0.0.1" },
         logs: { maxSizeMiB: 1, maxFiles: 1 },
       }),
     ).toThrow(/sophia:gongAccessKey: MCP server gong is enabled and needs this secret; got nothing/);

@@ -6,8 +6,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
 import { backendKeyEnvName, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, renderCaddyfile } from "./caddyfile";
-import { MCP_SERVERS, type McpServerName } from "./catalog";
-import { type ContainerLimits, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, serverKeyEnv } from "./container-spec";
+import { type ContainerSizing, MCP_SERVERS, type McpServerName } from "./catalog";
+import { cpuLimit, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, SERVER_KEY_ENV } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
 import { type ClientScope, tokenEnvName } from "./scopes";
 
@@ -22,6 +22,8 @@ export const INGRESS_INTERNAL_PORT = 8081;
 /** The ingress's name on the internal network only: it looks itself up by it at start, to listen
  * there (and not on the edge network) with its internal site and metrics. */
 export const INGRESS_INTERNAL_ALIAS = "ingress-mcp";
+/** The ingress's size, measured like the servers' (see ContainerSizing). */
+export const INGRESS_SIZING: ContainerSizing = { memoryMiB: 128, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } };
 
 export interface McpPlatformArgs {
   readonly runtime: DockerRuntime;
@@ -40,9 +42,7 @@ export interface McpPlatformArgs {
     readonly tlsHost?: string;
     /** Who signs its certificate: a public ACME CA (default) or Caddy's internal CA. */
     readonly tlsIssuer?: "acme" | "internal";
-    readonly memoryMiB: number;
   };
-  readonly limits: ContainerLimits;
   readonly logs: LogRetention;
   /** Extra environment per server, set by the stack (sophia-ops gets the agent route table). */
   readonly serverEnv?: Partial<Record<McpServerName, Readonly<Record<string, string>>>>;
@@ -90,14 +90,14 @@ export class McpPlatform extends pulumi.ComponentResource {
       const spec = MCP_SERVERS[serverName];
       const secretEnvs = [
         ...spec.secrets.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secretValues.get(s.configKey)!}`)),
-        pulumi.secret(pulumi.interpolate`${serverKeyEnv(spec)}=${backendKeys[serverName]!}`),
+        pulumi.secret(pulumi.interpolate`${SERVER_KEY_ENV}=${backendKeys[serverName]!}`),
         ...Object.entries(args.serverSecretEnv?.[serverName] ?? {}).map(([k, v]) => pulumi.secret(pulumi.interpolate`${k}=${v}`)),
       ];
       const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context) : pulumi.output(spec.image.ref);
       const volumes = spec.writable
         .filter((w) => w.persist)
         .map((w) => ({ containerPath: w.path, volumeName: new docker.Volume(`${name}-${serverName}-data`, { name: `sophia-${args.stack}-${serverName}-data`, labels: toLabels(labels) }, { ...child, protect: args.protect }).name }));
-      const container = serverContainerSpec(args.stack, spec, args.limits, args.logs, labels);
+      const container = serverContainerSpec(args.stack, spec, args.logs, labels);
       return new docker.Container(
         `${name}-${serverName}`,
         {
@@ -172,7 +172,8 @@ export class McpPlatform extends pulumi.ComponentResource {
         // limits); without TLS there is nothing to keep and a tmpfs is enough.
         tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m", "/config": "rw,noexec,nosuid,size=16m", ...(certificates ? {} : { "/data": "rw,noexec,nosuid,size=16m" }) },
         volumes: certificates ? [{ containerPath: CADDY_DATA_DIR, volumeName: certificates.name }] : [],
-        ...memoryLimit(args.ingress.memoryMiB),
+        ...memoryLimit(INGRESS_SIZING.memoryMiB),
+        cpus: cpuLimit(INGRESS_SIZING.cpus),
         // The internal site answers in plain HTTP whether or not the public one serves TLS.
         healthcheck: healthcheckFor(INGRESS_INTERNAL_PORT, "/healthz", INGRESS_INTERNAL_ALIAS),
         logDriver: "json-file",

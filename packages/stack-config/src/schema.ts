@@ -97,11 +97,6 @@ const common = {
     }),
     z.strictObject({ provider: z.literal("stub") }),
   ]),
-  "sophia:limits": z.strictObject({
-    ingressMemoryMiB: boundedInt(32, 65_536),
-    mcpServerMemoryMiB: boundedInt(32, 262_144),
-    mcpServerCpus: bounded(0.01, 256),
-  }),
   "sophia:retention": z.strictObject({
     metricsDays: boundedInt(1, 3650),
     logMaxSizeMiB: boundedInt(1, 10_240),

@@ -1,8 +1,8 @@
-// Entry point of the sophia-ops container: the MCP server over streamable HTTP (./http.ts: stateless,
+// Entry point of the sophia-ops container: the MCP server over streamable HTTP (../http-edge.ts: stateless,
 // only for the ingress), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; preview/outputs/up
 // are offered only when a `pulumi` CLI is on PATH.
 import { spawn, spawnSync } from "node:child_process";
-import { createOpsHttpServer } from "./http";
+import { createMcpHttpEdge } from "../http-edge";
 import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
 import { createOpsServer, type PulumiOperations, type StackName } from "./server";
 
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   const pulumi = await automation();
   const routing = routingConfig();
   const allowProductionUp = process.env.SOPHIA_OPS_ALLOW_PRODUCTION_UP === "true";
-  const http = createOpsHttpServer({
+  const http = createMcpHttpEdge({
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
     health: () => ({ status: "ok", pulumiCli: Boolean(pulumi) }),
     serverFor: (caller) => createOpsServer({ plan, pulumi, allowProductionUp, log, routing: routing && { ...routing, caller } }),

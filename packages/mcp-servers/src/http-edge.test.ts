@@ -1,25 +1,35 @@
-// sophia-ops's HTTP edge over real HTTP: only the ingress's key gets in, the client it names is
-// trusted only then, and nothing but a bounded JSON-RPC POST reaches the MCP server.
+// The servers' HTTP edge over real HTTP (here with sophia-ops behind it): only the ingress's key gets
+// in, the client it names is trusted only then, and nothing but a bounded JSON-RPC POST reaches the
+// MCP server, which is closed with its response.
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { EDGE_LIMITS } from "../caddyfile";
-import { createOpsHttpServer, keyMatches } from "./http";
-import { createOpsServer } from "./server";
+import { EDGE_LIMITS } from "./caddyfile";
+import { createMcpHttpEdge, keyMatches } from "./http-edge";
+import { createOpsServer } from "./ops/server";
 
 const KEY = "k".repeat(40);
 let http: Server;
 let url: string;
 const callers: (string | undefined)[] = [];
+/** Servers made for requests and not closed yet. */
+let open = 0;
 
 beforeAll(async () => {
-  http = createOpsHttpServer({
+  http = createMcpHttpEdge({
     backendKey: KEY,
     health: () => ({ status: "ok" }),
     serverFor: (caller) => {
       callers.push(caller);
-      return createOpsServer({ plan: async (stack) => `plan ${stack}`, allowProductionUp: false, log: () => undefined });
+      const server = createOpsServer({ plan: async (stack) => `plan ${stack}`, allowProductionUp: false, log: () => undefined });
+      open++;
+      const close = server.close.bind(server);
+      server.close = async () => {
+        open--;
+        await close();
+      };
+      return server;
     },
   });
   await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
@@ -47,6 +57,9 @@ test("with the key, MCP works and the client the ingress names reaches the serve
   expect(result.content).toEqual([{ type: "text", text: "plan local" }]);
   await client.close();
   expect(callers.at(-1)).toBe("infrastructure");
+  // Every request's server is closed once its response is sent: nothing accumulates.
+  for (let i = 0; i < 50 && open > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(open).toBe(0);
 });
 
 test("stateless: GET and DELETE get 405; a body over the limit gets 413, declared or not", async () => {
@@ -65,7 +78,7 @@ test("health answers without a key; a slow client has a header deadline", async 
 });
 
 test("a missing or short key stops the server from starting; keys compare only when equal in full", () => {
-  expect(() => createOpsHttpServer({ backendKey: "", health: () => ({}), serverFor: () => { throw new Error("unused"); } })).toThrow(/^SOPHIA_BACKEND_KEY: expected/);
+  expect(() => createMcpHttpEdge({ backendKey: "", health: () => ({}), serverFor: () => { throw new Error("unused"); } })).toThrow(/^SOPHIA_BACKEND_KEY: expected/);
   expect(keyMatches(KEY, KEY)).toBe(true);
   expect(keyMatches(KEY.slice(1), KEY)).toBe(false);
   expect(keyMatches([KEY, KEY], KEY)).toBe(false);

@@ -1,18 +1,25 @@
-// sophia-ops over HTTP: one stateless MCP server per request, behind the ingress. It answers only
-// requests that carry the ingress's key for this server, and only then trusts the client the
-// ingress names; anything else on the internal network gets 401 however it dresses itself up.
+// Every MCP server of the platform speaks HTTP through this edge (sophia-ops natively, stdio servers
+// through the bridge): one stateless MCP server per request, closed with its response, behind the
+// ingress. It answers only requests that carry the ingress's key for this server, and only then
+// trusts the client the ingress names; anything else on the internal network gets 401 however it
+// dresses itself up. No session outlives its request, so none can leak or be lost to a restart.
 import { timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { BACKEND_KEY_HEADER, CLIENT_HEADER, EDGE_LIMITS } from "../caddyfile";
+import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
+import { BACKEND_KEY_HEADER, CLIENT_HEADER, EDGE_LIMITS } from "./caddyfile";
 
-export interface OpsHttpOptions {
+/** Anything that connects to a transport and closes: an McpServer or the low-level Server. */
+type McpServerLike = Pick<McpProtocolServer, "connect" | "close">;
+
+export interface McpHttpEdgeOptions {
   /** The key the ingress presents for this server (SOPHIA_BACKEND_KEY). */
   readonly backendKey: string;
   /** A fresh MCP server for one request, for the client the ingress authenticated. */
-  readonly serverFor: (caller: string | undefined) => McpServer;
+  readonly serverFor: (caller: string | undefined) => McpServerLike;
   readonly health: () => Record<string, unknown>;
+  /** GET path of the health check, open without a key (Docker's check runs inside the container). */
+  readonly healthPath?: string;
 }
 
 /** Constant-time comparison, so the key cannot be guessed byte by byte from response times. */
@@ -39,10 +46,10 @@ async function readBody(req: IncomingMessage): Promise<unknown | "too-large"> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }
 
-export function createOpsHttpServer(options: OpsHttpOptions): Server {
+export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
   if (options.backendKey.length < 16) throw new Error("SOPHIA_BACKEND_KEY: expected the ingress's key for this server (a Pulumi secret, at least 16 characters); got none or a short one");
   const http = createServer(async (req, res) => {
-    if (req.method === "GET" && req.url === "/health") {
+    if (req.method === "GET" && req.url === (options.healthPath ?? "/health")) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(options.health()));
       return;
     }

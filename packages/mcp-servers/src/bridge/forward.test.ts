@@ -1,0 +1,70 @@
+// The bridge forwards a real stdio MCP server (a child process speaking MCP on stdio) over the HTTP
+// edge: tools list and call through it, with the key, and every request's server is closed.
+import type { AddressInfo } from "node:net";
+import * as path from "node:path";
+import type { Server as HttpServer } from "node:http";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { createMcpHttpEdge } from "../http-edge";
+import { forwardingServer } from "./forward";
+import { parseBridgeArgs } from "./main";
+
+const KEY = "b".repeat(40);
+const STDIO_SERVER = path.resolve(__dirname, "__fixtures__/notes-server.cjs");
+let upstream: Client;
+let http: HttpServer;
+let url: string;
+let open = 0;
+
+beforeAll(async () => {
+  upstream = new Client({ name: "test", version: "1" });
+  await upstream.connect(new StdioClientTransport({ command: process.execPath, args: [STDIO_SERVER], cwd: __dirname, stderr: "inherit" }));
+  http = createMcpHttpEdge({
+    backendKey: KEY,
+    healthPath: "/ping",
+    health: () => ({ status: "ok" }),
+    serverFor: () => {
+      const server = forwardingServer(upstream);
+      open++;
+      server.onclose = () => open--;
+      return server;
+    },
+  });
+  await new Promise<void>((resolve) => http.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+}, 30_000);
+afterAll(async () => {
+  await new Promise<void>((resolve) => http.close(() => resolve()));
+  await upstream.close();
+});
+
+test("tools are listed and called through the bridge, with the ingress's key only", async () => {
+  expect((await fetch(`${url}/mcp`, { method: "POST", body: "{}" })).status).toBe(401);
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { "x-api-key": KEY } } }));
+  expect(client.getServerVersion()?.name).toBe(upstream.getServerVersion()?.name);
+  const tools = await client.listTools();
+  expect(tools.tools.map((t) => t.name)).toEqual(["add_note", "search_notes"]);
+  await client.callTool({ name: "add_note", arguments: { text: "through the bridge" } });
+  const found = await client.callTool({ name: "search_notes", arguments: { query: "bridge" } });
+  expect(found.content).toEqual([{ type: "text", text: '["through the bridge"]' }]);
+  await client.close();
+});
+
+test("200 requests leave no server open behind them", async () => {
+  for (let i = 0; i < 20; i++) {
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(new StreamableHTTPClientTransport(new URL(`${url}/mcp`), { requestInit: { headers: { "x-api-key": KEY } } }));
+    for (let j = 0; j < 9; j++) await client.listTools();
+    await client.close();
+  }
+  for (let i = 0; i < 100 && open > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  expect(open).toBe(0);
+});
+
+test("the command line: a port and the stdio command after --", () => {
+  expect(parseBridgeArgs(["--port", "8080", "--", "node", "/app/server.js"])).toEqual({ port: 8080, command: "node", args: ["/app/server.js"] });
+  expect(() => parseBridgeArgs(["--port", "8080"])).toThrow("usage: bridge.js");
+  expect(() => parseBridgeArgs(["--port", "0", "--", "x"])).toThrow("--port: expected a port from 1 to 65535; got 0");
+});

@@ -1,0 +1,164 @@
+// npm run bench:mcp — MCP latency through the ingress under concurrency, beside the same calls made
+// directly to each server, in one run. Brings the local stack up (as the smoke does), then for every
+// MCP server, at 1, 16 and 64 concurrent clients: each client opens its own MCP session, calls
+// tools/list in a loop for a fixed window, and closes its session. Direct and ingress windows
+// alternate, round after round, so both see the same machine. Meanwhile each server's cgroup gives its
+// peak memory and CPU: the catalog's container sizes come from these peaks
+// (packages/mcp-servers/src/catalog.ts). Target: p99 under 100 ms at 16 clients, no errors at 64.
+// Last line: `mcp: worst-p99-ms=<x> at 16 clients, errors=<n> at 64 clients`.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { containerIp, containerUsage, percentile, withLocalStack } from "./bench-support";
+import { smokeName } from "./local-stack";
+
+const LEVELS = [1, 16, 64] as const;
+const SERVERS = ["sophia-ops", "memory"] as const;
+const PATHS = ["direct", "ingress"] as const;
+const ROUNDS = 3;
+const WINDOW_MS = 3000;
+
+type Path = (typeof PATHS)[number];
+interface Window {
+  latencies: number[];
+  errors: number;
+  firstError?: string;
+  seconds: number;
+}
+
+const describeError = (error: unknown) => {
+  const e = error as Error & { cause?: { code?: string; message?: string } };
+  return `${e.message}${e.cause ? ` (${e.cause.code ?? e.cause.message})` : ""}`.slice(0, 200);
+};
+
+/** `clients` clients, each on its own session, calling tools/list until the window closes. A failed
+ * connect or call is counted, never retried: a failure under load is a finding. */
+async function timeWindow(url: string, headers: Record<string, string>, clients: number): Promise<Window> {
+  const result: Window = { latencies: [], errors: 0, seconds: WINDOW_MS / 1000 };
+  const fail = (error: unknown) => {
+    result.errors++;
+    result.firstError ??= describeError(error);
+  };
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      const client = new Client({ name: "bench-mcp", version: "0.1.0" });
+      try {
+        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers } }));
+      } catch (error) {
+        return fail(error);
+      }
+      while (performance.now() - started < WINDOW_MS) {
+        const t = performance.now();
+        try {
+          await client.listTools();
+          result.latencies.push(performance.now() - t);
+        } catch (error) {
+          fail(error);
+        }
+      }
+      // Closing properly: the transport ends its session (DELETE where the server keeps one).
+      await client.close().catch(fail);
+    }),
+  );
+  result.seconds = (performance.now() - started) / 1000;
+  return result;
+}
+
+/** Peak memory (MiB, the cgroup's own high-water mark) and CPU (cores, the busiest 1 s) of each
+ * container while the load runs. */
+function sampleUsage(containers: readonly string[]): { stop: () => Promise<Map<string, { mib: number; cpus: number }>> } {
+  const peaks = new Map(containers.map((c) => [c, { mib: 0, cpus: 0 }]));
+  let running = true;
+  const loop = (async () => {
+    let last = new Map(await Promise.all(containers.map(async (c) => [c, { at: performance.now(), usage: await containerUsage(c) }] as const)));
+    while (running) {
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const now = new Map(await Promise.all(containers.map(async (c) => [c, { at: performance.now(), usage: await containerUsage(c) }] as const)));
+      for (const c of containers) {
+        const before = last.get(c)!;
+        const after = now.get(c)!;
+        const peak = peaks.get(c)!;
+        peak.mib = Math.max(peak.mib, after.usage.peakMiB);
+        peak.cpus = Math.max(peak.cpus, (after.usage.cpuSeconds - before.usage.cpuSeconds) / ((after.at - before.at) / 1000));
+      }
+      last = now;
+    }
+  })();
+  return {
+    stop: async () => {
+      running = false;
+      await loop;
+      return peaks;
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  await withLocalStack("bench:mcp", async (stack) => {
+    const ingressEnv = stack.envOf("sophia-local-ingress");
+    const auth = { Authorization: `Bearer ${stack.tokens.SOPHIA_MCP_TOKEN_CURSOR!}` };
+    const targets = new Map<string, { url: string; headers: Record<string, string> }>();
+    for (const server of SERVERS) {
+      const ip = await containerIp(smokeName(`sophia-local-${server}`), smokeName("sophia-mcp"));
+      // Directly, with the key the ingress presents to this server.
+      const key = ingressEnv[`SOPHIA_BACKEND_KEY_${server.toUpperCase().replace(/-/g, "_")}`];
+      targets.set(`${server}/direct`, { url: `http://${ip}:8080/mcp`, headers: key ? { "X-API-Key": key } : {} });
+      targets.set(`${server}/ingress`, { url: `${stack.live.ingressUrl}/${server}/mcp`, headers: auth });
+    }
+    const containers = [...SERVERS.map((s) => smokeName(`sophia-local-${s}`)), smokeName("sophia-local-ingress")];
+    const stats = sampleUsage(containers);
+    const windows = new Map<string, Window[]>();
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const clients of LEVELS) {
+        for (const server of SERVERS) {
+          // Alternate which path goes first, so neither always follows the other.
+          const order = round % 2 === 0 ? PATHS : [...PATHS].reverse();
+          for (const path of order) {
+            const target = targets.get(`${server}/${path}`)!;
+            const window = await timeWindow(target.url, target.headers, clients);
+            const key = `${server}|${path}|${clients}`;
+            windows.set(key, [...(windows.get(key) ?? []), window]);
+          }
+        }
+        console.error(`[bench:mcp] round ${round + 1}/${ROUNDS}: ${clients} clients done`);
+      }
+    }
+    const peaks = await stats.stop();
+
+    const stat = (server: string, path: Path, clients: number) => {
+      const ws = windows.get(`${server}|${path}|${clients}`)!;
+      const sorted = ws.flatMap((w) => w.latencies).sort((a, b) => a - b);
+      const seconds = ws.reduce((s, w) => s + w.seconds, 0);
+      const errors = ws.reduce((s, w) => s + w.errors, 0);
+      return { n: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), errors, rps: sorted.length / seconds, firstError: ws.find((w) => w.firstError)?.firstError };
+    };
+    const lines = [
+      `tools/list through the ingress and directly, ms (${ROUNDS} interleaved rounds of ${WINDOW_MS / 1000} s windows per cell, one run)`,
+      "server      clients  path          calls  errors      p50      p99    req/s   p99 ratio ingress/direct",
+    ];
+    for (const server of SERVERS) {
+      for (const clients of LEVELS) {
+        const direct = stat(server, "direct", clients);
+        for (const path of PATHS) {
+          const s = stat(server, path, clients);
+          const ratio = path === "ingress" ? (s.p99 / direct.p99).toFixed(2) : "";
+          lines.push(
+            `${server.padEnd(10)}  ${String(clients).padStart(7)}  ${path.padEnd(8)}  ${String(s.n).padStart(9)}  ${String(s.errors).padStart(6)}  ${s.p50.toFixed(1).padStart(7)}  ${s.p99.toFixed(1).padStart(7)}  ${s.rps.toFixed(0).padStart(7)}   ${ratio}`,
+          );
+          if (s.firstError) lines.push(`    first error: ${s.firstError}`);
+        }
+      }
+    }
+    lines.push("peak usage under this load (cgroup): container  MiB  CPUs");
+    for (const [name, peak] of peaks) lines.push(`    ${name.padEnd(28)} ${peak.mib.toFixed(0).padStart(5)}  ${peak.cpus.toFixed(2)}`);
+    const worst = Math.max(...SERVERS.map((s) => stat(s, "ingress", 16).p99));
+    const errorsAt64 = SERVERS.flatMap((s) => PATHS.map((p) => stat(s, p, 64).errors)).reduce((a, b) => a + b, 0);
+    lines.push(`mcp: worst-p99-ms=${worst.toFixed(1)} at 16 clients, errors=${errorsAt64} at 64 clients`);
+    return lines;
+  });
+}
+
+main().catch((error: Error) => {
+  console.error(error.stack ?? String(error));
+  process.exitCode = 1;
+});
