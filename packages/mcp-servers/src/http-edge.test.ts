@@ -62,6 +62,13 @@ test("with the key, MCP works and the client the ingress names reaches the serve
   expect(open).toBe(0);
 });
 
+test("answers are plain JSON, not an event stream", async () => {
+  const response = await post({ "x-api-key": KEY });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  expect(await response.json()).toMatchObject({ jsonrpc: "2.0", id: 1, result: { serverInfo: { name: "sophia-ops" } } });
+});
+
 test("stateless: GET and DELETE get 405; a body over the limit gets 413, declared or not", async () => {
   expect((await fetch(`${url}/mcp`, { headers: { "x-api-key": KEY } })).status).toBe(405);
   expect((await fetch(`${url}/mcp`, { method: "DELETE", headers: { "x-api-key": KEY } })).status).toBe(405);
