@@ -11,6 +11,7 @@
 // route_task answers again (target 15), no container OOM-killed, and one more acknowledged write to
 // memory. At the end every acknowledged write must read back. Tears down on success, failure and Ctrl-C.
 // Last line: `chaos local: <passed>/<total> checks passed, worst recovery <s>s, 0 bypasses, 0 lost writes`.
+import { readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -229,7 +230,6 @@ async function abandonSessions(h: Harness): Promise<Outcome> {
 
 async function bigBodies(h: Harness): Promise<Outcome> {
   const fault = `${PARALLEL_BODIES} parallel 10 MB bodies`;
-  const { readFileSync } = await import("node:fs");
   const body = readFileSync(bigBodyFile());
   const statuses = await Promise.all(
     Array.from({ length: PARALLEL_BODIES }, () =>

@@ -357,10 +357,14 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
   });
   const evaluation = await evaluateStack(root, "local", program, mocks);
   const ingressUrl = evaluation.outputs.ingressUrl as string;
+  const envOf = (container: string) => {
+    const r = evaluation.resources.find((x) => x.type === "docker:index/container:Container" && x.inputs.name === container);
+    if (!r) throw new SmokeError(`no container ${container} is registered by the local stack`);
+    const envs = (plain(r.inputs.envs) as string[] | undefined) ?? [];
+    return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  };
   // The tokens exactly as the ingress receives them: its SOPHIA_MCP_TOKEN_* environment.
-  const ingress = evaluation.resources.find((r) => r.type === "docker:index/container:Container" && r.inputs.name === "sophia-local-ingress");
-  const ingressEnv = ((plain(ingress?.inputs.envs) as string[] | undefined) ?? []).filter((e) => e.startsWith("SOPHIA_MCP_TOKEN_"));
-  const tokens = Object.fromEntries(ingressEnv.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+  const tokens = Object.fromEntries(Object.entries(envOf("sophia-local-ingress")).filter(([name]) => name.startsWith("SOPHIA_MCP_TOKEN_")));
   const clients = [CURSOR_CLIENT, ...Object.keys(CATEGORIES)];
   const byClient = Object.fromEntries(clients.filter((c) => tokens[tokenEnvName(c)]).map((c) => [c, tokens[tokenEnvName(c)]!]));
   say(`program registered ${evaluation.resources.length} resources; ingress ${ingressUrl} (the smoke publishes it on its own port)`);
@@ -378,12 +382,6 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     tokens: byClient,
     planLine: `plan local: ${evaluation.resources.length} resources`,
     containerLabel: "sophia.smoke=true",
-  };
-  const envOf = (container: string) => {
-    const r = evaluation.resources.find((x) => x.type === "docker:index/container:Container" && x.inputs.name === container);
-    if (!r) throw new SmokeError(`no container ${container} is registered by the local stack`);
-    const envs = (plain(r.inputs.envs) as string[] | undefined) ?? [];
-    return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
   };
   return { evaluation, live, tokens, envOf, created };
 }
