@@ -193,7 +193,7 @@ async function abandonSessions(h: Harness): Promise<Outcome> {
   const measure = async () => Object.fromEntries(await Promise.all(watched.map(async (c) => [c, await memoryMiB(c)] as const)));
   const auth = { Authorization: `Bearer ${h.stack.live.tokens.cursor}` };
   const servers = ["memory", "sophia-ops"];
-  let errors = 0;
+  const errors: string[] = [];
   const open = async (count: number) => {
     let opened = 0;
     await Promise.all(
@@ -205,8 +205,9 @@ async function abandonSessions(h: Harness): Promise<Outcome> {
           try {
             await client.connect(transport);
             await client.listTools();
-          } catch {
-            errors++;
+          } catch (error) {
+            const e = error as Error & { cause?: { code?: string } };
+            errors.push(`${servers[n % 2]}: ${e.message}${e.cause?.code ? ` (${e.cause.code})` : ""}`);
           }
           // Dropped: the connection goes, no DELETE is sent.
           await transport.close().catch(() => undefined);
@@ -224,7 +225,7 @@ async function abandonSessions(h: Harness): Promise<Outcome> {
   const growth = watched.map((c) => `${c.replace("sophia-smoke-", "")} ${before[c]!.toFixed(0)}→${half[c]!.toFixed(0)}→${after[c]!.toFixed(0)} MiB`).join(", ");
   const grew = watched.filter((c) => after[c]! - half[c]! > 16);
   const outcome = await h.recovered(fault, performance.now(), {});
-  const problems = [...(errors ? [`${errors} sessions failed`] : []), ...(grew.length ? [`still growing in the second half: ${grew.join(", ")}`] : []), ...(outcome.ok ? [] : [outcome.detail])];
+  const problems = [...(errors.length ? [`${errors.length} sessions failed: ${[...new Set(errors)].slice(0, 3).join("; ")}`] : []), ...(grew.length ? [`still growing in the second half: ${grew.join(", ")}`] : []), ...(outcome.ok ? [] : [outcome.detail])];
   return { fault, ok: problems.length === 0, detail: `${ABANDONED_SESSIONS} sessions in ${seconds.toFixed(1)}s; memory before→half→all ${growth}${problems.length ? `; ${problems.join("; ")}` : ""}` };
 }
 

@@ -173,8 +173,6 @@ function snippet(site: IngressSite, routes: readonly IngressRoute[], scopes: rea
       // The client's token stays at the ingress; the server gets its own key instead.
       "\t\t\t\theader_up -Authorization",
       `\t\t\t\theader_up ${BACKEND_KEY_HEADER} {$${backendKeyEnvName(route.server)}}`,
-      // Streamed MCP responses (SSE) go through as they are written.
-      "\t\t\t\tflush_interval -1",
       "\t\t\t}",
       "\t\t}",
     );

@@ -49,7 +49,8 @@ test("the Caddyfile routes each server, answers 401 and 403 by scope, streams un
   expect(text).toContain('respond @anonymous "missing or unknown bearer token" 401');
   expect(text).toContain('respond @outOfScope "token not allowed to use memory" 403');
   expect(text).toMatch(/handle_path \/memory\/\* \{\n\t\t\t@outOfScope \{\n\t\t\t\tnot \{\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_CURSOR\}"\n\t\t\t\t\theader Authorization "Bearer \{\$SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE\}"\n/);
-  expect(text.match(/flush_interval -1/g)).toHaveLength(2);
+  // Answers are plain JSON (src/http-edge.ts); Caddy 2.6's immediate flushing cut about one in 4,000 short.
+  expect(text).not.toContain("flush_interval");
   expect(text).toContain("auto_https off");
   expect(text).not.toMatch(/Bearer [A-Za-z0-9]{20,}/);
 });
@@ -75,7 +76,7 @@ test("the ingress names the authenticated client to the servers, after dropping 
 test("no client credential passes the ingress: each server gets its own key instead of the client's token", () => {
   const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, publicUrl: "http://127.0.0.1:8443" }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], clientScopes(categories, ["sophia-ops", "memory"]));
   for (const server of ["sophia-ops", "memory"] as const) {
-    const block = text.slice(text.indexOf(`handle_path /${server}/*`), text.indexOf("flush_interval", text.indexOf(`handle_path /${server}/*`)));
+    const block = text.slice(text.indexOf(`handle_path /${server}/*`), text.indexOf("\n\t\t}\n", text.indexOf(`handle_path /${server}/*`)));
     expect(block).toContain("header_up -Authorization");
     expect(block).toContain(`header_up ${BACKEND_KEY_HEADER} {$${backendKeyEnvName(server)}}`);
   }
