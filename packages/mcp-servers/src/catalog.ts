@@ -69,7 +69,8 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     secrets: [],
     healthPath: "/health",
     writable: [{ path: "/tmp", persist: false }],
-    sizing: { memoryMiB: 384, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } },
+    // The peak is the queued plans': the server idles near 30 MiB and a plan's child process adds ~200.
+    sizing: { memoryMiB: 480, cpus: 1.5, measured: { peakMiB: 234, peakCpus: 1.0, by: "npm run bench:mcp (64 clients) and three parallel stack_plan calls, 2026-11-25" } },
   },
   memory: {
     name: "memory",
@@ -82,7 +83,7 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     secrets: [],
     healthPath: "/ping",
     writable: [{ path: "/data", persist: true }, { path: "/tmp", persist: false }],
-    sizing: { memoryMiB: 256, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } },
+    sizing: { memoryMiB: 192, cpus: 1.75, measured: { peakMiB: 93, peakCpus: 1.14, by: "npm run bench:mcp (64 clients), 2026-11-25" } },
   },
   gong: {
     name: "gong",
@@ -99,7 +100,7 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     healthPath: "/ping",
     writable: [{ path: "/tmp", persist: false }],
     // Not measured (no image yet): sized as memory, the same bridge in front of a Node server.
-    sizing: { memoryMiB: 256, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } },
+    sizing: { memoryMiB: 192, cpus: 1.75, measured: { peakMiB: 0, peakCpus: 0, by: "not measured: no image yet" } },
   },
 };
 

@@ -23,7 +23,7 @@ export const INGRESS_INTERNAL_PORT = 8081;
  * there (and not on the edge network) with its internal site and metrics. */
 export const INGRESS_INTERNAL_ALIAS = "ingress-mcp";
 /** The ingress's size, measured like the servers' (see ContainerSizing). */
-export const INGRESS_SIZING: ContainerSizing = { memoryMiB: 128, cpus: 1, measured: { peakMiB: 0, peakCpus: 0, by: "TBD" } };
+export const INGRESS_SIZING: ContainerSizing = { memoryMiB: 64, cpus: 0.5, measured: { peakMiB: 30, peakCpus: 0.33, by: "npm run bench:mcp (64 clients), 2026-11-25" } };
 
 export interface McpPlatformArgs {
   readonly runtime: DockerRuntime;
