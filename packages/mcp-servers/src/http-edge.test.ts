@@ -6,7 +6,7 @@ import type { Server } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { EDGE_LIMITS } from "./caddyfile";
-import { createMcpHttpEdge, keyMatches } from "./http-edge";
+import { createMcpHttpEdge, keyMatches, stopOnSignals } from "./http-edge";
 import { createOpsServer } from "./ops/server";
 
 const KEY = "k".repeat(40);
@@ -90,4 +90,48 @@ test("a missing or short key stops the server from starting; keys compare only w
   expect(keyMatches(KEY.slice(1), KEY)).toBe(false);
   expect(keyMatches([KEY, KEY], KEY)).toBe(false);
   expect(keyMatches(undefined, KEY)).toBe(false);
+});
+
+describe("on SIGTERM", () => {
+  /** An edge whose plans wait until `finish` is called; `stopped` records how it stopped. */
+  async function slowEdge(graceMs: number) {
+    let finish = () => {};
+    const planned = new Promise<void>((resolve) => (finish = resolve));
+    const edge = createMcpHttpEdge({
+      backendKey: KEY,
+      health: () => ({ status: "ok" }),
+      serverFor: () => createOpsServer({ plan: async (stack) => (await planned, `plan ${stack}`), allowProductionUp: false, log: () => undefined }),
+    });
+    await new Promise<void>((resolve) => edge.listen(0, "127.0.0.1", resolve));
+    const stopped = new Promise<{ how: string; at: number }>((resolve) => stopOnSignals(edge, (how) => resolve({ how, at: performance.now() }), graceMs));
+    const base = `http://127.0.0.1:${(edge.address() as AddressInfo).port}`;
+    const call = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "stack_plan", arguments: { stack: "local" } } });
+    const inFlight = fetch(`${base}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-api-key": KEY }, body: call });
+    // The call has reached the server once its plan is waiting.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    return { base, finish, stopped, inFlight };
+  }
+
+  test("the server takes no new connection, lets the answer in flight finish, and stops as soon as it is sent", async () => {
+    const { base, finish, stopped, inFlight } = await slowEdge(10_000);
+    process.emit("SIGTERM");
+    await expect(fetch(`${base}/health`)).rejects.toThrow();
+    setTimeout(finish, 200);
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(JSON.stringify(await answer.json())).toContain("plan local");
+    const sent = performance.now();
+    const { how, at } = await stopped;
+    expect(how).toBe("drained");
+    // Well before the grace period: nothing waited for it.
+    expect(at - sent).toBeLessThan(1_000);
+  });
+
+  test("an answer that outlasts the grace period is cut off, and the server stops anyway", async () => {
+    const { finish, stopped, inFlight } = await slowEdge(300);
+    process.emit("SIGINT");
+    await expect(inFlight).rejects.toThrow();
+    expect((await stopped).how).toBe("cut off");
+    finish();
+  });
 });

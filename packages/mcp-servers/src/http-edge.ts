@@ -82,3 +82,37 @@ export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
   http.keepAliveTimeout = EDGE_LIMITS.idleSeconds * 1000;
   return http;
 }
+
+/** How long a stopping server lets answers in flight finish; under Docker's 10 s stop timeout. */
+export const STOP_GRACE_MS = 5_000;
+
+/**
+ * Stops the server on SIGTERM or SIGINT: no new connections, idle keep-alive ones closed at once,
+ * answers in flight given `graceMs` to finish; then `stopped` runs. A Node process that is a
+ * container's PID 1 has no default action for SIGTERM, so without this `docker stop` (and every
+ * container Pulumi replaces) waits out the stop timeout and then kills whatever was in flight.
+ */
+export function stopOnSignals(http: Server, stopped: (how: "drained" | "cut off") => void, graceMs = STOP_GRACE_MS): void {
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    // Connections whose answers finish become idle, and keep-alive would hold them open: close them
+    // as they do.
+    const closeIdle = setInterval(() => http.closeIdleConnections(), 50);
+    let done = false;
+    const finish = (how: "drained" | "cut off") => {
+      if (done) return;
+      done = true;
+      clearTimeout(cutOff);
+      clearInterval(closeIdle);
+      if (how === "cut off") http.closeAllConnections();
+      stopped(how);
+    };
+    const cutOff = setTimeout(() => finish("cut off"), graceMs);
+    http.close(() => finish("drained"));
+    http.closeIdleConnections();
+  };
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}

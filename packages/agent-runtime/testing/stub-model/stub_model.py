@@ -22,7 +22,9 @@ import hmac
 import os
 import json
 import re
+import signal
 import sys
+import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -146,4 +148,8 @@ if __name__ == "__main__":
     Handler.api_key = os.environ.get("SOPHIA_MODEL_API_KEY", "")
     if len(Handler.api_key) < 16:
         sys.exit("stub-model: SOPHIA_MODEL_API_KEY: expected the API key callers must present (at least 16 characters); got none or a short one")
-    ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+    server = ThreadingHTTPServer(("0.0.0.0", port), Handler)
+    # As a container's PID 1 it gets no default action for SIGTERM: without this, `docker stop` waits
+    # out its timeout. shutdown() must run off the thread that serves.
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=server.shutdown).start())
+    server.serve_forever()

@@ -4,7 +4,7 @@
 // bridge, and Docker's restart policy brings both back.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { createMcpHttpEdge } from "../http-edge";
+import { createMcpHttpEdge, stopOnSignals } from "../http-edge";
 import { forwardingServer } from "./forward";
 
 const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), bridge: true, ...entry })}\n`);
@@ -25,7 +25,9 @@ async function main(): Promise<void> {
   const env = Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== "SOPHIA_BACKEND_KEY"));
   const transport = new StdioClientTransport({ command, args, env, stderr: "inherit" });
   const upstream = new Client({ name: "sophia-bridge", version: "0.1.0" });
+  let stopping = false;
   transport.onclose = () => {
+    if (stopping) return;
     log({ event: "fatal", error: "the stdio server exited" });
     process.exit(1);
   };
@@ -37,6 +39,13 @@ async function main(): Promise<void> {
     serverFor: () => forwardingServer(upstream),
   });
   http.listen(port, "0.0.0.0", () => log({ event: "listening", port, upstream: upstream.getServerVersion() }));
+  stopOnSignals(http, async (how) => {
+    // Every answer has been sent (or cut off) by now; only then does the stdio server stop.
+    stopping = true;
+    await upstream.close();
+    log({ event: "stopped", how });
+    process.exit(0);
+  });
 }
 
 if (require.main === module) {

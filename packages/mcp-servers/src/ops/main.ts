@@ -2,7 +2,7 @@
 // only for the ingress), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; preview/outputs/up
 // are offered only when a `pulumi` CLI is on PATH.
 import { spawn, spawnSync } from "node:child_process";
-import { createMcpHttpEdge } from "../http-edge";
+import { createMcpHttpEdge, stopOnSignals } from "../http-edge";
 import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
 import { createOpsServer, type PulumiOperations, type StackName } from "./server";
 
@@ -85,6 +85,11 @@ async function main(): Promise<void> {
     serverFor: (caller) => createOpsServer({ plan, pulumi, allowProductionUp, log, routing: routing && { ...routing, caller } }),
   });
   http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp, routeTask: Boolean(routing) }));
+  stopOnSignals(http, (how) => {
+    log({ event: "stopped", how });
+    // A plan still running is a child of this process; the container ends it with the server.
+    process.exit(0);
+  });
 }
 
 main().catch((error: Error) => {
