@@ -1,7 +1,7 @@
 // The servers' HTTP edge over real HTTP (here with sophia-ops behind it): only the ingress's key gets
 // in, the client it names is trusted only then, and nothing but a bounded JSON-RPC POST reaches the
 // MCP server, which is closed with its response.
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect } from "node:net";
 import type { Server } from "node:http";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -106,15 +106,20 @@ describe("on SIGTERM", () => {
     const stopped = new Promise<{ how: string; at: number }>((resolve) => stopOnSignals(edge, (how) => resolve({ how, at: performance.now() }), graceMs));
     const base = `http://127.0.0.1:${(edge.address() as AddressInfo).port}`;
     const call = JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "stack_plan", arguments: { stack: "local" } } });
+    // A spare connection that never sends a request, as a proxy's connection pool keeps.
+    const spare = connect((edge.address() as AddressInfo).port, "127.0.0.1");
+    await new Promise((resolve) => spare.once("connect", resolve));
     const inFlight = fetch(`${base}/mcp`, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream", "x-api-key": KEY }, body: call });
     // The call has reached the server once its plan is waiting.
     await new Promise((resolve) => setTimeout(resolve, 100));
-    return { base, finish, stopped, inFlight };
+    return { base, finish, stopped, inFlight, spare };
   }
 
-  test("the server takes no new connection, lets the answer in flight finish, and stops as soon as it is sent", async () => {
-    const { base, finish, stopped, inFlight } = await slowEdge(10_000);
+  test("the server takes no new connection, closes spare ones, lets the answer in flight finish, and stops as soon as it is sent", async () => {
+    const { base, finish, stopped, inFlight, spare } = await slowEdge(10_000);
+    const spareClosed = new Promise((resolve) => spare.once("close", resolve));
     process.emit("SIGTERM");
+    await spareClosed;
     await expect(fetch(`${base}/health`)).rejects.toThrow();
     setTimeout(finish, 200);
     const answer = await inFlight;
@@ -128,7 +133,8 @@ describe("on SIGTERM", () => {
   });
 
   test("an answer that outlasts the grace period is cut off, and the server stops anyway", async () => {
-    const { finish, stopped, inFlight } = await slowEdge(300);
+    const { finish, stopped, inFlight, spare } = await slowEdge(300);
+    spare.destroy();
     process.emit("SIGINT");
     await expect(inFlight).rejects.toThrow();
     expect((await stopped).how).toBe("cut off");

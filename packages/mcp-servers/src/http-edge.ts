@@ -4,7 +4,8 @@
 // trusts the client the ingress names; anything else on the internal network gets 401 however it
 // dresses itself up. No session outlives its request, so none can leak or be lost to a restart.
 import { timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
 import { BACKEND_KEY_HEADER, CLIENT_HEADER, EDGE_LIMITS } from "./caddyfile";
@@ -30,7 +31,7 @@ export function keyMatches(presented: string | string[] | undefined, expected: s
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-function send(res: import("node:http").ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
+function send(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "text/plain", ...headers }).end(text);
 }
 
@@ -87,31 +88,43 @@ export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
 export const STOP_GRACE_MS = 5_000;
 
 /**
- * Stops the server on SIGTERM or SIGINT: no new connections, idle keep-alive ones closed at once,
- * answers in flight given `graceMs` to finish; then `stopped` runs. A Node process that is a
- * container's PID 1 has no default action for SIGTERM, so without this `docker stop` (and every
- * container Pulumi replaces) waits out the stop timeout and then kills whatever was in flight.
+ * Stops the server on SIGTERM or SIGINT: no new connections; a connection with no answer in flight is
+ * closed at once, one with an answer in flight as soon as the answer is sent, and anything left after
+ * `graceMs` is cut off; then `stopped` runs. A Node process that is a container's PID 1 has no default
+ * action for SIGTERM, so without this `docker stop` (and every container Pulumi replaces) waits out
+ * the stop timeout and then kills whatever was in flight.
  */
 export function stopOnSignals(http: Server, stopped: (how: "drained" | "cut off") => void, graceMs = STOP_GRACE_MS): void {
+  // Node's closeIdleConnections() spares connections that never sent a request, and Caddy's pool
+  // keeps such spares open; so the edge tracks which connections owe an answer itself.
+  const connections = new Set<Socket>();
+  const answering = new Set<Socket>();
   let stopping = false;
+  http.on("connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+  });
+  http.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    answering.add(req.socket);
+    res.once("close", () => {
+      answering.delete(req.socket);
+      if (stopping) req.socket.end();
+    });
+  });
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    // Connections whose answers finish become idle, and keep-alive would hold them open: close them
-    // as they do.
-    const closeIdle = setInterval(() => http.closeIdleConnections(), 50);
     let done = false;
     const finish = (how: "drained" | "cut off") => {
       if (done) return;
       done = true;
       clearTimeout(cutOff);
-      clearInterval(closeIdle);
-      if (how === "cut off") http.closeAllConnections();
+      if (how === "cut off") for (const socket of connections) socket.destroy();
       stopped(how);
     };
     const cutOff = setTimeout(() => finish("cut off"), graceMs);
     http.close(() => finish("drained"));
-    http.closeIdleConnections();
+    for (const socket of connections) if (!answering.has(socket)) socket.end();
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

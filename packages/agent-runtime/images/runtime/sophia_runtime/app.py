@@ -35,21 +35,21 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
 
     @base.get("/health")
     async def health() -> JSONResponse:
-        # Every connection is probed with an MCP ping, not only checked for a session object: a server
-        # that restarted no longer knows the old session ("Session not found") though the object is
-        # still here. A dead connection is closed and made again, so the pool heals once its MCP
-        # servers are back, within one health interval and without a person. One repair at a time:
-        # concurrent connects of one MCPTools leave it with a session that looks alive and is not.
+        # Every connection is probed with an MCP ping, not only checked for a session object. A
+        # connection that never came up (its server was down when this pool started) is made now,
+        # so the pool heals without a person. One that fails its ping is reported and left alone:
+        # every server here is stateless behind the ingress, so the same client works again the
+        # moment its server is back; closing it while the server restarts would leave the agents
+        # without their tools until a later probe. One repair at a time: concurrent connects of one
+        # MCPTools leave it with a session that looks alive and is not.
         down: list[str] = []
         if not reconnecting.locked():
             async with reconnecting:
-                probes = await asyncio.gather(*(alive(tool) for tool in tools.values()))
-                for tool, ok in zip(tools.values(), probes):
-                    if not ok:
-                        await tool.close()
+                for tool in tools.values():
+                    if tool.session is None:
                         await tool.connect()
-                        if not await alive(tool):
-                            down.append(tool.name)
+                probes = await asyncio.gather(*(alive(tool) for tool in tools.values()))
+                down = [tool.name for tool, ok in zip(tools.values(), probes) if not ok]
         else:
             down = [t.name for t in tools.values() if t.session is None]
         down.sort()
