@@ -148,8 +148,12 @@ async function main(): Promise<void> {
     const containers = [...SERVERS.map((s) => smokeName(`sophia-local-${s}`)), smokeName("sophia-local-ingress")];
     const stats = sampleUsage(containers);
     const windows = new Map<string, Window[]>();
+    // Per container and client count: scheduler periods, and those that hit the CPU limit.
+    const throttled = new Map<string, { periods: number; throttled: number }>();
+    const snapshot = async () => new Map(await Promise.all(containers.map(async (c) => [c, await containerUsage(c)] as const)));
     for (let round = 0; round < ROUNDS; round++) {
       for (const clients of LEVELS) {
+        const before = await snapshot();
         for (const server of SERVERS) {
           // Alternate which path goes first, so neither always follows the other.
           const order = round % 2 === 0 ? PATHS : [...PATHS].reverse();
@@ -159,6 +163,13 @@ async function main(): Promise<void> {
             const key = `${server}|${path}|${clients}`;
             windows.set(key, [...(windows.get(key) ?? []), window]);
           }
+        }
+        const after = await snapshot();
+        for (const c of containers) {
+          const sum = throttled.get(`${c}|${clients}`) ?? { periods: 0, throttled: 0 };
+          sum.periods += after.get(c)!.periods - before.get(c)!.periods;
+          sum.throttled += after.get(c)!.throttledPeriods - before.get(c)!.throttledPeriods;
+          throttled.set(`${c}|${clients}`, sum);
         }
         console.error(`[bench:mcp] round ${round + 1}/${ROUNDS}: ${clients} clients done`);
       }
@@ -189,8 +200,12 @@ async function main(): Promise<void> {
         }
       }
     }
-    lines.push("peak usage under this load (cgroup): container  MiB  CPUs");
-    for (const [name, peak] of peaks) lines.push(`    ${name.padEnd(28)} ${peak.mib.toFixed(0).padStart(5)}  ${peak.cpus.toFixed(2)}`);
+    lines.push(`peak usage under this load (cgroup): container  MiB  CPUs  throttled periods at ${LEVELS.join(" / ")} clients`);
+    const share = (c: string, clients: number) => {
+      const t = throttled.get(`${c}|${clients}`)!;
+      return t.periods ? `${((100 * t.throttled) / t.periods).toFixed(0)}%` : "no limit";
+    };
+    for (const [name, peak] of peaks) lines.push(`    ${name.padEnd(28)} ${peak.mib.toFixed(0).padStart(5)}  ${peak.cpus.toFixed(2)}  ${LEVELS.map((l) => share(name, l)).join(" / ")}`);
     const worst = Math.max(...SERVERS.map((s) => stat(s, "ingress", 16).p99));
     const errorsAt64 = SERVERS.flatMap((s) => PATHS.map((p) => stat(s, p, 64).errors)).reduce((a, b) => a + b, 0);
     lines.push(`mcp: worst-p99-ms=${worst.toFixed(1)} at 16 clients, errors=${errorsAt64} at 64 clients`);
