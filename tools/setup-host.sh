@@ -13,6 +13,10 @@ command -v dockerd >/dev/null || need_packages+=(docker.io)
 command -v debootstrap >/dev/null || need_packages+=(debootstrap)
 command -v ssh >/dev/null || need_packages+=(openssh-client)
 command -v python3 >/dev/null || need_packages+=(python3)  # the stub model's unit test
+# Prometheus's own checkers for the generated monitoring files (packages/monitoring's tests).
+command -v promtool >/dev/null || need_packages+=(prometheus)
+command -v amtool >/dev/null || need_packages+=(prometheus-alertmanager)
+command -v prometheus-blackbox-exporter >/dev/null || need_packages+=(prometheus-blackbox-exporter)
 if ((${#need_packages[@]})); then
   can_install || { echo "tests need: ${need_packages[*]} (apt-get install -y ${need_packages[*]})" >&2; exit 1; }
   echo "installing ${need_packages[*]} from Debian"

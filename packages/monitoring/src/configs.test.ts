@@ -1,0 +1,62 @@
+// The generated Prometheus, blackbox-exporter and Alertmanager files, checked by each program's own
+// checker (installed from Debian by tools/setup-host.sh), and what they say, read back as data.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig } from "./prometheus-config";
+import { runChecker } from "./checker";
+import { platformRules, renderRuleFile } from "./rules";
+import { platformSlos } from "./slo";
+
+const dir = mkdtempSync(join(tmpdir(), "sophia-monitoring-"));
+const file = (name: string, content: string) => (writeFileSync(join(dir, name), content), join(dir, name));
+
+const token = file("token", "a-token-read-from-a-file\n");
+const prometheus = renderPrometheusConfig({
+  scrapeIntervalSeconds: 15,
+  ruleFile: file("rules.yml", renderRuleFile(platformRules(platformSlos(["memory"]), 15))),
+  alertmanager: "alertmanager:9093",
+  blackbox: "blackbox:9115",
+  jobs: [
+    { job: "prometheus", targets: ["localhost:9090"] },
+    { job: "caddy", targets: ["ingress-mcp:8081"], tokenFile: token },
+  ],
+  probes: [{ server: "memory", url: "http://ingress-mcp:8081/memory/mcp" }],
+});
+
+test("promtool accepts the Prometheus config, with its rule file", () => {
+  expect(runChecker("promtool", ["check", "config", file("prometheus.yml", prometheus)])).toMatch(/SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/);
+});
+
+test("each MCP server is probed through blackbox-exporter with its server label, every 5 s", () => {
+  const probe = (parse(prometheus) as { scrape_configs: { job_name: string; scrape_interval?: string; params?: unknown; static_configs: unknown[] }[] }).scrape_configs.find((j) => j.job_name === "mcp-probe")!;
+  expect(probe.scrape_interval).toBe("5s");
+  expect(probe.params).toEqual({ module: ["mcp_initialize"] });
+  expect(probe.static_configs).toEqual([{ targets: ["http://ingress-mcp:8081/memory/mcp"], labels: { server: "memory" } }]);
+});
+
+test("blackbox-exporter accepts its module: a POSTed initialize with MCP's Accept header and a token from a file", () => {
+  const config = renderBlackboxConfig(token);
+  runChecker("prometheus-blackbox-exporter", ["--config.check", `--config.file=${file("blackbox.yml", config)}`]);
+  const http = (parse(config) as { modules: Record<string, { http: { method: string; headers: Record<string, string>; body: string; authorization: unknown } }> }).modules.mcp_initialize!.http;
+  expect(http.method).toBe("POST");
+  expect(http.headers.Accept).toBe("application/json, text/event-stream");
+  expect(JSON.parse(http.body)).toMatchObject({ method: "initialize" });
+  expect(http.authorization).toEqual({ type: "Bearer", credentials_file: token });
+});
+
+test("amtool accepts the Alertmanager config: pages and tickets to their webhooks, tokens only as file names", () => {
+  const config = renderAlertmanagerConfig({ page: { url: "http://hooks:8080/page", tokenFile: token }, ticket: { url: "http://hooks:8080/ticket" }, groupWaitSeconds: 5 });
+  expect(runChecker("amtool", ["check-config", file("alertmanager.yml", config)])).toMatch(/SUCCESS/);
+  expect(config).not.toContain("a-token-read-from-a-file");
+  const route = (parse(config) as { route: { receiver: string; routes: { receiver: string; matchers: string[] }[] } }).route;
+  expect(route.receiver).toBe("ticket");
+  expect(route.routes).toEqual([expect.objectContaining({ receiver: "page", matchers: ['severity="page"'] })]);
+});
+
+test("a job named like the probe job, or twice, is refused by name", () => {
+  const args = { scrapeIntervalSeconds: 15, ruleFile: "r.yml", alertmanager: "a:9093", blackbox: "b:9115", probes: [{ server: "memory", url: "http://i/memory/mcp" }] };
+  expect(() => renderPrometheusConfig({ ...args, jobs: [{ job: "node", targets: ["n:9100"] }, { job: "node", targets: ["m:9100"] }] })).toThrow('got "node" twice');
+  expect(() => renderPrometheusConfig({ ...args, jobs: [{ job: "mcp-probe", targets: ["n:9100"] }] })).toThrow(/not "mcp-probe"/);
+});

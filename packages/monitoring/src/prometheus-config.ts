@@ -1,0 +1,131 @@
+// The configuration files of Prometheus, blackbox-exporter and Alertmanager, from typed targets.
+// Tokens are never in them: each names a file the component mounts from a Pulumi secret.
+import { stringify } from "yaml";
+import { PROBE_INTERVAL_SECONDS, SLI_METRICS } from "./slo";
+
+/** A set of HTTP endpoints Prometheus scrapes for metrics. */
+export interface ScrapeJob {
+  readonly job: string;
+  /** host:port on the monitoring network. */
+  readonly targets: readonly string[];
+  readonly metricsPath?: string;
+  /** File holding the bearer token the endpoint wants. */
+  readonly tokenFile?: string;
+}
+
+/** An MCP server probed through the ingress. */
+export interface ProbedServer {
+  readonly server: string;
+  /** Its URL on the ingress's internal site, e.g. http://ingress-mcp:8081/memory/mcp. */
+  readonly url: string;
+}
+
+export interface PrometheusConfigArgs {
+  readonly scrapeIntervalSeconds: number;
+  readonly ruleFile: string;
+  /** host:port of Alertmanager. */
+  readonly alertmanager: string;
+  /** host:port of blackbox-exporter. */
+  readonly blackbox: string;
+  readonly jobs: readonly ScrapeJob[];
+  readonly probes: readonly ProbedServer[];
+}
+
+export const PROBE_MODULE = "mcp_initialize";
+
+export function renderPrometheusConfig(args: PrometheusConfigArgs): string {
+  if (args.probes.length === 0) throw new Error("renderPrometheusConfig: probes: expected at least one MCP server to probe; got none");
+  const jobNames = args.jobs.map((j) => j.job);
+  const duplicate = jobNames.find((j, i) => jobNames.indexOf(j) !== i || j === SLI_METRICS.probeJob);
+  if (duplicate) throw new Error(`renderPrometheusConfig: jobs: job names must be unique and not "${SLI_METRICS.probeJob}"; got "${duplicate}" twice`);
+  const config = {
+    global: { scrape_interval: `${args.scrapeIntervalSeconds}s`, evaluation_interval: `${args.scrapeIntervalSeconds}s` },
+    rule_files: [args.ruleFile],
+    alerting: { alertmanagers: [{ static_configs: [{ targets: [args.alertmanager] }] }] },
+    scrape_configs: [
+      ...args.jobs.map((j) => ({
+        job_name: j.job,
+        ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
+        ...(j.tokenFile ? { authorization: { type: "Bearer", credentials_file: j.tokenFile } } : {}),
+        static_configs: [{ targets: [...j.targets] }],
+      })),
+      {
+        // blackbox-exporter POSTs the initialize; each target is an MCP server's URL, and the
+        // `server` label says which.
+        job_name: SLI_METRICS.probeJob,
+        scrape_interval: `${PROBE_INTERVAL_SECONDS}s`,
+        scrape_timeout: `${PROBE_INTERVAL_SECONDS - 1}s`,
+        metrics_path: "/probe",
+        params: { module: [PROBE_MODULE] },
+        static_configs: args.probes.map((p) => ({ targets: [p.url], labels: { server: p.server } })),
+        relabel_configs: [
+          { source_labels: ["__address__"], target_label: "__param_target" },
+          { source_labels: ["__param_target"], target_label: "instance" },
+          { target_label: "__address__", replacement: args.blackbox },
+        ],
+      },
+    ],
+  };
+  return stringify(config, { lineWidth: 0 });
+}
+
+/** blackbox-exporter's module: a JSON-RPC initialize POSTed with the Accept header MCP wants (a
+ * bare GET gets 405 from a stateless server and would read as an outage) and the probe's token. */
+export function renderBlackboxConfig(tokenFile: string): string {
+  const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "sophia-probe", version: "1" } } };
+  return stringify(
+    {
+      modules: {
+        [PROBE_MODULE]: {
+          prober: "http",
+          timeout: `${PROBE_INTERVAL_SECONDS - 1}s`,
+          http: {
+            method: "POST",
+            headers: { "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+            body: JSON.stringify(initialize),
+            valid_status_codes: [200],
+            fail_if_body_not_matches_regexp: ['"serverInfo"'],
+            authorization: { type: "Bearer", credentials_file: tokenFile },
+          },
+        },
+      },
+    },
+    { lineWidth: 0 },
+  );
+}
+
+/** Where Alertmanager sends alerts: a webhook, with its bearer token in a file when it wants one. */
+export interface WebhookReceiver {
+  readonly url: string;
+  readonly tokenFile?: string;
+}
+
+export interface AlertmanagerConfigArgs {
+  readonly page: WebhookReceiver;
+  readonly ticket: WebhookReceiver;
+  /** How long Alertmanager waits to group a new alert with others before sending it. */
+  readonly groupWaitSeconds: number;
+}
+
+export function renderAlertmanagerConfig(args: AlertmanagerConfigArgs): string {
+  const receiver = (name: string, r: WebhookReceiver) => ({
+    name,
+    webhook_configs: [{ url: r.url, send_resolved: true, ...(r.tokenFile ? { http_config: { authorization: { type: "Bearer", credentials_file: r.tokenFile } } } : {}) }],
+  });
+  return stringify(
+    {
+      route: {
+        receiver: "ticket",
+        group_by: ["alertname", "slo", "server"],
+        group_wait: `${args.groupWaitSeconds}s`,
+        group_interval: "1m",
+        repeat_interval: "4h",
+        routes: [{ receiver: "page", matchers: ['severity="page"'], repeat_interval: "1h" }],
+      },
+      // A page already says what a ticket would.
+      inhibit_rules: [{ source_matchers: ['severity="page"'], target_matchers: ['severity="ticket"'], equal: ["slo", "server"] }],
+      receivers: [receiver("page", args.page), receiver("ticket", args.ticket)],
+    },
+    { lineWidth: 0 },
+  );
+}

@@ -1,0 +1,238 @@
+// Unit tests of the generated rules, in promtool's format (`promtool test rules`), generated from the
+// same SLOs: for every burn-rate window pair of every ratio SLO, a synthetic SLI that burns at 1.2×
+// the pair's factor must fire its severity's alert, and one at 0.8× must not; the symptom and
+// threshold alerts fire and stay quiet; MTBF and MTTR come out of an up/down history with known
+// answers. What an alert must carry (labels, annotations) is read from the generated rules.
+import { stringify } from "yaml";
+import { BURN_RATE_WINDOWS, burnAlertName, type AlertingRule, type RuleGroup, type Severity } from "./rules";
+import { PROBE_INTERVAL_SECONDS, SLI_METRICS, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
+
+interface Series {
+  readonly series: string;
+  readonly values: string;
+}
+
+interface ExpectedAlert {
+  readonly exp_labels: Record<string, string>;
+  readonly exp_annotations: Record<string, string>;
+}
+
+interface AlertTest {
+  readonly eval_time: string;
+  readonly alertname: string;
+  readonly exp_alerts: readonly ExpectedAlert[];
+}
+
+interface ExprTest {
+  readonly expr: string;
+  readonly eval_time: string;
+  readonly exp_samples: readonly { labels: string; value: number }[];
+}
+
+export interface PromtoolTestGroup {
+  readonly name: string;
+  readonly interval: string;
+  readonly input_series: readonly Series[];
+  readonly alert_rule_test?: readonly AlertTest[];
+  readonly promql_expr_test?: readonly ExprTest[];
+}
+
+const SECONDS: Record<string, number> = { m: 60, h: 3600, d: 86400 };
+const seconds = (window: string) => Number(window.slice(0, -1)) * SECONDS[window.slice(-1)]!;
+
+/** "1x3 0 1x2": promtool's notation for a run of 0/1 samples. */
+function runs(samples: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < samples.length; ) {
+    let j = i;
+    while (j + 1 < samples.length && samples[j + 1] === samples[i]) j++;
+    parts.push(j === i ? String(samples[i]) : `${samples[i]}x${j - i}`);
+    i = j + 1;
+  }
+  return parts.join(" ");
+}
+
+/**
+ * One burn scenario: no errors until the pair's long window begins, then errors at `multiple` × the
+ * pair's factor × the budget until the end, where the alert is evaluated.
+ */
+interface Scenario {
+  readonly severity: Severity;
+  readonly long: string;
+  readonly short: string;
+  readonly factor: number;
+  readonly multiple: number;
+  /** The whole history: the severity's longest window. */
+  readonly span: number;
+}
+
+/** Burn rates tested, as multiples of a pair's factor. */
+const FIRING = 1.2;
+const QUIET = 0.8;
+
+function scenarios(): Scenario[] {
+  return BURN_RATE_WINDOWS.flatMap((w) => {
+    const span = Math.max(...BURN_RATE_WINDOWS.filter((o) => o.severity === w.severity).map((o) => seconds(o.long)));
+    return [FIRING, QUIET].map((multiple) => ({ ...w, multiple, span }));
+  });
+}
+
+/**
+ * Probe results (0/1) with failures evenly spaced and one on the last sample, so that both windows
+ * ending there hold at least (firing) or at most (quiet) the wanted share. The long window holds
+ * about 6 / threshold samples: one failure more or less moves its share by a sixth of the threshold,
+ * inside the 20 % margins. (promtool refuses a query over more than 10,000 samples; 3 days of them
+ * stay near 6,000.)
+ */
+function probeScenario(slo: RatioSlo, s: Scenario, rules: Alerts): PromtoolTestGroup {
+  const threshold = s.factor * (1 - slo.objective);
+  // Samples must fall on the window edges and the evaluation time: an interval that divides both.
+  let interval = Math.floor(seconds(s.long) / Math.ceil(6 / threshold));
+  while (seconds(s.long) % interval !== 0 || s.span % interval !== 0) interval--;
+  const total = s.span / interval + 1;
+  const burning = seconds(s.long) / interval;
+  const every = s.multiple > 1 ? Math.floor(1 / (s.multiple * threshold)) : Math.ceil(1 / (s.multiple * threshold));
+  const samples = Array.from({ length: total }, (_, i) => {
+    const fromEnd = total - 1 - i;
+    return fromEnd < burning && fromEnd % every === 0 ? 0 : 1;
+  });
+  return {
+    name: `${slo.id}: probes failing at ${s.multiple}× the ${s.long}/${s.short} burn rate ${s.factor}`,
+    interval: `${interval}s`,
+    input_series: [{ series: `${SLI_METRICS.probeSuccess}{job="${SLI_METRICS.probeJob}",server="${slo.service}",instance="probe"}`, values: runs(samples) }],
+    alert_rule_test: [burnAlertTest(slo, s, rules)],
+  };
+}
+
+/** Operation counts: 1,000 a minute, the slow ones at the scenario's share while it burns. */
+function latencyScenario(slo: RatioSlo, s: Scenario, rules: Alerts): PromtoolTestGroup {
+  const perMinute = 1000;
+  const slowShare = s.multiple * s.factor * (1 - slo.objective);
+  const quietMinutes = (s.span - seconds(s.long)) / 60;
+  const burningMinutes = seconds(s.long) / 60;
+  const metric = SLI_METRICS.operationDuration;
+  const labels = `server="${slo.service}",mcp_method_name="tools/call"`;
+  const fast = perMinute * (1 - slowShare);
+  return {
+    name: `${slo.id}: operations slow at ${s.multiple}× the ${s.long}/${s.short} burn rate ${s.factor}`,
+    interval: "1m",
+    input_series: [
+      { series: `${metric}_count{${labels}}`, values: `0+${perMinute}x${quietMinutes + burningMinutes}` },
+      { series: `${metric}_bucket{${labels},le="0.1"}`, values: `0+${perMinute}x${quietMinutes} ${perMinute * quietMinutes + fast}+${fast}x${burningMinutes - 1}` },
+    ],
+    alert_rule_test: [burnAlertTest(slo, s, rules)],
+  };
+}
+
+/** Only this severity's alert is asked about: a burn that should not page may rightly open a ticket. */
+function burnAlertTest(slo: RatioSlo, s: Scenario, rules: Alerts): AlertTest {
+  const alertname = burnAlertName(s.severity);
+  return { eval_time: `${s.span}s`, alertname, exp_alerts: s.multiple > 1 ? [rules.expected(alertname, { slo: slo.id, sli: slo.sli })] : [] };
+}
+
+/** The generated alerting rules, and what one of them must carry once it fires with `labels`. */
+class Alerts {
+  private readonly rules: AlertingRule[];
+
+  constructor(groups: readonly RuleGroup[]) {
+    this.rules = groups.flatMap((g) => g.rules.filter((r): r is AlertingRule => "alert" in r));
+  }
+
+  /** `labels`: those of the series the rule's expression returns; `value`: its value. */
+  expected(alertname: string, labels: Record<string, string>, value?: number): ExpectedAlert {
+    const rule = this.rules.find((r) => r.alert === alertname && Object.entries(r.labels).every(([k, v]) => k === "severity" || labels[k] === undefined || labels[k] === v) && (r.labels.slo === undefined || r.labels.slo === labels.slo));
+    if (!rule) throw new Error(`no generated alert ${alertname} for ${JSON.stringify(labels)}`);
+    const all = { ...labels, ...rule.labels };
+    // The two template forms the rules use; anything else would make the expectation a guess.
+    const expand = (text: string) =>
+      text.replace(/\{\{ ([^}]*) \}\}/g, (_, expr: string) => {
+        const label = expr.match(/^\$labels\.(\w+)$/)?.[1];
+        if (label !== undefined && all[label] !== undefined) return all[label]!;
+        if (expr === "$value | humanize" && value !== undefined) return String(value);
+        throw new Error(`${alertname}: template {{ ${expr} }} is not expanded by the test generator`);
+      });
+    return { exp_labels: all, exp_annotations: Object.fromEntries(Object.entries(rule.annotations).map(([k, v]) => [k, expand(v)])) };
+  }
+}
+
+function thresholdTests(slo: ThresholdSlo, rules: Alerts): PromtoolTestGroup {
+  return {
+    name: `${slo.id}: a start over ${slo.maxSeconds}s is reported, one under is not`,
+    interval: "1m",
+    input_series: [
+      { series: `${slo.value}{pool="slow"}`, values: `${slo.maxSeconds * 1.25}x5` },
+      { series: `${slo.value}{pool="fast"}`, values: `${slo.maxSeconds * 0.75}x5` },
+    ],
+    alert_rule_test: [{ eval_time: "5m", alertname: "SloThresholdMissed", exp_alerts: [rules.expected("SloThresholdMissed", { slo: slo.id, pool: "slow" }, slo.maxSeconds * 1.25)] }],
+  };
+}
+
+/** Known history: up 5 min, down 30 s, up 5 min, down 1 min, up 5 min, probed every 5 s. */
+export const RELIABILITY_HISTORY = { upSamples: 60, outagesSamples: [6, 12], finalUpSamples: 60 } as const;
+
+function reliabilityTests(server: string): PromtoolTestGroup {
+  const { upSamples, outagesSamples, finalUpSamples } = RELIABILITY_HISTORY;
+  const samples = [...outagesSamples.flatMap((down) => [...Array<number>(upSamples).fill(1), ...Array<number>(down).fill(0)]), ...Array<number>(finalUpSamples).fill(1)];
+  const downSeconds = outagesSamples.reduce((a, b) => a + b, 0) * PROBE_INTERVAL_SECONDS;
+  const upSeconds = (samples.length - outagesSamples.reduce((a, b) => a + b, 0)) * PROBE_INTERVAL_SECONDS;
+  const at = `${samples.length * PROBE_INTERVAL_SECONDS}s`;
+  const labels = `{server="${server}",source="probe"}`;
+  return {
+    name: `MTBF and MTTR of ${server} from a known history: ${outagesSamples.length} outages, ${downSeconds}s down, ${upSeconds}s up`,
+    interval: `${PROBE_INTERVAL_SECONDS}s`,
+    input_series: [{ series: `${SLI_METRICS.probeSuccess}{job="${SLI_METRICS.probeJob}",server="${server}",instance="probe"}`, values: runs(samples) }],
+    // Rounded to the millisecond: the sums of samples carry float noise (45.00000000000013).
+    promql_expr_test: [
+      { expr: `sophia:failures:30d${labels}`, eval_time: at, exp_samples: [{ labels: `sophia:failures:30d${labels}`, value: outagesSamples.length }] },
+      { expr: `round(sophia:mttr_seconds:30d${labels}, 0.001)`, eval_time: at, exp_samples: [{ labels: labels, value: downSeconds / outagesSamples.length }] },
+      { expr: `round(sophia:mtbf_seconds:30d${labels}, 0.001)`, eval_time: at, exp_samples: [{ labels: labels, value: upSeconds / outagesSamples.length }] },
+    ],
+  };
+}
+
+function symptomTests(server: string, rules: Alerts): PromtoolTestGroup {
+  return {
+    name: `McpServerDown pages after two failed probes of ${server}, and resolves`,
+    interval: `${PROBE_INTERVAL_SECONDS}s`,
+    input_series: [{ series: `${SLI_METRICS.probeSuccess}{job="${SLI_METRICS.probeJob}",server="${server}",instance="probe"}`, values: "1x3 0x4 1x3" }],
+    alert_rule_test: [
+      { eval_time: "15s", alertname: "McpServerDown", exp_alerts: [] },
+      // Down from 20 s: pending at 20 s, firing once it has been down for 10 s.
+      { eval_time: "30s", alertname: "McpServerDown", exp_alerts: [rules.expected("McpServerDown", { job: SLI_METRICS.probeJob, server, instance: "probe" })] },
+      { eval_time: "45s", alertname: "McpServerDown", exp_alerts: [] },
+    ],
+  };
+}
+
+export interface PromtoolTestFile {
+  readonly fileName: string;
+  readonly content: string;
+}
+
+/**
+ * The promtool test files for `ruleFile` (a path relative to them). promtool evaluates every rule
+ * at each evaluation interval from 0 to the last time a test asks about, and the interval is one per
+ * file: seconds for the symptom alerts, minutes over the 6 h of a page scenario, 10 minutes over the
+ * 3 days of a ticket scenario.
+ */
+export function renderRuleTests(slos: readonly Slo[], groups: readonly RuleGroup[], ruleFile: string): PromtoolTestFile[] {
+  const rules = new Alerts(groups);
+  const ratio = slos.filter((s): s is RatioSlo => s.kind === "ratio");
+  const burn = (severity: Severity) => ratio.flatMap((slo) => scenarios().filter((s) => s.severity === severity).map((s) => (slo.sli === "availability" ? probeScenario(slo, s, rules) : latencyScenario(slo, s, rules))));
+  const files: { fileName: string; evaluationInterval: string; tests: PromtoolTestGroup[] }[] = [
+    { fileName: "burn-rate-page.test.yml", evaluationInterval: "30m", tests: burn("page") },
+    { fileName: "burn-rate-ticket.test.yml", evaluationInterval: "6h", tests: burn("ticket") },
+    {
+      fileName: "symptoms.test.yml",
+      evaluationInterval: `${PROBE_INTERVAL_SECONDS}s`,
+      tests: [
+        ...slos.filter((s): s is ThresholdSlo => s.kind === "threshold").map((slo) => thresholdTests(slo, rules)),
+        ...[...new Set(ratio.map((s) => s.service))].flatMap((server) => [reliabilityTests(server), symptomTests(server, rules)]),
+      ],
+    },
+  ];
+  return files.map(({ fileName, evaluationInterval, tests }) => ({
+    fileName,
+    content: stringify({ rule_files: [ruleFile], evaluation_interval: evaluationInterval, tests }, { lineWidth: 0 }),
+  }));
+}
