@@ -11,6 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { generatedFiles } from "@sophia/agent-categories";
 import { shellQuote } from "@sophia/lambda-node";
 import { tokenEnvName } from "@sophia/mcp-servers";
+import { everyTargetUp } from "./monitoring-checks";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -42,6 +43,7 @@ export const CHECKLIST_ITEMS = [
   "Cursor rules present",
   "end to end",
   "security and authentication",
+  "monitoring",
 ] as const;
 export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
 
@@ -146,16 +148,8 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
   });
   return [
     ...containers
-      .filter((c) => c.component !== "agents")
-      .map((c) => ({
-        item: "MCP servers healthy" as const,
-        name: `${c.name} healthy`,
-        run: async () => {
-          const status = await docker(["inspect", "-f", "{{.State.Health.Status}}", c.name]);
-          if (status !== "healthy") throw new Error(`health ${status}`);
-          return "health healthy";
-        },
-      })),
+      .filter((c) => c.component !== "agents" && c.component !== "monitoring")
+      .map((c) => healthy("MCP servers healthy", c.name, docker)),
     ...entries.map((e) => ({
       item: "Cursor config connects" as const,
       name: `mcp.json ${e.name}: tools/list through the ingress`,
@@ -255,6 +249,31 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
     probe("401 with an unknown token", { Authorization: "Bearer not-a-real-token" }, 401),
     probe("403 for infrastructure's token on memory (outside its scope)", { Authorization: `Bearer ${token("infrastructure")}` }, 403),
     probe("200 for business-intelligence's token on memory (in scope)", { Authorization: `Bearer ${token("business-intelligence")}` }, 200),
+    ...monitoringChecks(containers, docker),
+  ];
+}
+
+/** Docker's health check of one container passes. */
+function healthy(item: ChecklistItem, container: string, docker: DockerRunner): Check {
+  return {
+    item,
+    name: `${container} healthy`,
+    run: async () => {
+      const status = await docker(["inspect", "-f", "{{.State.Health.Status}}", container]);
+      if (status !== "healthy") throw new Error(`health ${status}`);
+      return "health healthy";
+    },
+  };
+}
+
+/** The monitoring stack's containers healthy, and Prometheus scraping every target and probing every
+ * MCP server through the ingress. None where the deployment has no monitoring stack. */
+function monitoringChecks(containers: readonly { name: string; component: string }[], docker: DockerRunner): Check[] {
+  const mine = containers.filter((c) => c.component === "monitoring");
+  const prometheus = mine.find((c) => c.name.endsWith("-prometheus"));
+  return [
+    ...mine.map((c) => healthy("monitoring", c.name, docker)),
+    ...(prometheus ? [{ item: "monitoring" as const, name: "Prometheus scrapes every target (up == 1) and every MCP server's probe through the ingress succeeds", run: () => everyTargetUp(docker, prometheus.name) }] : []),
   ];
 }
 

@@ -58,7 +58,8 @@ describe("applyResource", () => {
   it.each([
     ["docker:index/container:Container", { name: "c", image: "i", healthcheck: { tests: ["CMD", "true"], startInterval: "1s" } }, "input healthcheck.startInterval is not applied"],
     ["docker:index/container:Container", { name: "c", image: "i", ports: [{ internal: 1, external: 2, hostIpMode: "x" }] }, "input ports.hostIpMode is not applied"],
-    ["docker:index/container:Container", { name: "c", image: "i", volumes: [{ volumeName: "v", containerPath: "/d", hostPath: "/etc" }] }, "input volumes.hostPath is not applied"],
+    ["docker:index/container:Container", { name: "c", image: "i", volumes: [{ volumeName: "v", containerPath: "/d", fromContainer: "x" }] }, "input volumes.fromContainer is not applied"],
+    ["docker:index/container:Container", { name: "c", image: "i", volumes: [{ volumeName: "v", containerPath: "/d", hostPath: "/etc" }] }, "each needs a volumeName or a hostPath"],
     ["docker:index/container:Container", { name: "c", image: "i", privileged: true }, "input privileged is not applied"],
     ["docker:index/image:Image", { imageName: "i", skipPush: true, build: { context: ".", dockerfile: "Dockerfile", target: "dev" } }, "input build.target is not applied"],
     ["docker:index/network:Network", { name: "n", labels: [{ label: "a", value: "b", extra: 1 }] }, "input labels.extra is not applied"],
@@ -79,7 +80,10 @@ describe("smokeNamespace", () => {
           inputs: {
             name: "sophia-local-ingress",
             networksAdvanced: [{ name: "sophia-mcp", aliases: ["ingress"] }],
-            volumes: [{ volumeName: "sophia-local-memory-data", containerPath: "/data" }],
+            volumes: [
+              { volumeName: "sophia-local-memory-data", containerPath: "/data" },
+              { hostPath: "/proc", containerPath: "/host/proc", readOnly: true },
+            ],
             ports: [{ internal: 8080, external: 8443, ip: "127.0.0.1", protocol: "tcp" }],
             memory: 128,
           },
@@ -93,7 +97,10 @@ describe("smokeNamespace", () => {
     expect(container!.inputs).toEqual({
       name: "sophia-smoke-ingress",
       networksAdvanced: [{ name: "sophia-smoke-mcp", aliases: ["ingress"] }],
-      volumes: [{ volumeName: "sophia-smoke-memory-data", containerPath: "/data" }],
+      volumes: [
+        { volumeName: "sophia-smoke-memory-data", containerPath: "/data" },
+        { hostPath: "/proc", containerPath: "/host/proc", readOnly: true },
+      ],
       ports: [{ internal: 8080, external: 40123, ip: "127.0.0.1", protocol: "tcp" }],
       memory: 128,
     });
@@ -102,6 +109,14 @@ describe("smokeNamespace", () => {
 });
 
 describe("containerCreation", () => {
+  it("mounts a host path read-only as registered (node-exporter's /proc), a named volume by its name", () => {
+    const r = resource("docker:index/container:Container", "c", {
+      inputs: { name: "c", image: "img", volumes: [{ hostPath: "/proc", containerPath: "/host/proc", readOnly: true }, { volumeName: "data", containerPath: "/prometheus" }] },
+    });
+    const { args } = containerCreation(r, new Map());
+    expect(args.join(" ")).toContain("--volume /proc:/host/proc:ro --volume data:/prometheus");
+  });
+
   it("puts variable names on the docker command line and their values (tokens, keys) only in the CLI's environment", () => {
     const token = "t0ken-value-that-ps-must-never-show";
     const r = resource("docker:index/container:Container", "c", {

@@ -189,8 +189,10 @@ export function containerCreation(r: PlannedResource, images: ImageIds, input = 
   for (const p of input.takeShaped<{ internal: number; external: number; ip?: string; protocol?: string }[]>("ports", ["internal", "external", "ip", "protocol"]) ?? []) {
     args.push("--publish", `${p.ip ? `${p.ip}:` : ""}${p.external}:${p.internal}/${p.protocol ?? "tcp"}`);
   }
-  for (const v of input.takeShaped<{ volumeName: string; containerPath: string; readOnly?: boolean }[]>("volumes", ["volumeName", "containerPath", "readOnly"]) ?? []) {
-    args.push("--volume", `${v.volumeName}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
+  for (const v of input.takeShaped<{ volumeName?: string; hostPath?: string; containerPath: string; readOnly?: boolean }[]>("volumes", ["volumeName", "hostPath", "containerPath", "readOnly"]) ?? []) {
+    const source = v.volumeName ?? v.hostPath;
+    if (source === undefined || (v.volumeName !== undefined && v.hostPath !== undefined)) throw new SmokeError(`${what}: input volumes: each needs a volumeName or a hostPath; got ${JSON.stringify(v)}`);
+    args.push("--volume", `${source}:${v.containerPath}${v.readOnly ? ":ro" : ""}`);
   }
   const health = input.takeShaped<{ tests: string[]; interval?: string; timeout?: string; retries?: number; startPeriod?: string }>("healthcheck", ["tests", "interval", "timeout", "retries", "startPeriod"]);
   if (health) {
@@ -324,7 +326,8 @@ export function smokeNamespace(resources: readonly PlannedResource[], port: numb
     const inputs = { ...r.inputs } as Record<string, unknown>;
     if (typeof inputs.name === "string" && r.type !== "docker:index/image:Image") inputs.name = smokeName(inputs.name);
     if (Array.isArray(inputs.networksAdvanced)) inputs.networksAdvanced = (inputs.networksAdvanced as { name: string }[]).map((n) => ({ ...n, name: smokeName(n.name) }));
-    if (Array.isArray(inputs.volumes)) inputs.volumes = (inputs.volumes as { volumeName: string }[]).map((v) => ({ ...v, volumeName: smokeName(v.volumeName) }));
+    // Named volumes move into the smoke's namespace; host paths (node-exporter's /proc) stay what they are.
+    if (Array.isArray(inputs.volumes)) inputs.volumes = (inputs.volumes as { volumeName?: string }[]).map((v) => (v.volumeName === undefined ? v : { ...v, volumeName: smokeName(v.volumeName) }));
     if (Array.isArray(inputs.ports)) inputs.ports = (inputs.ports as object[]).map((p) => ({ ...p, external: port }));
     return { ...r, inputs };
   });

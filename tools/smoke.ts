@@ -5,6 +5,7 @@
 // removes everything it created, on failure and on Ctrl-C too.
 import { type CheckResult, dockerOn, type LiveDeployment, renderChecklist, runChecklist, textOf, withClient } from "./checklist";
 import { type Created, SmokeError, bringUpLocal, smokeName, teardownOnSignal } from "./local-stack";
+import { alertLog, notYet, promQuery, within } from "./monitoring-checks";
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;
@@ -62,6 +63,10 @@ function faults(live: LiveDeployment): { name: string; run: () => Promise<string
   const inspect = (container: string) => dockerOn(undefined, ["inspect", "-f", "restarts={{.RestartCount}} oom={{.State.OOMKilled}}", container]);
   return [
     {
+      name: "an MCP server stopped: its McpServerDown alert reaches Alertmanager and the webhook, resolves after it is back, and its MTTR is recorded",
+      run: () => alertRoundTrip(smokeName("sophia-local-memory"), "memory"),
+    },
+    {
       name: "two stack_plan calls at once and a route_task meanwhile all answer, and sophia-ops is not OOM-killed",
       run: async () => {
         const answers = await Promise.all([call("stack_plan", { stack: "local" }), call("stack_plan", { stack: "local" }), call("route_task", { category: "infrastructure", task: "Show me the plan of the local stack" })]);
@@ -82,13 +87,45 @@ function faults(live: LiveDeployment): { name: string; run: () => Promise<string
           if (elapsed > 60) throw new Error("not healed within 60 s");
           const health = await dockerOn(undefined, ["exec", smokeName("sophia-local-agents-local-0-business-intelligence-cpu"), "curl", "-s", "http://127.0.0.1:7777/health"]).catch(() => "");
           const answer = health.includes('"status":"ok"') ? await call("route_task", { category: "business-intelligence", task: "Search for the smoke's deals" }).catch(() => "") : "";
-          // The stub model calls search_nodes when the agent has the memory tools, and says so.
-          if (answer.includes("search_nodes says:")) return `healed in ${elapsed.toFixed(1)}s: ${answer.slice(0, 80)}`;
+          // The stub model calls search_nodes when the agent has the memory tools, and says what it
+          // answered: a tool that failed is not healed.
+          if (answer.includes("search_nodes says:") && !answer.includes("failed")) return `healed in ${elapsed.toFixed(1)}s: ${answer.slice(0, 80)}`;
           await new Promise((resolve) => setTimeout(resolve, 500));
         }
       },
     },
   ];
+}
+
+/** Stop a server, and time each step of its alert: firing in Prometheus, delivered by Alertmanager to
+ * the webhook receiver (the alert log), resolved there once the server is back, then the MTTR
+ * Prometheus records for it. */
+async function alertRoundTrip(container: string, server: string): Promise<string> {
+  const docker = (args: string[]) => dockerOn(undefined, args);
+  const prometheus = smokeName("sophia-local-prometheus");
+  const log = smokeName("sophia-local-alert-log");
+  const t0 = Date.now();
+  const at = () => `${((Date.now() - t0) / 1000).toFixed(1)}s`;
+  const ours = (a: { labels: Record<string, string> }) => a.labels.alertname === "McpServerDown" && a.labels.server === server;
+  const before = (await alertLog(docker, log)).filter(ours).length;
+  await docker(["stop", container]);
+  const steps = [`stopped ${server}`];
+  try {
+    await within(120, "McpServerDown firing in Prometheus", async () => ((await promQuery(docker, prometheus, `ALERTS{alertname="McpServerDown",server="${server}",alertstate="firing"}`)).length > 0 ? true : notYet("not firing")));
+    steps.push(`firing at ${at()}`);
+    await within(60, "the webhook receiving it", async () => ((await alertLog(docker, log)).filter(ours).slice(before).some((a) => a.status === "firing") ? true : notYet("not received")));
+    steps.push(`at the webhook (page) at ${at()}`);
+  } finally {
+    await docker(["start", container]);
+  }
+  steps.push(`started again at ${at()}`);
+  await within(180, "the resolved notice at the webhook", async () => ((await alertLog(docker, log)).filter(ours).slice(before).some((a) => a.status === "resolved") ? true : notYet("not resolved")));
+  steps.push(`resolved at the webhook at ${at()}`);
+  const mttr = await within(60, "MTTR recorded", async () => {
+    const [sample] = await promQuery(docker, prometheus, `sophia:mttr_seconds:30d{server="${server}",source="probe"}`);
+    return sample ? sample.value : notYet("no MTTR series yet");
+  });
+  return `${steps.join(", ")}; MTTR ${mttr.toFixed(0)}s over 30 days`;
 }
 
 if (require.main === module) {

@@ -9,6 +9,7 @@ import { McpPlatform } from "@sophia/mcp-servers";
 import type { LambdaConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
 import { enabledServers, scopesFor } from "./mcp";
+import { monitoringFor } from "./monitoring";
 import { placeForStack } from "./placement";
 
 export async function lambdaEnvironment(
@@ -79,6 +80,7 @@ export async function lambdaEnvironment(
     cpuQuota: !values["sophia:rehearsal"],
     logs,
   });
+  const monitoring = monitoringFor(`${environment}-monitoring`, { runtime: nodes.nodes[mcpNode]!.runtime, stack: environment, baseImage, servers, mcp, logs, protect: values["sophia:protect"] });
   return {
     environment,
     placement: explanation,
@@ -92,5 +94,6 @@ export async function lambdaEnvironment(
     cursorMcpJson: mcp.cursorMcpJson,
     mcpTokens: mcp.tokens,
     agentPools: agents.containers,
+    monitoring: monitoring.containers,
   };
 }

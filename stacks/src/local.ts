@@ -7,6 +7,7 @@ import { McpPlatform } from "@sophia/mcp-servers";
 import type { LocalConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
 import { enabledServers, scopesFor } from "./mcp";
+import { monitoringFor } from "./monitoring";
 import { placeForStack } from "./placement";
 
 export async function localEnvironment(values: LocalConfig, secret: (key: string) => pulumi.Output<string> | undefined): Promise<Record<string, unknown>> {
@@ -49,6 +50,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     cpuQuota: false,
     logs,
   });
+  const monitoring = monitoringFor("local-monitoring", { runtime, stack: "local", baseImage, servers, mcp, logs });
   return {
     dockerHost: runtime.host,
     placement: explanation,
@@ -57,5 +59,6 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     cursorMcpJson: mcp.cursorMcpJson,
     mcpTokens: mcp.tokens,
     agentPools: agents.containers,
+    monitoring: monitoring.containers,
   };
 }

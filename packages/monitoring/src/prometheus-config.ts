@@ -118,7 +118,8 @@ export function renderAlertmanagerConfig(args: AlertmanagerConfigArgs): string {
         receiver: "ticket",
         group_by: ["alertname", "slo", "server"],
         group_wait: `${args.groupWaitSeconds}s`,
-        group_interval: "1m",
+        // New alerts joining a group, and resolutions, go out this soon after the group last sent.
+        group_interval: "30s",
         repeat_interval: "4h",
         routes: [{ receiver: "page", matchers: ['severity="page"'], repeat_interval: "1h" }],
       },

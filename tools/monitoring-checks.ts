@@ -1,0 +1,75 @@
+// What the checklist and the smoke ask of a live monitoring stack. Prometheus, Alertmanager and the
+// alert log publish no port, so every question goes through `docker exec … curl` inside their own
+// containers, on the engine the stack runs on.
+import type { DockerRunner } from "./checklist";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface MonitoringContainers {
+  readonly prometheus: string;
+  readonly alertLog: string;
+}
+
+interface Target {
+  readonly labels: Record<string, string>;
+  readonly health: string;
+  readonly lastError: string;
+}
+
+/** Prometheus's API answer for an instant query: each series' labels and value. */
+export async function promQuery(docker: DockerRunner, prometheus: string, query: string): Promise<{ labels: Record<string, string>; value: number }[]> {
+  const out = await docker(["exec", prometheus, "curl", "-fsS", "-G", "--data-urlencode", `query=${query}`, "http://127.0.0.1:9090/api/v1/query"]);
+  const body = JSON.parse(out) as { data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+  return body.data.result.map((r) => ({ labels: r.metric, value: Number(r.value[1]) }));
+}
+
+export async function scrapeTargets(docker: DockerRunner, prometheus: string): Promise<Target[]> {
+  const out = await docker(["exec", prometheus, "curl", "-fsS", "http://127.0.0.1:9090/api/v1/targets?state=active"]);
+  return (JSON.parse(out) as { data: { activeTargets: Target[] } }).data.activeTargets;
+}
+
+/** Not yet, and why: what a poll returns until its condition holds. */
+export interface NotYet {
+  readonly notYet: string;
+}
+export const notYet = (reason: string): NotYet => ({ notYet: reason });
+const isNotYet = (v: unknown): v is NotYet => typeof v === "object" && v !== null && "notYet" in v;
+
+/** Polls until `ready` gives a value or `seconds` pass (then throws with the last reason). */
+export async function within<T>(seconds: number, what: string, ready: () => Promise<T | NotYet>): Promise<T> {
+  const deadline = Date.now() + seconds * 1000;
+  let last = "";
+  for (;;) {
+    const answer = await ready().catch((e: Error) => notYet(`error: ${e.message}`));
+    if (!isNotYet(answer)) return answer;
+    last = answer.notYet;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${seconds}s; last: ${last}`);
+    await sleep(1000);
+  }
+}
+
+/** Every scrape target up (a first scrape can take one interval), and every MCP server's probe through
+ * the ingress succeeding. */
+export async function everyTargetUp(docker: DockerRunner, prometheus: string, seconds = 60): Promise<string> {
+  return within(seconds, "every scrape target up", async () => {
+    const targets = await scrapeTargets(docker, prometheus);
+    const down = targets.filter((t) => t.health !== "up");
+    if (targets.length === 0 || down.length > 0) return notYet(`${down.length} of ${targets.length} down: ${down.map((t) => `${t.labels.job} ${t.labels.instance} ${t.health} ${t.lastError}`.trim()).join("; ")}`);
+    const probes = await promQuery(docker, prometheus, 'probe_success{job="mcp-probe"}');
+    const failing = probes.filter((p) => p.value !== 1);
+    if (probes.length === 0 || failing.length > 0) return notYet(`probes failing: ${failing.map((p) => p.labels.server).join(", ") || "none reported yet"}`);
+    const jobs = [...new Set(targets.map((t) => t.labels.job))].sort();
+    return `${targets.length} targets up (${jobs.join(", ")}); MCP probes ok: ${probes.map((p) => p.labels.server).sort().join(", ")}`;
+  });
+}
+
+export interface LoggedAlert {
+  readonly receiver: string;
+  readonly status: "firing" | "resolved";
+  readonly labels: Record<string, string>;
+  readonly receivedAt: string;
+}
+
+export async function alertLog(docker: DockerRunner, container: string): Promise<LoggedAlert[]> {
+  return JSON.parse(await docker(["exec", container, "curl", "-fsS", "http://127.0.0.1:9095/alerts"])) as LoggedAlert[];
+}
