@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { generatedFiles } from "@sophia/agent-categories";
 import { shellQuote } from "@sophia/lambda-node";
 import { tokenEnvName } from "@sophia/mcp-servers";
-import { everyTargetUp } from "./monitoring-checks";
+import { everyTargetUp, serverHistograms } from "./monitoring-checks";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -273,7 +273,12 @@ function monitoringChecks(containers: readonly { name: string; component: string
   const prometheus = mine.find((c) => c.name.endsWith("-prometheus"));
   return [
     ...mine.map((c) => healthy("monitoring", c.name, docker)),
-    ...(prometheus ? [{ item: "monitoring" as const, name: "Prometheus scrapes every target (up == 1) and every MCP server's probe through the ingress succeeds", run: () => everyTargetUp(docker, prometheus.name) }] : []),
+    ...(prometheus
+      ? [
+          { item: "monitoring" as const, name: "Prometheus scrapes every target (up == 1) and every MCP server's probe through the ingress succeeds", run: () => everyTargetUp(docker, prometheus.name) },
+          { item: "monitoring" as const, name: "each MCP server's operation histogram reaches Prometheus through the ingress, and the latency SLI is recorded from it", run: () => serverHistograms(docker, prometheus.name) },
+        ]
+      : []),
   ];
 }
 

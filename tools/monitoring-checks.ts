@@ -73,3 +73,18 @@ export interface LoggedAlert {
 export async function alertLog(docker: DockerRunner, container: string): Promise<LoggedAlert[]> {
   return JSON.parse(await docker(["exec", container, "curl", "-fsS", "http://127.0.0.1:9095/alerts"])) as LoggedAlert[];
 }
+
+/** Each MCP server's own operation histogram reaches Prometheus (through the ingress's metrics site),
+ * and the latency SLO's error ratio is recorded from it. */
+export async function serverHistograms(docker: DockerRunner, prometheus: string, seconds = 90): Promise<string> {
+  return within(seconds, "the servers' operation histograms and the latency SLI", async () => {
+    const probed = (await promQuery(docker, prometheus, 'probe_success{job="mcp-probe"}')).map((p) => p.labels.server!).sort();
+    const counted = await promQuery(docker, prometheus, 'sum by (server) (mcp_server_operation_duration_seconds_count{job="mcp-servers"})');
+    const missing = probed.filter((s) => !counted.some((c) => c.labels.server === s));
+    if (probed.length === 0 || missing.length > 0) return notYet(`no operation histogram yet from ${missing.join(", ") || "any server"}`);
+    const latency = await promQuery(docker, prometheus, 'slo:error_ratio:rate5m{sli="latency"}');
+    const unrecorded = probed.filter((s) => !latency.some((l) => l.labels.service === s));
+    if (unrecorded.length > 0) return notYet(`latency SLI not recorded yet for ${unrecorded.join(", ")}`);
+    return `${counted.map((c) => `${c.labels.server} ${c.value} operations`).join(", ")}; latency SLI (share over 100 ms, 5 m): ${latency.map((l) => `${l.labels.service} ${Number.isNaN(l.value) ? "no traffic" : l.value.toFixed(4)}`).join(", ")}`;
+  });
+}

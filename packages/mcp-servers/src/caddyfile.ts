@@ -34,7 +34,8 @@ export interface IngressSite {
   /** Who signs the certificate: a public ACME CA (default), or Caddy's own internal CA (a rehearsal
    * on one machine, where no ACME CA can reach the host). */
   readonly tlsIssuer?: "acme" | "internal";
-  /** Port for Prometheus to scrape Caddy's metrics: internal address only, with its own token. */
+  /** Port for Prometheus to scrape Caddy's metrics (`/metrics`) and each server's own
+   * (`/servers/<server>/metrics`): internal address only, with its own token. */
   readonly metricsPort: number;
   /** The public URL clients use. Browsers send it as Origin; a request naming another Origin (a web
    * page trying to reach the MCP servers, DNS rebinding) is refused, and so, without TLS, is a
@@ -111,12 +112,21 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     `:${site.metricsPort} {`,
     `\tbind {$${INTERNAL_ADDR_ENV}}`,
     "\troute {",
-    "\t\t@scraper {",
-    "\t\t\tpath /metrics",
-    `\t\t\theader Authorization "Bearer {$${METRICS_TOKEN_ENV}}"`,
-    "\t\t}",
-    "\t\tmetrics @scraper",
-    '\t\trespond "missing or unknown metrics token" 401',
+    "\t\t@stranger not header Authorization \"Bearer {$" + METRICS_TOKEN_ENV + "}\"",
+    '\t\trespond @stranger "missing or unknown metrics token" 401',
+    "\t\tmetrics /metrics",
+    // Each server's own metrics, for the same scraper: the ingress presents the server's key, so
+    // Prometheus holds only the metrics token and no server's key.
+    ...routes.flatMap((route) => [
+      `\t\thandle /servers/${route.server}/metrics {`,
+      "\t\t\trewrite * /metrics",
+      `\t\t\treverse_proxy ${route.upstream} {`,
+      "\t\t\t\theader_up -Authorization",
+      `\t\t\t\theader_up ${BACKEND_KEY_HEADER} {$${backendKeyEnvName(route.server)}}`,
+      "\t\t\t}",
+      "\t\t}",
+    ]),
+    '\t\trespond "not found" 404',
     "\t}",
     "}",
   ];

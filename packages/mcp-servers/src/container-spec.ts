@@ -63,6 +63,9 @@ export function serverCommand(spec: McpServerSpec): string[] {
  * that key. The bridge keeps it from the stdio server it runs. */
 export const SERVER_KEY_ENV = "SOPHIA_BACKEND_KEY";
 
+/** The variable naming the server to itself: the `server` label of its metrics. */
+export const SERVER_NAME_ENV = "SOPHIA_MCP_SERVER";
+
 /** Every 2 s: Docker 20.10 (Debian's) has no faster checks while a container starts, and a restarted
  * container counts as healthy only from its first passing check, so this bounds recovery (the chaos
  * suite's target is healthy within 10 s). Five misses in a row make it unhealthy. */
@@ -80,7 +83,7 @@ export function serverContainerSpec(stack: string, spec: McpServerSpec, logs: Lo
     capabilities: { drops: [...HARDENING.capabilities.drops] },
     securityOpts: [...HARDENING.securityOpts],
     command: serverCommand(spec),
-    envs: Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
+    envs: [`${SERVER_NAME_ENV}=${spec.name}`, ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`)],
     ...memoryLimit(spec.sizing.memoryMiB),
     cpus: cpuLimit(spec.sizing.cpus),
     tmpfs,

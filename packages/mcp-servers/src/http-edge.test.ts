@@ -18,6 +18,7 @@ let open = 0;
 
 beforeAll(async () => {
   http = createMcpHttpEdge({
+    name: "sophia-ops",
     backendKey: KEY,
     health: () => ({ status: "ok" }),
     serverFor: (caller) => {
@@ -84,8 +85,29 @@ test("health answers without a key; a slow client has a header deadline", async 
   expect(http.headersTimeout).toBe(EDGE_LIMITS.readHeaderSeconds * 1000);
 });
 
+test("the operation histogram: /metrics answers only the ingress's key, and counts each request by method and outcome, with the SLO's 100 ms bucket", async () => {
+  expect((await fetch(`${url}/metrics`)).status).toBe(401);
+  expect((await fetch(`${url}/metrics`, { headers: { "x-api-key": "x".repeat(KEY.length) } })).status).toBe(401);
+  const count = async () => {
+    const text = await (await fetch(`${url}/metrics`, { headers: { "x-api-key": KEY } })).text();
+    const line = text.split("\n").find((l) => l.startsWith('mcp_server_operation_duration_seconds_count{server="sophia-ops",mcp_method_name="initialize",outcome="ok"}'));
+    return { n: Number(line?.split(" ")[1] ?? 0), text };
+  };
+  const before = (await count()).n;
+  await post({ "x-api-key": KEY });
+  await post({ "x-api-key": KEY });
+  const after = await count();
+  expect(after.n).toBe(before + 2);
+  expect(after.text).toContain('mcp_server_operation_duration_seconds_bucket{le="0.1",server="sophia-ops",mcp_method_name="initialize",outcome="ok"}');
+  expect((await fetch(`${url}/metrics`, { method: "POST", headers: { "x-api-key": KEY } })).status).toBe(405);
+});
+
+test("a server without its catalog name does not start", () => {
+  expect(() => createMcpHttpEdge({ name: "", backendKey: KEY, health: () => ({}), serverFor: () => { throw new Error("unused"); } })).toThrow(/^SOPHIA_MCP_SERVER: expected the server's catalog name/);
+});
+
 test("a missing or short key stops the server from starting; keys compare only when equal in full", () => {
-  expect(() => createMcpHttpEdge({ backendKey: "", health: () => ({}), serverFor: () => { throw new Error("unused"); } })).toThrow(/^SOPHIA_BACKEND_KEY: expected/);
+  expect(() => createMcpHttpEdge({ name: "sophia-ops", backendKey: "", health: () => ({}), serverFor: () => { throw new Error("unused"); } })).toThrow(/^SOPHIA_BACKEND_KEY: expected/);
   expect(keyMatches(KEY, KEY)).toBe(true);
   expect(keyMatches(KEY.slice(1), KEY)).toBe(false);
   expect(keyMatches([KEY, KEY], KEY)).toBe(false);
@@ -98,6 +120,7 @@ describe("on SIGTERM", () => {
     let finish = () => {};
     const planned = new Promise<void>((resolve) => (finish = resolve));
     const edge = createMcpHttpEdge({
+      name: "sophia-ops",
       backendKey: KEY,
       health: () => ({ status: "ok" }),
       serverFor: () => createOpsServer({ plan: async (stack) => (await planned, `plan ${stack}`), allowProductionUp: false, log: () => undefined }),

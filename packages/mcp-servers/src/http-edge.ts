@@ -8,12 +8,15 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
+import { Histogram, Registry } from "prom-client";
 import { BACKEND_KEY_HEADER, CLIENT_HEADER, EDGE_LIMITS } from "./caddyfile";
 
 /** Anything that connects to a transport and closes: an McpServer or the low-level Server. */
 type McpServerLike = Pick<McpProtocolServer, "connect" | "close">;
 
 export interface McpHttpEdgeOptions {
+  /** The server's catalog name: the `server` label of its metrics. */
+  readonly name: string;
   /** The key the ingress presents for this server (SOPHIA_BACKEND_KEY). */
   readonly backendKey: string;
   /** A fresh MCP server for one request, for the client the ingress authenticated. */
@@ -47,15 +50,41 @@ async function readBody(req: IncomingMessage): Promise<unknown | "too-large"> {
   return JSON.parse(Buffer.concat(chunks).toString("utf8"));
 }
 
+/** OpenTelemetry's `mcp.server.operation.duration`, in Prometheus's naming; its buckets include the
+ * latency SLO's 100 ms threshold, so the SLO reads `le="0.1"` exactly. */
+export const OPERATION_DURATION_METRIC = "mcp_server_operation_duration_seconds";
+export const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** The JSON-RPC method of a request body (`tools/call`, `initialize`, …), or what it is instead. */
+function methodOf(body: unknown): string {
+  const method = (body as { method?: unknown } | null)?.method;
+  return typeof method === "string" && /^[\w/.$-]{1,64}$/.test(method) ? method : Array.isArray(body) ? "batch" : "none";
+}
+
 export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(options.name)) throw new Error(`SOPHIA_MCP_SERVER: expected the server's catalog name (lower-case letters, digits, dashes); got ${JSON.stringify(options.name)}`);
   if (options.backendKey.length < 16) throw new Error("SOPHIA_BACKEND_KEY: expected the ingress's key for this server (a Pulumi secret, at least 16 characters); got none or a short one");
+  // Each edge has a registry of its own: its metrics are this server's, whatever else runs in the process.
+  const registry = new Registry();
+  const operations = new Histogram({
+    name: OPERATION_DURATION_METRIC,
+    help: "Seconds from an MCP request's body to its answer, by JSON-RPC method and outcome",
+    labelNames: ["server", "mcp_method_name", "outcome"] as const,
+    buckets: OPERATION_BUCKETS,
+    registers: [registry],
+  });
   const http = createServer(async (req, res) => {
     if (req.method === "GET" && req.url === (options.healthPath ?? "/health")) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(options.health()));
       return;
     }
-    if (req.url !== "/mcp") return send(res, 404, "not found");
+    if (req.url !== "/mcp" && req.url !== "/metrics") return send(res, 404, "not found");
     if (!keyMatches(req.headers[BACKEND_KEY_HEADER.toLowerCase()], options.backendKey)) return send(res, 401, "only the ingress may call this server");
+    // The ingress forwards its scraper here (with the metrics token checked at the ingress).
+    if (req.url === "/metrics") {
+      if (req.method !== "GET") return send(res, 405, "GET only", { allow: "GET" });
+      return send(res, 200, await registry.metrics(), { "content-type": registry.contentType });
+    }
     // Stateless: no session, so no server-to-client stream to offer (GET) and nothing to end (DELETE).
     if (req.method !== "POST") return send(res, 405, "POST only", { allow: "POST" });
     if (Number(req.headers["content-length"] ?? 0) > EDGE_LIMITS.maxBodyBytes) return send(res, 413, `request body over ${EDGE_LIMITS.maxBodyBytes} bytes`);
@@ -66,6 +95,8 @@ export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
       return send(res, 400, "expected a JSON-RPC message");
     }
     if (body === "too-large") return send(res, 413, `request body over ${EDGE_LIMITS.maxBodyBytes} bytes`);
+    const stopTimer = operations.startTimer({ server: options.name, mcp_method_name: methodOf(body) });
+    res.once("finish", () => stopTimer({ outcome: res.statusCode < 400 ? "ok" : "error" }));
     const caller = req.headers[CLIENT_HEADER.toLowerCase()];
     const server = options.serverFor(typeof caller === "string" ? caller : undefined);
     // Plain JSON answers, not an SSE stream per request: through Caddy 2.6, about one SSE answer in

@@ -23,6 +23,7 @@ const prometheus = renderPrometheusConfig({
     { job: "caddy", targets: ["ingress-mcp:8081"], tokenFile: token },
   ],
   probes: [{ server: "memory", url: "http://ingress-mcp:8081/memory/mcp" }],
+  serverMetrics: { target: "ingress-mcp:9180", tokenFile: token, servers: ["memory"] },
 });
 
 test("promtool accepts the Prometheus config, with its rule file", () => {
@@ -34,6 +35,13 @@ test("each MCP server is probed through blackbox-exporter with its server label,
   expect(probe.scrape_interval).toBe("5s");
   expect(probe.params).toEqual({ module: ["mcp_initialize"] });
   expect(probe.static_configs).toEqual([{ targets: ["http://ingress-mcp:8081/memory/mcp"], labels: { server: "memory" } }]);
+});
+
+test("each MCP server's own metrics are scraped through the ingress's metrics site, with the metrics token, keeping the server's labels", () => {
+  const job = (parse(prometheus) as { scrape_configs: { job_name: string; honor_labels?: boolean; authorization?: unknown; static_configs: unknown[] }[] }).scrape_configs.find((j) => j.job_name === "mcp-servers")!;
+  expect(job.honor_labels).toBe(true);
+  expect(job.authorization).toEqual({ type: "Bearer", credentials_file: token });
+  expect(job.static_configs).toEqual([{ targets: ["ingress-mcp:9180"], labels: { server: "memory", __metrics_path__: "/servers/memory/metrics" } }]);
 });
 
 test("blackbox-exporter accepts its module: a POSTed initialize with MCP's Accept header and a token from a file", () => {

@@ -120,6 +120,7 @@ export function monitoringFiles(args: MonitoringSpecArgs) {
       { job: "ingress", targets: [args.ingressMetrics], tokenFile: TOKEN_FILES.ingressMetrics },
     ],
     probes: args.servers.map((server) => ({ server, url: `${args.ingressInternalUrl}/${server}/mcp` })),
+    serverMetrics: { target: args.ingressMetrics, tokenFile: TOKEN_FILES.ingressMetrics, servers: args.servers },
   });
   return {
     prometheus,

@@ -20,6 +20,14 @@ export interface ProbedServer {
   readonly url: string;
 }
 
+/** The MCP servers' own request metrics, scraped through the ingress (`/servers/<server>/metrics`). */
+export interface ServerMetrics {
+  /** host:port of the ingress's metrics site. */
+  readonly target: string;
+  readonly tokenFile: string;
+  readonly servers: readonly string[];
+}
+
 export interface PrometheusConfigArgs {
   readonly scrapeIntervalSeconds: number;
   readonly ruleFile: string;
@@ -29,15 +37,20 @@ export interface PrometheusConfigArgs {
   readonly blackbox: string;
   readonly jobs: readonly ScrapeJob[];
   readonly probes: readonly ProbedServer[];
+  readonly serverMetrics?: ServerMetrics;
 }
+
+/** The job that scrapes the servers' own metrics. */
+export const SERVER_METRICS_JOB = "mcp-servers";
 
 export const PROBE_MODULE = "mcp_initialize";
 
 export function renderPrometheusConfig(args: PrometheusConfigArgs): string {
   if (args.probes.length === 0) throw new Error("renderPrometheusConfig: probes: expected at least one MCP server to probe; got none");
   const jobNames = args.jobs.map((j) => j.job);
-  const duplicate = jobNames.find((j, i) => jobNames.indexOf(j) !== i || j === SLI_METRICS.probeJob);
-  if (duplicate) throw new Error(`renderPrometheusConfig: jobs: job names must be unique and not "${SLI_METRICS.probeJob}"; got "${duplicate}" twice`);
+  const duplicate = jobNames.find((j, i) => jobNames.indexOf(j) !== i || j === SLI_METRICS.probeJob || j === SERVER_METRICS_JOB);
+  if (duplicate) throw new Error(`renderPrometheusConfig: jobs: job names must be unique and not "${SLI_METRICS.probeJob}" or "${SERVER_METRICS_JOB}"; got "${duplicate}" twice`);
+  const servers = args.serverMetrics;
   const config = {
     global: { scrape_interval: `${args.scrapeIntervalSeconds}s`, evaluation_interval: `${args.scrapeIntervalSeconds}s` },
     rule_files: [args.ruleFile],
@@ -49,6 +62,18 @@ export function renderPrometheusConfig(args: PrometheusConfigArgs): string {
         ...(j.tokenFile ? { authorization: { type: "Bearer", credentials_file: j.tokenFile } } : {}),
         static_configs: [{ targets: [...j.targets] }],
       })),
+      ...(servers
+        ? [
+            {
+              // One target per server, all on the ingress's metrics site; the servers label their own
+              // series with `server`, which is kept as they say it.
+              job_name: SERVER_METRICS_JOB,
+              honor_labels: true,
+              authorization: { type: "Bearer", credentials_file: servers.tokenFile },
+              static_configs: servers.servers.map((server) => ({ targets: [servers.target], labels: { server, __metrics_path__: `/servers/${server}/metrics` } })),
+            },
+          ]
+        : []),
       {
         // blackbox-exporter POSTs the initialize; each target is an MCP server's URL, and the
         // `server` label says which.

@@ -21,6 +21,7 @@ beforeAll(async () => {
   upstream = new Client({ name: "test", version: "1" });
   await upstream.connect(new StdioClientTransport({ command: process.execPath, args: [STDIO_SERVER], cwd: __dirname, stderr: "inherit" }));
   http = createMcpHttpEdge({
+    name: "memory",
     backendKey: KEY,
     healthPath: "/ping",
     health: () => ({ status: "ok" }),

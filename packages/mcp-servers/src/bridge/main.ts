@@ -33,6 +33,8 @@ async function main(): Promise<void> {
   };
   await upstream.connect(transport);
   const http = createMcpHttpEdge({
+    // The catalog's name for the server behind the bridge (serverContainerSpec sets it).
+    name: process.env.SOPHIA_MCP_SERVER ?? "",
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
     healthPath: "/ping",
     health: () => ({ status: "ok", upstream: upstream.getServerVersion()?.name }),

@@ -80,6 +80,7 @@ async function main(): Promise<void> {
   const routing = routingConfig();
   const allowProductionUp = process.env.SOPHIA_OPS_ALLOW_PRODUCTION_UP === "true";
   const http = createMcpHttpEdge({
+    name: "sophia-ops",
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
     health: () => ({ status: "ok", pulumiCli: Boolean(pulumi) }),
     serverFor: (caller) => createOpsServer({ plan, pulumi, allowProductionUp, log, routing: routing && { ...routing, caller } }),
