@@ -80,7 +80,7 @@ export async function lambdaEnvironment(
     cpuQuota: !values["sophia:rehearsal"],
     logs,
   });
-  const monitoring = monitoringFor(`${environment}-monitoring`, { runtime: nodes.nodes[mcpNode]!.runtime, stack: environment, baseImage, servers, mcp, logs, protect: values["sophia:protect"] });
+  const monitoring = monitoringFor(`${environment}-monitoring`, { runtime: nodes.nodes[mcpNode]!.runtime, stack: environment, baseImage, servers, mcp, placement, logs, protect: values["sophia:protect"] });
   return {
     environment,
     placement: explanation,

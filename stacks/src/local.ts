@@ -50,7 +50,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     cpuQuota: false,
     logs,
   });
-  const monitoring = monitoringFor("local-monitoring", { runtime, stack: "local", baseImage, servers, mcp, logs });
+  const monitoring = monitoringFor("local-monitoring", { runtime, stack: "local", baseImage, servers, mcp, placement, logs });
   return {
     dockerHost: runtime.host,
     placement: explanation,

@@ -1,8 +1,9 @@
 // The monitoring stack of an environment, on the node that runs the MCP platform: it probes every MCP
 // server through the ingress's internal site with a token of its own, and scrapes the ingress's
 // metrics with the ingress's metrics token.
-import { INGRESS_INTERNAL_ALIAS, INGRESS_METRICS_PORT, type LogRetention, type McpPlatform, type McpServerName } from "@sophia/mcp-servers";
+import { INGRESS_INTERNAL_ALIAS, INGRESS_METRICS_PORT, type LogRetention, MCP_SERVERS, type McpPlatform, type McpServerName } from "@sophia/mcp-servers";
 import { Monitoring } from "@sophia/monitoring";
+import type { Placement } from "@sophia/agent-categories";
 import type { DockerRuntime } from "@sophia/docker-runtime";
 
 /** The ingress client whose token the probes present: it reaches every enabled server. */
@@ -19,6 +20,7 @@ export interface MonitoringForArgs {
   readonly baseImage: string;
   readonly servers: readonly McpServerName[];
   readonly mcp: McpPlatform;
+  readonly placement: Pick<Placement, "nodes">;
   readonly logs: LogRetention;
   readonly protect?: boolean;
 }
@@ -29,10 +31,12 @@ export function monitoringFor(name: string, args: MonitoringForArgs): Monitoring
     stack: args.stack,
     baseImage: args.baseImage,
     servers: args.servers,
+    longRunningTools: Object.fromEntries(args.servers.map((s) => [s, MCP_SERVERS[s].longRunningTools])),
     ingressInternalUrl: args.mcp.internalUrl,
     ingressMetrics: `${INGRESS_INTERNAL_ALIAS}:${INGRESS_METRICS_PORT}`,
     scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
     retentionDays: RETENTION_DAYS,
+    nodeCosts: args.placement.nodes.map((n) => ({ node: n.id, offer: n.offer, pricePerHour: n.pricePerHour })),
     tokens: { probe: args.mcp.tokens.apply((tokens) => tokens[PROBE_CLIENT]!), ingressMetrics: args.mcp.metricsToken },
     after: args.mcp.ready,
     logs: args.logs,

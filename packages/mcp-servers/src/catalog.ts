@@ -55,6 +55,9 @@ export interface McpServerSpec {
   /** Writable paths on a read-only root filesystem: tmpfs, or a named volume when it must persist. */
   readonly writable: readonly { readonly path: string; readonly persist: boolean }[];
   readonly sizing: ContainerSizing;
+  /** Tools whose work takes seconds, not milliseconds (a plan, an agent run): their calls are kept out
+   * of the MCP latency SLO, which is about the protocol's answers, not about the work a tool does. */
+  readonly longRunningTools: readonly string[];
 }
 
 export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
@@ -71,6 +74,7 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     writable: [{ path: "/tmp", persist: false }],
     // The peak is the queued plans': the server idles near 30 MiB and a plan's child process adds ~200.
     sizing: { memoryMiB: 480, cpus: 1.5, measured: { peakMiB: 234, peakCpus: 1.0, by: "npm run bench:mcp (64 clients) and three parallel stack_plan calls, 2026-11-25" } },
+    longRunningTools: ["route_task", "stack_outputs", "stack_plan", "stack_preview", "stack_up"],
   },
   memory: {
     name: "memory",
@@ -84,6 +88,7 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     healthPath: "/ping",
     writable: [{ path: "/data", persist: true }, { path: "/tmp", persist: false }],
     sizing: { memoryMiB: 192, cpus: 1.75, measured: { peakMiB: 93, peakCpus: 1.14, by: "npm run bench:mcp (64 clients), 2026-11-25" } },
+    longRunningTools: [],
   },
   gong: {
     name: "gong",
@@ -101,6 +106,8 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     writable: [{ path: "/tmp", persist: false }],
     // Not measured (no image yet): sized as memory, the same bridge in front of a Node server.
     sizing: { memoryMiB: 192, cpus: 1.75, measured: { peakMiB: 0, peakCpus: 0, by: "not measured: no image yet" } },
+    // Gong's API is a network away and rate-limited to about 3 calls a second.
+    longRunningTools: ["get_transcript", "search_calls"],
   },
 };
 

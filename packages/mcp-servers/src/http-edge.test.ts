@@ -90,7 +90,7 @@ test("the operation histogram: /metrics answers only the ingress's key, and coun
   expect((await fetch(`${url}/metrics`, { headers: { "x-api-key": "x".repeat(KEY.length) } })).status).toBe(401);
   const count = async () => {
     const text = await (await fetch(`${url}/metrics`, { headers: { "x-api-key": KEY } })).text();
-    const line = text.split("\n").find((l) => l.startsWith('mcp_server_operation_duration_seconds_count{server="sophia-ops",mcp_method_name="initialize",outcome="ok"}'));
+    const line = text.split("\n").find((l) => l.startsWith('mcp_server_operation_duration_seconds_count{server="sophia-ops",mcp_method_name="initialize",tool="",outcome="ok"}'));
     return { n: Number(line?.split(" ")[1] ?? 0), text };
   };
   const before = (await count()).n;
@@ -98,8 +98,11 @@ test("the operation histogram: /metrics answers only the ingress's key, and coun
   await post({ "x-api-key": KEY });
   const after = await count();
   expect(after.n).toBe(before + 2);
-  expect(after.text).toContain('mcp_server_operation_duration_seconds_bucket{le="0.1",server="sophia-ops",mcp_method_name="initialize",outcome="ok"}');
+  expect(after.text).toContain('mcp_server_operation_duration_seconds_bucket{le="0.1",server="sophia-ops",mcp_method_name="initialize",tool="",outcome="ok"}');
   expect((await fetch(`${url}/metrics`, { method: "POST", headers: { "x-api-key": KEY } })).status).toBe(405);
+  // A tool call is labelled with its tool, so the SLO can leave out the long-running ones.
+  await (await post({ "x-api-key": KEY }, JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/call", params: { name: "stack_plan", arguments: { stack: "local" } } }))).text();
+  expect((await count()).text).toMatch(/mcp_server_operation_duration_seconds_count\{server="sophia-ops",mcp_method_name="tools\/call",tool="stack_plan",outcome="(ok|error)"\} [1-9]/);
 });
 
 test("a server without its catalog name does not start", () => {

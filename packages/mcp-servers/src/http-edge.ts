@@ -55,10 +55,19 @@ async function readBody(req: IncomingMessage): Promise<unknown | "too-large"> {
 export const OPERATION_DURATION_METRIC = "mcp_server_operation_duration_seconds";
 export const OPERATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
+const LABEL_VALUE = /^[\w/.$-]{1,64}$/;
+
 /** The JSON-RPC method of a request body (`tools/call`, `initialize`, …), or what it is instead. */
 function methodOf(body: unknown): string {
   const method = (body as { method?: unknown } | null)?.method;
-  return typeof method === "string" && /^[\w/.$-]{1,64}$/.test(method) ? method : Array.isArray(body) ? "batch" : "none";
+  return typeof method === "string" && LABEL_VALUE.test(method) ? method : Array.isArray(body) ? "batch" : "none";
+}
+
+/** The tool a `tools/call` names (OpenTelemetry's `gen_ai.tool.name`); empty for other methods. */
+function toolOf(body: unknown): string {
+  const message = body as { method?: unknown; params?: { name?: unknown } } | null;
+  const name = message?.method === "tools/call" ? message.params?.name : undefined;
+  return typeof name === "string" && LABEL_VALUE.test(name) ? name : "";
 }
 
 export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
@@ -68,8 +77,8 @@ export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
   const registry = new Registry();
   const operations = new Histogram({
     name: OPERATION_DURATION_METRIC,
-    help: "Seconds from an MCP request's body to its answer, by JSON-RPC method and outcome",
-    labelNames: ["server", "mcp_method_name", "outcome"] as const,
+    help: "Seconds from an MCP request's body to its answer, by JSON-RPC method, tool and outcome",
+    labelNames: ["server", "mcp_method_name", "tool", "outcome"] as const,
     buckets: OPERATION_BUCKETS,
     registers: [registry],
   });
@@ -95,7 +104,7 @@ export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
       return send(res, 400, "expected a JSON-RPC message");
     }
     if (body === "too-large") return send(res, 413, `request body over ${EDGE_LIMITS.maxBodyBytes} bytes`);
-    const stopTimer = operations.startTimer({ server: options.name, mcp_method_name: methodOf(body) });
+    const stopTimer = operations.startTimer({ server: options.name, mcp_method_name: methodOf(body), tool: toolOf(body) });
     res.once("finish", () => stopTimer({ outcome: res.statusCode < 400 ? "ok" : "error" }));
     const caller = req.headers[CLIENT_HEADER.toLowerCase()];
     const server = options.serverFor(typeof caller === "string" ? caller : undefined);

@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { cpuLimit, HARDENING, healthcheckFor, type LogRetention, memoryLimit } from "@sophia/mcp-servers";
 import { renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig, type WebhookReceiver } from "./prometheus-config";
-import { platformRules, renderRuleFile } from "./rules";
+import { type NodeCost, platformRules, renderRuleFile } from "./rules";
 import { platformSlos } from "./slo";
 
 /** The image's build context, found from this module (the engine runs the program in stacks/). */
@@ -49,12 +49,16 @@ export interface MonitoringSpecArgs {
   readonly stack: string;
   /** The MCP servers probed through the ingress. */
   readonly servers: readonly string[];
+  /** Per server, the tools the latency SLO leaves out (the catalog's long-running ones). */
+  readonly longRunningTools?: Readonly<Record<string, readonly string[]>>;
   /** The ingress's internal site, e.g. http://ingress-mcp:8081 (probes go to `<url>/<server>/mcp`). */
   readonly ingressInternalUrl: string;
   /** host:port of the ingress's metrics (Caddy's, behind their own token). */
   readonly ingressMetrics: string;
   readonly scrapeIntervalSeconds: number;
   readonly retentionDays: number;
+  /** The fleet's nodes and their prices (placement's), recorded as cost series. */
+  readonly nodeCosts: readonly NodeCost[];
   /** Where pages and tickets go; by default the alert log on this node. */
   readonly receivers?: { readonly page: WebhookReceiver; readonly ticket: WebhookReceiver };
   readonly logs: LogRetention;
@@ -106,7 +110,7 @@ export function monitoringFiles(args: MonitoringSpecArgs) {
   const host = (role: MonitoringRole) => `${role === "nodeExporter" ? "node-exporter" : role === "alertLog" ? "alert-log" : role}:${MONITORING_PORTS[role]}`;
   const alertLog = `http://${host("alertLog")}`;
   const receivers = args.receivers ?? { page: { url: `${alertLog}/page` }, ticket: { url: `${alertLog}/ticket` } };
-  const rules = renderRuleFile(platformRules(platformSlos(args.servers), args.scrapeIntervalSeconds));
+  const rules = renderRuleFile(platformRules(platformSlos(args.servers, args.longRunningTools), args.scrapeIntervalSeconds, args.nodeCosts));
   const prometheus = renderPrometheusConfig({
     scrapeIntervalSeconds: args.scrapeIntervalSeconds,
     ruleFile: `${ETC}/rules.yml`,

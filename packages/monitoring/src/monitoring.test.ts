@@ -16,6 +16,7 @@ const args: MonitoringSpecArgs = {
   ingressMetrics: "ingress-mcp:9180",
   scrapeIntervalSeconds: 15,
   retentionDays: 30,
+  nodeCosts: [{ node: "local-0", offer: "local", pricePerHour: 0 }],
   logs: { maxSizeMiB: 10, maxFiles: 2 },
   labels: { "sophia.stack": "t" },
 };

@@ -12,8 +12,11 @@ import { platformSlos } from "./slo";
 const SERVERS = ["memory", "sophia-ops"];
 
 const dir = mkdtempSync(join(tmpdir(), "sophia-rules-"));
-const slos = platformSlos(SERVERS);
-const groups = platformRules(slos, 15);
+const slos = platformSlos(SERVERS, { "sophia-ops": ["stack_plan", "route_task"] });
+const groups = platformRules(slos, 15, [
+  { node: "gpu-1x-a10-0", offer: "gpu_1x_a10", pricePerHour: 1.29 },
+  { node: "gpu-1x-h100-pcie-0", offer: "gpu_1x_h100_pcie", pricePerHour: 3.29 },
+]);
 writeFileSync(join(dir, "rules.yml"), renderRuleFile(groups));
 const testFiles = renderRuleTests(slos, groups, "rules.yml");
 for (const file of testFiles) writeFileSync(join(dir, file.fileName), file.content);

@@ -4,7 +4,7 @@
 // threshold alerts fire and stay quiet; MTBF and MTTR come out of an up/down history with known
 // answers. What an alert must carry (labels, annotations) is read from the generated rules.
 import { stringify } from "yaml";
-import { BURN_RATE_WINDOWS, burnAlertName, type AlertingRule, type RuleGroup, type Severity } from "./rules";
+import { BURN_RATE_WINDOWS, burnAlertName, FLEET_COST_RECORD, NODE_COST_RECORD, type AlertingRule, type RecordingRule, type RuleGroup, type Severity } from "./rules";
 import { PROBE_INTERVAL_SECONDS, SLI_METRICS, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
 
 interface Series {
@@ -124,6 +124,24 @@ function latencyScenario(slo: RatioSlo, s: Scenario, rules: Alerts): PromtoolTes
   };
 }
 
+/** Calls of a long-running tool, every one over the threshold, burn nothing: that tool is left out. */
+function excludedToolScenario(slo: RatioSlo, tool: string): PromtoolTestGroup {
+  const metric = SLI_METRICS.operationDuration;
+  const labels = `server="${slo.service}",mcp_method_name="tools/call",tool="${tool}"`;
+  const fast = `server="${slo.service}",mcp_method_name="tools/list",tool=""`;
+  return {
+    name: `${slo.id}: calls of ${tool}, all slower than the threshold, page no one`,
+    interval: "1m",
+    input_series: [
+      { series: `${metric}_count{${labels}}`, values: "0+100x60" },
+      { series: `${metric}_bucket{${labels},le="0.1"}`, values: "0x60" },
+      { series: `${metric}_count{${fast}}`, values: "0+100x60" },
+      { series: `${metric}_bucket{${fast},le="0.1"}`, values: "0+100x60" },
+    ],
+    alert_rule_test: [{ eval_time: "60m", alertname: burnAlertName("page"), exp_alerts: [] }],
+  };
+}
+
 /** Only this severity's alert is asked about: a burn that should not page may rightly open a ticket. */
 function burnAlertTest(slo: RatioSlo, s: Scenario, rules: Alerts): AlertTest {
   const alertname = burnAlertName(s.severity);
@@ -204,6 +222,26 @@ function symptomTests(server: string, rules: Alerts): PromtoolTestGroup {
   };
 }
 
+/** The cost series say what placement said: each node's price, and the fleet's as their sum. */
+function costTests(groups: readonly RuleGroup[]): PromtoolTestGroup[] {
+  const nodes = groups
+    .flatMap((g) => g.rules)
+    .filter((r): r is RecordingRule => "record" in r && r.record === NODE_COST_RECORD)
+    .map((r) => ({ labels: r.labels!, price: Number(r.expr.match(/^vector\((.+)\)$/)![1]) }));
+  const total = Math.round(nodes.reduce((t, n) => t + n.price, 0) * 100) / 100;
+  return [
+    {
+      name: `the fleet's cost: ${nodes.length} node(s), $${total}/hour`,
+      interval: "1m",
+      input_series: [],
+      promql_expr_test: [
+        ...nodes.map((n) => ({ expr: `${NODE_COST_RECORD}{node="${n.labels.node}"}`, eval_time: "1m", exp_samples: [{ labels: `${NODE_COST_RECORD}{node="${n.labels.node}",offer="${n.labels.offer}"}`, value: n.price }] })),
+        { expr: `round(${FLEET_COST_RECORD}, 0.01)`, eval_time: "1m", exp_samples: [{ labels: "{}", value: total }] },
+      ],
+    },
+  ];
+}
+
 export interface PromtoolTestFile {
   readonly fileName: string;
   readonly content: string;
@@ -218,7 +256,10 @@ export interface PromtoolTestFile {
 export function renderRuleTests(slos: readonly Slo[], groups: readonly RuleGroup[], ruleFile: string): PromtoolTestFile[] {
   const rules = new Alerts(groups);
   const ratio = slos.filter((s): s is RatioSlo => s.kind === "ratio");
-  const burn = (severity: Severity) => ratio.flatMap((slo) => scenarios().filter((s) => s.severity === severity).map((s) => (slo.sli === "availability" ? probeScenario(slo, s, rules) : latencyScenario(slo, s, rules))));
+  const burn = (severity: Severity) => [
+    ...ratio.flatMap((slo) => scenarios().filter((s) => s.severity === severity).map((s) => (slo.sli === "availability" ? probeScenario(slo, s, rules) : latencyScenario(slo, s, rules)))),
+    ...(severity === "page" ? ratio.flatMap((slo) => (slo.excludedTools ?? []).slice(0, 1).map((tool) => excludedToolScenario(slo, tool))) : []),
+  ];
   const files: { fileName: string; evaluationInterval: string; tests: PromtoolTestGroup[] }[] = [
     { fileName: "burn-rate-page.test.yml", evaluationInterval: "30m", tests: burn("page") },
     { fileName: "burn-rate-ticket.test.yml", evaluationInterval: "6h", tests: burn("ticket") },
@@ -228,6 +269,7 @@ export function renderRuleTests(slos: readonly Slo[], groups: readonly RuleGroup
       tests: [
         ...slos.filter((s): s is ThresholdSlo => s.kind === "threshold").map((slo) => thresholdTests(slo, rules)),
         ...[...new Set(ratio.map((s) => s.service))].flatMap((server) => [reliabilityTests(server), symptomTests(server, rules)]),
+        ...costTests(groups),
       ],
     },
   ];

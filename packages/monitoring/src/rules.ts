@@ -142,9 +142,32 @@ export function symptomGroup(): RuleGroup {
   };
 }
 
-/** Every rule group for a stack's SLOs, in the order Prometheus loads them. */
-export function platformRules(slos: readonly Slo[], scrapeIntervalSeconds: number): RuleGroup[] {
-  return [...slos.map((slo) => (slo.kind === "ratio" ? ratioSloGroup(slo) : thresholdSloGroup(slo))), reliabilityGroup(scrapeIntervalSeconds), symptomGroup()];
+/** What one node of the fleet costs, from placement's figures (Lambda's dated price list). */
+export interface NodeCost {
+  readonly node: string;
+  readonly offer: string;
+  readonly pricePerHour: number;
+}
+
+export const NODE_COST_RECORD = "sophia:node_cost_dollars:per_hour";
+export const FLEET_COST_RECORD = "sophia:fleet_cost_dollars:per_hour";
+
+/** The fleet's price as series, so a dashboard shows what it costs next to what it does: one per
+ * node (labelled with its id and instance type) and their sum. Rules of a group run in order, so the
+ * sum sees this evaluation's nodes. */
+export function costGroup(nodes: readonly NodeCost[]): RuleGroup {
+  return {
+    name: "cost",
+    rules: [
+      ...nodes.map((n): RecordingRule => ({ record: NODE_COST_RECORD, expr: `vector(${number(n.pricePerHour)})`, labels: { node: n.node, offer: n.offer } })),
+      { record: FLEET_COST_RECORD, expr: nodes.length > 0 ? `sum(${NODE_COST_RECORD})` : "vector(0)" },
+    ],
+  };
+}
+
+/** Every rule group for a stack's SLOs and fleet, in the order Prometheus loads them. */
+export function platformRules(slos: readonly Slo[], scrapeIntervalSeconds: number, nodes: readonly NodeCost[] = []): RuleGroup[] {
+  return [...slos.map((slo) => (slo.kind === "ratio" ? ratioSloGroup(slo) : thresholdSloGroup(slo))), reliabilityGroup(scrapeIntervalSeconds), symptomGroup(), costGroup(nodes)];
 }
 
 /** The rule file Prometheus reads (`rule_files`). */

@@ -28,6 +28,8 @@ export interface RatioSlo {
   readonly description: string;
   /** PromQL: the fraction of bad events over the range `window` (e.g. "1h"). */
   readonly errorRatio: (window: string) => string;
+  /** Latency: the tools whose calls this SLO leaves out. */
+  readonly excludedTools?: readonly string[];
 }
 
 /** An SLO every single event must meet, alerted on when one does not. */
@@ -55,8 +57,10 @@ const LATENCY_OBJECTIVE = 0.99;
 const AGENT_START_MAX_SECONDS = 2;
 const PERIOD_DAYS = 30;
 
-/** The platform's SLOs for the MCP servers a stack runs. */
-export function platformSlos(servers: readonly string[]): Slo[] {
+/** The platform's SLOs for the MCP servers a stack runs. `longRunningTools` (server → tools, from the
+ * catalog) are left out of the latency SLO: a plan or an agent run takes seconds by design, and the
+ * 100 ms target is for the protocol's answers. */
+export function platformSlos(servers: readonly string[], longRunningTools: Readonly<Record<string, readonly string[]>> = {}): Slo[] {
   if (servers.length === 0) throw new Error("platformSlos: servers: expected at least one MCP server; got none");
   const { probeSuccess, probeJob, operationDuration, agentStart } = SLI_METRICS;
   return [
@@ -80,9 +84,13 @@ export function platformSlos(servers: readonly string[]): Slo[] {
         sli: "latency",
         objective: LATENCY_OBJECTIVE,
         periodDays: PERIOD_DAYS,
-        description: `${LATENCY_OBJECTIVE * 100} % of ${server}'s MCP operations answer within ${LATENCY_THRESHOLD_SECONDS * 1000} ms over ${PERIOD_DAYS} days`,
-        errorRatio: (w) =>
-          `1 - (sum(rate(${operationDuration}_bucket{server="${server}",le="${LATENCY_THRESHOLD_SECONDS}"}[${w}])) / sum(rate(${operationDuration}_count{server="${server}"}[${w}])))`,
+        description: `${LATENCY_OBJECTIVE * 100} % of ${server}'s MCP operations answer within ${LATENCY_THRESHOLD_SECONDS * 1000} ms over ${PERIOD_DAYS} days${longRunningTools[server]?.length ? ` (calls of ${longRunningTools[server]!.join(", ")} left out: long-running by design)` : ""}`,
+        excludedTools: longRunningTools[server] ?? [],
+        errorRatio: (w) => {
+          const slow = longRunningTools[server] ?? [];
+          const selector = `server="${server}"${slow.length ? `,tool!~"${slow.join("|")}"` : ""}`;
+          return `1 - (sum(rate(${operationDuration}_bucket{${selector},le="${LATENCY_THRESHOLD_SECONDS}"}[${w}])) / sum(rate(${operationDuration}_count{${selector}}[${w}])))`;
+        },
       }),
     ),
     {
