@@ -11,7 +11,8 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { generatedFiles } from "@sophia/agent-categories";
 import { shellQuote } from "@sophia/lambda-node";
 import { tokenEnvName } from "@sophia/mcp-servers";
-import { everyTargetUp, serverHistograms } from "./monitoring-checks";
+import { dashboardQueries } from "@sophia/monitoring";
+import { dashboardQueriesRun, everyTargetUp, serverHistograms } from "./monitoring-checks";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -29,8 +30,8 @@ export interface LiveDeployment {
   readonly conformanceEnv?: Readonly<Record<string, string>>;
   /** The last line `stack_plan` must print: the committed plan's. */
   readonly planLine: string;
-  /** The label that marks the deployment's containers; `sophia.stack=<stack>` when absent. */
-  readonly containerLabel?: string;
+  /** The labels that mark the deployment's containers, all of them; `sophia.stack=<stack>` when absent. */
+  readonly containerLabels?: readonly string[];
 }
 
 /** The items of the strategy's post-deployment and integration checklists, in its order. */
@@ -277,6 +278,11 @@ function monitoringChecks(containers: readonly { name: string; component: string
       ? [
           { item: "monitoring" as const, name: "Prometheus scrapes every target (up == 1) and every MCP server's probe through the ingress succeeds", run: () => everyTargetUp(docker, prometheus.name) },
           { item: "monitoring" as const, name: "each MCP server's operation histogram reaches Prometheus through the ingress, and the latency SLI is recorded from it", run: () => serverHistograms(docker, prometheus.name) },
+          {
+            item: "monitoring" as const,
+            name: "every query of the generated Grafana dashboard runs on this Prometheus",
+            run: () => dashboardQueriesRun(docker, prometheus.name, dashboardQueries()),
+          },
         ]
       : []),
   ];
@@ -285,7 +291,8 @@ function monitoringChecks(containers: readonly { name: string; component: string
 /** Runs every check in order, reporting each as it ends; never throws for a failed check. */
 export async function runChecklist(live: LiveDeployment, report: (result: CheckResult) => void = () => undefined): Promise<CheckResult[]> {
   const docker = live.docker ?? ((args: string[]) => dockerOn(undefined, args));
-  const listed = await docker(["ps", "-a", "--filter", `label=${live.containerLabel ?? `sophia.stack=${live.stack}`}`, "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
+  const labels = live.containerLabels ?? [`sophia.stack=${live.stack}`];
+  const listed = await docker(["ps", "-a", ...labels.flatMap((l) => ["--filter", `label=${l}`]), "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
   const containers = listed
     .split("\n")
     .filter(Boolean)

@@ -384,7 +384,8 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     cursorMcpJson: onSmokePort(evaluation.outputs.cursorMcpJson as string),
     tokens: byClient,
     planLine: `plan local: ${evaluation.resources.length} resources`,
-    containerLabel: "sophia.smoke=true",
+    // Both: a test's own containers made by the same applier (ingress-tls) carry the smoke's label too.
+    containerLabels: ["sophia.smoke=true", "sophia.stack=local"],
   };
   return { evaluation, live, tokens, envOf, created };
 }

@@ -88,3 +88,16 @@ export async function serverHistograms(docker: DockerRunner, prometheus: string,
     return `${counted.map((c) => `${c.labels.server} ${c.value} operations`).join(", ")}; latency SLI (share over 100 ms, 5 m): ${latency.map((l) => `${l.labels.service} ${Number.isNaN(l.value) ? "no traffic" : l.value.toFixed(4)}`).join(", ")}`;
   });
 }
+
+/** Every query of the generated dashboard runs on this Prometheus ($__rate_interval as 1 m), and how
+ * many of them have data. */
+export async function dashboardQueriesRun(docker: DockerRunner, prometheus: string, queries: readonly { panel: string; expr: string }[]): Promise<string> {
+  const empty: string[] = [];
+  for (const q of queries) {
+    const result = await promQuery(docker, prometheus, q.expr.replaceAll("$__rate_interval", "1m")).catch((e: Error) => {
+      throw new Error(`${q.panel}: ${e.message}`);
+    });
+    if (result.length === 0) empty.push(q.panel);
+  }
+  return `${queries.length} queries ran, ${queries.length - empty.length} with data${empty.length ? `; none yet: ${[...new Set(empty)].join(", ")}` : ""}`;
+}

@@ -56,6 +56,8 @@ export class Monitoring extends pulumi.ComponentResource {
       containers[role] = created.name;
     }
     this.containers = containers;
+    // No Grafana image can be had without a registry; the dashboard is a generated file instead.
+    pulumi.log.warn(`monitoring: no Grafana on ${args.stack} (no Grafana image here); import packages/monitoring/dashboards/sophia-platform.json into any Grafana`, this);
     this.prometheusUrl = `http://prometheus:${MONITORING_PORTS.prometheus}`;
     this.registerOutputs({ containers: this.containers });
   }

@@ -1,0 +1,100 @@
+// The platform's Grafana dashboard, built with Grafana's foundation SDK from the same names the rules
+// and exporters use, and the provisioning files that point Grafana at this stack's Prometheus. The
+// dashboard is a committed, generated file (`npm run generate`), so reviewers see panels change.
+import { DashboardBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/dashboard";
+import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
+import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
+import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
+import { stringify } from "yaml";
+import { MONITORING_PORTS } from "./containers";
+import { SERVER_METRICS_JOB } from "./prometheus-config";
+import { FLEET_COST_RECORD, NODE_COST_RECORD } from "./rules";
+import { SLI_METRICS } from "./slo";
+
+export const DATASOURCE = { type: "prometheus", uid: "sophia-prometheus" } as const;
+export const DASHBOARD_UID = "sophia-platform";
+export const DASHBOARD_PATH = "packages/monitoring/dashboards/sophia-platform.json";
+
+interface PanelSpec {
+  readonly title: string;
+  readonly kind: "timeseries" | "stat";
+  readonly unit: string;
+  readonly queries: readonly { readonly expr: string; readonly legend: string }[];
+  readonly description: string;
+}
+
+const ops = `${SLI_METRICS.operationDuration}`;
+const byServer = `job="${SERVER_METRICS_JOB}"`;
+
+/** The dashboard's rows and panels, as data: what each shows and the PromQL behind it. */
+export const DASHBOARD_ROWS: readonly { readonly title: string; readonly panels: readonly PanelSpec[] }[] = [
+  {
+    title: "SLOs",
+    panels: [
+      { title: "Error budget left (30 days)", kind: "stat", unit: "percentunit", queries: [{ expr: "slo:error_budget_remaining:ratio", legend: "{{slo}}" }], description: "Share of each SLO's 30-day error budget not yet spent." },
+      { title: "MCP availability through the ingress (1 h)", kind: "timeseries", unit: "percentunit", queries: [{ expr: "1 - slo:error_ratio:rate1h{sli=\"availability\"}", legend: "{{service}}" }], description: "Share of successful MCP initialize probes; the target is 99.9 %." },
+      { title: "MCP operations over 100 ms (5 m)", kind: "timeseries", unit: "percentunit", queries: [{ expr: "slo:error_ratio:rate5m{sli=\"latency\"}", legend: "{{service}}" }], description: "Share of operations slower than the 100 ms target (long-running tools left out); the budget is 1 %." },
+      { title: "MTTR and MTBF (30 days)", kind: "stat", unit: "s", queries: [{ expr: "sophia:mttr_seconds:30d", legend: "MTTR {{server}}{{job}}" }, { expr: "sophia:mtbf_seconds:30d", legend: "MTBF {{server}}{{job}}" }], description: "From up/down transitions of each probe and scrape target." },
+    ],
+  },
+  {
+    title: "MCP traffic",
+    panels: [
+      { title: "Operations per second, by server", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (server) (rate(${ops}_count{${byServer}}[$__rate_interval]))`, legend: "{{server}}" }], description: "Every MCP request the servers answered, by server." },
+      { title: "p99 latency, by server and method", kind: "timeseries", unit: "s", queries: [{ expr: `histogram_quantile(0.99, sum by (server, mcp_method_name, le) (rate(${ops}_bucket{${byServer}}[$__rate_interval])))`, legend: "{{server}} {{mcp_method_name}}" }], description: "From the servers' own histograms." },
+      { title: "Errors per second, by server", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (server) (rate(${ops}_count{${byServer},outcome="error"}[$__rate_interval]))`, legend: "{{server}}" }], description: "Answers with an HTTP error status." },
+      { title: "Tool calls per second, by tool", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (server, tool) (rate(${ops}_count{${byServer},mcp_method_name="tools/call"}[$__rate_interval]))`, legend: "{{server}} {{tool}}" }], description: "route_task is the agents' traffic; stack_plan the Pulumi operations." },
+    ],
+  },
+  {
+    title: "Agents",
+    panels: [
+      { title: "route_task calls per second, by outcome", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (outcome) (rate(${ops}_count{${byServer},tool="route_task"}[$__rate_interval]))`, legend: "{{outcome}}" }], description: "Tasks handed to an agent through sophia-ops (per category: not measured yet)." },
+      { title: "route_task p99 latency", kind: "timeseries", unit: "s", queries: [{ expr: `histogram_quantile(0.99, sum by (le) (rate(${ops}_bucket{${byServer},tool="route_task"}[$__rate_interval])))`, legend: "p99" }], description: "An agent's whole run, model included." },
+    ],
+  },
+  {
+    title: "Host and cost",
+    panels: [
+      { title: "CPU busy", kind: "timeseries", unit: "percentunit", queries: [{ expr: `1 - avg(rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))`, legend: "busy" }], description: "node-exporter, the MCP platform's node." },
+      { title: "Memory available", kind: "timeseries", unit: "bytes", queries: [{ expr: "node_memory_MemAvailable_bytes", legend: "available" }], description: "node-exporter." },
+      { title: "Scrape targets up", kind: "stat", unit: "none", queries: [{ expr: "sum(up)", legend: "up" }, { expr: "count(up)", legend: "targets" }], description: "Every target Prometheus scrapes." },
+      { title: "Fleet cost", kind: "stat", unit: "currencyUSD", queries: [{ expr: FLEET_COST_RECORD, legend: "$/hour" }, { expr: `${FLEET_COST_RECORD} * 730`, legend: "$/month (730 h)" }], description: "Placement's figures, Lambda's dated price list." },
+      { title: "Cost per node", kind: "stat", unit: "currencyUSD", queries: [{ expr: NODE_COST_RECORD, legend: "{{node}} ({{offer}})" }], description: "$/hour of each node." },
+    ],
+  },
+];
+
+/** Every query of the dashboard, with the title of its panel. */
+export function dashboardQueries(): { panel: string; expr: string }[] {
+  return DASHBOARD_ROWS.flatMap((row) => row.panels.flatMap((p) => p.queries.map((q) => ({ panel: p.title, expr: q.expr }))));
+}
+
+/** The dashboard as Grafana's JSON model. */
+export function platformDashboard(): object {
+  const dashboard = new DashboardBuilder("Sophia platform").uid(DASHBOARD_UID).tags(["sophia", "generated"]).refresh("30s").time({ from: "now-6h", to: "now" }).timezone("browser");
+  for (const row of DASHBOARD_ROWS) {
+    dashboard.withRow(new RowBuilder(row.title));
+    for (const p of row.panels) {
+      const panel = p.kind === "stat" ? new StatPanel() : new TimeseriesPanel();
+      panel.title(p.title).description(p.description).unit(p.unit).datasource(DATASOURCE).span(p.kind === "stat" ? 6 : 12).height(8);
+      p.queries.forEach((q, k) => panel.withTarget(new DataqueryBuilder().expr(q.expr).legendFormat(q.legend).refId(String.fromCharCode(65 + k)).datasource(DATASOURCE)));
+      dashboard.withPanel(panel);
+    }
+  }
+  return dashboard.build();
+}
+
+/** Grafana's provisioning: this stack's Prometheus as the datasource the panels name, and the
+ * directory the dashboard file is read from. */
+export function grafanaProvisioning(dashboardsDir: string): { datasources: string; dashboards: string } {
+  return {
+    datasources: stringify({ apiVersion: 1, datasources: [{ name: "Prometheus", type: DATASOURCE.type, uid: DATASOURCE.uid, access: "proxy", url: `http://prometheus:${MONITORING_PORTS.prometheus}`, isDefault: true, editable: false }] }),
+    dashboards: stringify({ apiVersion: 1, providers: [{ name: "sophia", type: "file", disableDeletion: true, allowUiUpdates: false, options: { path: dashboardsDir } }] }),
+  };
+}
+
+/** Files generated from this package and committed; `npm run generate` writes them. */
+export function generatedMonitoringFiles(): { path: string; content: string }[] {
+  return [{ path: DASHBOARD_PATH, content: JSON.stringify(platformDashboard(), null, 2) + "\n" }];
+}
