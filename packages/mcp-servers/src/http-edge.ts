@@ -24,6 +24,8 @@ export interface McpHttpEdgeOptions {
   readonly health: () => Record<string, unknown>;
   /** GET path of the health check, open without a key (Docker's check runs inside the container). */
   readonly healthPath?: string;
+  /** Where the server's own metrics live beside the edge's (route_task's); a fresh one by default. */
+  readonly registry?: Registry;
 }
 
 /** Constant-time comparison, so the key cannot be guessed byte by byte from response times. */
@@ -73,8 +75,9 @@ function toolOf(body: unknown): string {
 export function createMcpHttpEdge(options: McpHttpEdgeOptions): Server {
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(options.name)) throw new Error(`SOPHIA_MCP_SERVER: expected the server's catalog name (lower-case letters, digits, dashes); got ${JSON.stringify(options.name)}`);
   if (options.backendKey.length < 16) throw new Error("SOPHIA_BACKEND_KEY: expected the ingress's key for this server (a Pulumi secret, at least 16 characters); got none or a short one");
-  // Each edge has a registry of its own: its metrics are this server's, whatever else runs in the process.
-  const registry = new Registry();
+  // Each edge has a registry of its own (or the server's): its metrics are this server's, whatever else
+  // runs in the process.
+  const registry = options.registry ?? new Registry();
   const operations = new Histogram({
     name: OPERATION_DURATION_METRIC,
     help: "Seconds from an MCP request's body to its answer, by JSON-RPC method, tool and outcome",

@@ -5,3 +5,5 @@ export { type ContainerSpec, cpuLimit, HARDENING, healthcheckFor, type LogRetent
 export { type CursorMcpJson, renderCursorMcpJson } from "./cursor-config";
 export { IMAGES_DIR, INGRESS_CONTAINER_PORT, INGRESS_INTERNAL_ALIAS, INGRESS_SIZING, INGRESS_INTERNAL_PORT, INGRESS_METRICS_PORT, McpPlatform, type McpPlatformArgs } from "./platform";
 export { type AgentRoute, type AgentRoutes, chooseRoute, RouteRefused, type RoutePolicy } from "./ops/routing";
+export { ROUTE_TASK_METRIC } from "./ops/server";
+export { OPERATION_BUCKETS, OPERATION_DURATION_METRIC } from "./http-edge";

@@ -7,7 +7,7 @@
 // (as the ingress does with its Caddyfile). Tokens arrive the same way, as secret variables, and reach
 // the programs only as files (`credentials_file`): never in a configuration file.
 import * as path from "node:path";
-import { cpuLimit, HARDENING, healthcheckFor, type LogRetention, memoryLimit } from "@sophia/mcp-servers";
+import { type ContainerSpec, cpuLimit, HARDENING, healthcheckFor, type LogRetention, memoryLimit } from "@sophia/mcp-servers";
 import { renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig, type WebhookReceiver } from "./prometheus-config";
 import { type NodeCost, platformRules, renderRuleFile } from "./rules";
 import { platformSlos } from "./slo";
@@ -65,29 +65,13 @@ export interface MonitoringSpecArgs {
   readonly labels: Readonly<Record<string, string>>;
 }
 
-export interface MonitoringContainerSpec {
+/** A monitoring container: the MCP servers' container settings, plus its role, the tokens it is given
+ * as secret variables, and (node-exporter alone) read-only host mounts. */
+export interface MonitoringContainerSpec extends ContainerSpec {
   readonly role: MonitoringRole;
-  readonly name: string;
-  readonly hostname: string;
-  readonly user: string;
-  readonly readOnly: boolean;
-  readonly capabilities: { drops: string[] };
-  readonly securityOpts: string[];
-  readonly restart: string;
-  readonly networkMode: string;
-  readonly command: string[];
-  readonly envs: string[];
   /** Secret variables the component adds (name → which token). */
   readonly secretEnvs: readonly { readonly env: string; readonly token: keyof typeof TOKEN_FILES }[];
-  readonly memory: number;
-  readonly memorySwap: number;
-  readonly cpus: string;
-  readonly tmpfs: Record<string, string>;
   readonly hostMounts: readonly { readonly hostPath: string; readonly containerPath: string; readonly readOnly: boolean }[];
-  readonly healthcheck: { tests: string[]; interval: string; timeout: string; retries: number; startPeriod: string };
-  readonly logDriver: string;
-  readonly logOpts: Record<string, string>;
-  readonly labels: { label: string; value: string }[];
 }
 
 const ETC = "/tmp/etc";

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
+import { ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
 import { runChecker } from "./checker";
 import { DASHBOARD_ROWS, DASHBOARD_UID, DATASOURCE, dashboardQueries, generatedMonitoringFiles, grafanaProvisioning, platformDashboard } from "./dashboards";
 import { platformRules } from "./rules";
@@ -36,11 +37,11 @@ test("every panel's query is valid PromQL: promtool parses each as a recording r
   expect(runChecker("promtool", ["check", "rules", "dashboard.yml"], dir)).toMatch(new RegExp(`SUCCESS: ${queries.length} rules found`));
 });
 
-test("every series a panel reads is produced here: by the generated rules, the servers' histogram, node-exporter or Prometheus itself", () => {
+test("every series a panel reads is produced here: by the generated rules, the servers' histograms, node-exporter or Prometheus itself", () => {
   const recorded = platformRules(platformSlos(["memory"]), 15, [{ node: "n", offer: "o", pricePerHour: 1 }])
     .flatMap((g) => g.rules)
     .flatMap((r) => ("record" in r ? [r.record] : []));
-  const histogram = ["_bucket", "_count", "_sum"].map((s) => `${SLI_METRICS.operationDuration}${s}`);
+  const histogram = [SLI_METRICS.operationDuration, ROUTE_TASK_METRIC].flatMap((m) => ["_bucket", "_count", "_sum"].map((s) => `${m}${s}`));
   const exporters = ["up", SLI_METRICS.probeSuccess, "node_cpu_seconds_total", "node_memory_MemAvailable_bytes"];
   const produced = new Set([...recorded, ...histogram, ...exporters]);
   const unknown = queries.flatMap((q) => seriesNames(q.expr).filter((n) => !produced.has(n)).map((n) => `${q.panel}: ${n}`));

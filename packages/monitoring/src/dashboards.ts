@@ -5,6 +5,7 @@ import { DashboardBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/da
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
+import { ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
 import { stringify } from "yaml";
 import { MONITORING_PORTS } from "./containers";
 import { SERVER_METRICS_JOB } from "./prometheus-config";
@@ -49,8 +50,8 @@ export const DASHBOARD_ROWS: readonly { readonly title: string; readonly panels:
   {
     title: "Agents",
     panels: [
-      { title: "route_task calls per second, by outcome", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (outcome) (rate(${ops}_count{${byServer},tool="route_task"}[$__rate_interval]))`, legend: "{{outcome}}" }], description: "Tasks handed to an agent through sophia-ops (per category: not measured yet)." },
-      { title: "route_task p99 latency", kind: "timeseries", unit: "s", queries: [{ expr: `histogram_quantile(0.99, sum by (le) (rate(${ops}_bucket{${byServer},tool="route_task"}[$__rate_interval])))`, legend: "p99" }], description: "An agent's whole run, model included." },
+      { title: "Agent runs per second, by category and outcome", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (category, outcome) (rate(${ROUTE_TASK_METRIC}_count[$__rate_interval]))`, legend: "{{category}} {{outcome}}" }], description: "route_task on sophia-ops: ok, refused by the route policy, or failed in the agent." },
+      { title: "Agent run p99, by category", kind: "timeseries", unit: "s", queries: [{ expr: `histogram_quantile(0.99, sum by (category, le) (rate(${ROUTE_TASK_METRIC}_bucket{outcome="ok"}[$__rate_interval])))`, legend: "{{category}}" }], description: "An agent's whole run, model included." },
     ],
   },
   {

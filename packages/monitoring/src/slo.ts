@@ -3,6 +3,8 @@
 //
 // Targets from the deployment strategy: 99.9 % uptime, MCP latency under 100 ms, agent start under 2 s.
 
+import { OPERATION_DURATION_METRIC } from "@sophia/mcp-servers";
+
 /** Where each SLI comes from: the metric names the exporters and the platform's servers expose. */
 export const SLI_METRICS = {
   /** blackbox-exporter's result of a JSON-RPC `initialize` POSTed to a server through the ingress. */
@@ -10,7 +12,7 @@ export const SLI_METRICS = {
   probeJob: "mcp-probe",
   /** The servers' own request histogram (OpenTelemetry's `mcp.server.operation.duration`, in the
    * Prometheus naming of its exporter). */
-  operationDuration: "mcp_server_operation_duration_seconds",
+  operationDuration: OPERATION_DURATION_METRIC,
   /** Seconds from an agent runtime's process start until it serves, one value per start. */
   agentStart: "sophia_agent_runtime_start_seconds",
 } as const;

@@ -2,9 +2,10 @@
 // only for the ingress), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; preview/outputs/up
 // are offered only when a `pulumi` CLI is on PATH.
 import { spawn, spawnSync } from "node:child_process";
-import { createMcpHttpEdge, stopOnSignals } from "../http-edge";
+import { Histogram, Registry } from "prom-client";
+import { createMcpHttpEdge, OPERATION_BUCKETS, stopOnSignals } from "../http-edge";
 import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
-import { createOpsServer, type PulumiOperations, type StackName } from "./server";
+import { createOpsServer, type PulumiOperations, ROUTE_TASK_METRIC, type StackName } from "./server";
 
 const port = Number(process.env.SOPHIA_OPS_PORT ?? 8080);
 const planCommand = (process.env.SOPHIA_OPS_PLAN_COMMAND ?? "node /app/plan.js").split(" ");
@@ -79,11 +80,21 @@ async function main(): Promise<void> {
   const pulumi = await automation();
   const routing = routingConfig();
   const allowProductionUp = process.env.SOPHIA_OPS_ALLOW_PRODUCTION_UP === "true";
+  const registry = new Registry();
+  const routed = new Histogram({
+    name: ROUTE_TASK_METRIC,
+    help: "Seconds route_task took, by category and outcome (ok, refused by the route policy, error)",
+    labelNames: ["category", "outcome"] as const,
+    buckets: OPERATION_BUCKETS,
+    registers: [registry],
+  });
+  const taskRouted = (e: { category: string; outcome: string; seconds: number }) => routed.observe({ category: e.category, outcome: e.outcome }, e.seconds);
   const http = createMcpHttpEdge({
     name: "sophia-ops",
+    registry,
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
     health: () => ({ status: "ok", pulumiCli: Boolean(pulumi) }),
-    serverFor: (caller) => createOpsServer({ plan, pulumi, allowProductionUp, log, routing: routing && { ...routing, caller } }),
+    serverFor: (caller) => createOpsServer({ plan, pulumi, allowProductionUp, log, taskRouted, routing: routing && { ...routing, caller } }),
   });
   http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp, routeTask: Boolean(routing) }));
   stopOnSignals(http, (how) => {

@@ -3,7 +3,7 @@
 // guarded `up` through the Automation API. Every tool call is logged as one JSON line.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { type AgentRoute, type AgentRoutes, chooseRoute, type RoutePolicy } from "./routing";
+import { type AgentRoute, type AgentRoutes, chooseRoute, RouteRefused, type RoutePolicy } from "./routing";
 
 export const STACKS = ["local", "staging", "production"] as const;
 export type StackName = (typeof STACKS)[number];
@@ -14,6 +14,9 @@ export interface PulumiOperations {
   up(stack: StackName): Promise<string>;
 }
 
+/** route_task's own histogram: agent runs by category and outcome. */
+export const ROUTE_TASK_METRIC = "sophia_route_task_duration_seconds";
+
 export interface OpsServerOptions {
   /** Renders a stack's plan (mock mode). */
   readonly plan: (stack: StackName) => Promise<string>;
@@ -22,6 +25,9 @@ export interface OpsServerOptions {
   /** `up` on production is refused unless this is true (config sophia:ops.allowProductionUp). */
   readonly allowProductionUp: boolean;
   readonly log: (entry: Record<string, unknown>) => void;
+  /** Told of every route_task: its category (one of the routes', else "unknown"), how it ended, and
+   * how long it took (metrics). */
+  readonly taskRouted?: (event: { readonly category: string; readonly outcome: "ok" | "refused" | "error"; readonly seconds: number }) => void;
   /** route_task: present where the stack runs agent runtimes. */
   readonly routing?: {
     readonly routes: AgentRoutes;
@@ -87,10 +93,12 @@ export function createOpsServer(options: OpsServerOptions): McpServer {
           const answer = await routing.run(route, task);
           const ms = Date.now() - started;
           options.log({ tool: "route_task", caller: routing.caller, category, agent: route.agent, outcome: "ok", ms });
+          options.taskRouted?.({ category, outcome: "ok", seconds: ms / 1000 });
           return { content: [{ type: "text", text: answer }], structuredContent: { agent: route.agent, category, answer, ms } };
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           options.log({ tool: "route_task", caller: routing.caller, category, outcome: "error", error: message, ms: Date.now() - started });
+          options.taskRouted?.({ category: categories.includes(category) ? category : "unknown", outcome: error instanceof RouteRefused ? "refused" : "error", seconds: (Date.now() - started) / 1000 });
           return { content: [{ type: "text", text: message }], isError: true };
         }
       },

@@ -1,0 +1,46 @@
+// route_task on the ops server, as a client calls it: each call's category and outcome reach the
+// server's metrics hook (ok, refused by the route policy, failed in the agent), with a category
+// label that only ever holds a known category.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { createOpsServer } from "./server";
+
+const routes = {
+  infrastructure: [{ agent: "infra-operator", url: "http://agents-a:7777", keyEnv: "SOPHIA_AGENT_KEY_A" }],
+  "business-intelligence": [{ agent: "sales-analyst", url: "http://agents-a:7777", keyEnv: "SOPHIA_AGENT_KEY_A" }],
+};
+const policy = { cursor: ["infrastructure", "business-intelligence"], monitoring: ["infrastructure"] };
+
+async function callAs(caller: string, args: Record<string, string>, events: unknown[]) {
+  const server = createOpsServer({
+    plan: async (stack) => `plan ${stack}`,
+    allowProductionUp: false,
+    log: () => undefined,
+    taskRouted: (e) => events.push({ category: e.category, outcome: e.outcome, timed: e.seconds >= 0 }),
+    routing: { routes, policy, caller, run: async (route, task) => (task === "fail" ? Promise.reject(new Error("model unreachable")) : `${route.agent}: done`) },
+  });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(clientSide);
+  try {
+    return await client.callTool({ name: "route_task", arguments: args });
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+test("each route_task reports its category and outcome: ok, refused, error; an unknown category as unknown", async () => {
+  const events: unknown[] = [];
+  expect((await callAs("cursor", { category: "infrastructure", task: "plan it" }, events)).isError).toBeFalsy();
+  expect((await callAs("monitoring", { category: "business-intelligence", task: "sales?" }, events)).isError).toBe(true);
+  expect((await callAs("cursor", { category: "business-intelligence", task: "fail" }, events)).isError).toBe(true);
+  expect((await callAs("cursor", { category: "made-up", task: "x" }, events)).isError).toBe(true);
+  expect(events).toEqual([
+    { category: "infrastructure", outcome: "ok", timed: true },
+    { category: "business-intelligence", outcome: "refused", timed: true },
+    { category: "business-intelligence", outcome: "error", timed: true },
+    { category: "unknown", outcome: "refused", timed: true },
+  ]);
+});
