@@ -4,7 +4,7 @@
 import { createServer } from "node:net";
 import * as tls from "node:tls";
 import { DockerRuntime } from "@sophia/docker-runtime";
-import { INGRESS_INTERNAL_ALIAS, McpPlatform } from "@sophia/mcp-servers";
+import { INGRESS_INTERNAL_ALIAS, INGRESS_MONITORING_ALIAS, McpPlatform } from "@sophia/mcp-servers";
 import { evaluate, type PlannedResource } from "@sophia/plan";
 import { dockerOn } from "./checklist";
 import { applyOrder, applyResource, type Created, teardown } from "./local-stack";
@@ -55,13 +55,13 @@ test("the ingress's certificate is issued once and survives a container restart,
       });
     },
   });
-  // The ingress, its image and its volume; on a network of the test's own (with the internal alias the
-  // ingress looks itself up by), so nothing clashes with a running stack's networks.
+  // The ingress, its image and its volume; on a network of the test's own (with the internal and
+  // monitoring aliases the ingress looks itself up by), so nothing clashes with a running stack's networks.
   const wanted = applyOrder(resources).filter((r) => ["docker:index/image:Image", "docker:index/volume:Volume", "docker:index/container:Container"].includes(r.type));
   await dockerOn(undefined, ["network", "create", "--label", "sophia.stack=tlstest", NETWORK]);
   created.networks.push(NETWORK);
   const standalone = (r: PlannedResource): PlannedResource =>
-    r.type === "docker:index/container:Container" ? { ...r, inputs: { ...r.inputs, networksAdvanced: [{ name: NETWORK, aliases: [INGRESS_INTERNAL_ALIAS] }] } } : r;
+    r.type === "docker:index/container:Container" ? { ...r, inputs: { ...r.inputs, networksAdvanced: [{ name: NETWORK, aliases: [INGRESS_INTERNAL_ALIAS, INGRESS_MONITORING_ALIAS] }] } } : r;
   const images = new Map<string, string>();
   for (const r of wanted) await applyResource(standalone(r), created, images);
   const [container] = created.containers;

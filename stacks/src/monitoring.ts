@@ -1,7 +1,7 @@
 // The monitoring stack of an environment, on the node that runs the MCP platform: it probes every MCP
 // server through the ingress's internal site with a token of its own, and scrapes the ingress's
 // metrics with the ingress's metrics token.
-import { INGRESS_INTERNAL_ALIAS, INGRESS_METRICS_PORT, type LogRetention, MCP_SERVERS, type McpPlatform, type McpServerName } from "@sophia/mcp-servers";
+import { INGRESS_METRICS_PORT, INGRESS_MONITORING_ALIAS, type LogRetention, MCP_SERVERS, type McpPlatform, type McpServerName } from "@sophia/mcp-servers";
 import { Monitoring } from "@sophia/monitoring";
 import type { Placement } from "@sophia/agent-categories";
 import type { DockerRuntime } from "@sophia/docker-runtime";
@@ -32,8 +32,8 @@ export function monitoringFor(name: string, args: MonitoringForArgs): Monitoring
     baseImage: args.baseImage,
     servers: args.servers,
     longRunningTools: Object.fromEntries(args.servers.map((s) => [s, MCP_SERVERS[s].longRunningTools])),
-    ingressInternalUrl: args.mcp.internalUrl,
-    ingressMetrics: `${INGRESS_INTERNAL_ALIAS}:${INGRESS_METRICS_PORT}`,
+    ingressInternalUrl: args.mcp.monitoringUrl,
+    ingressMetrics: `${INGRESS_MONITORING_ALIAS}:${INGRESS_METRICS_PORT}`,
     scrapeIntervalSeconds: SCRAPE_INTERVAL_SECONDS,
     retentionDays: RETENTION_DAYS,
     nodeCosts: args.placement.nodes.map((n) => ({ node: n.id, offer: n.offer, pricePerHour: n.pricePerHour })),

@@ -2,7 +2,7 @@
 
 export interface NetworkSpec {
   /** Suffix of the network's name; the full name is `sophia-<suffix>`. */
-  readonly suffix: "edge" | "mcp";
+  readonly suffix: "edge" | "mcp" | "monitoring";
   /** internal: no route out of the host; only the ingress joins both networks. */
   readonly internal: boolean;
   readonly purpose: string;
@@ -11,6 +11,9 @@ export interface NetworkSpec {
 export const RUNTIME_NETWORKS: readonly NetworkSpec[] = [
   { suffix: "edge", internal: false, purpose: "the ingress's published port" },
   { suffix: "mcp", internal: true, purpose: "ingress ↔ MCP servers ↔ agent runtime; no way out" },
+  // Apart from `mcp`, so that no MCP server or agent (were one taken over) reaches Prometheus,
+  // Alertmanager or the probe, which answer without credentials on their own network.
+  { suffix: "monitoring", internal: true, purpose: "the monitoring stack ↔ the ingress's internal and metrics sites; no way out" },
 ];
 
 /** How a Docker host is reached: the local socket, or SSH to a node. */

@@ -3,7 +3,7 @@ import { dockerHostUrl } from "./networks";
 import { DockerRuntime } from "./runtime";
 
 describe("DockerRuntime", () => {
-  it("registers a docker provider for its host and the edge and internal mcp networks under it", async () => {
+  it("registers a docker provider for its host and the edge, internal mcp and internal monitoring networks under it", async () => {
     const { resources } = await evaluateComponent(() => {
       new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: { "sophia.stack": "test" }, platform: "linux/amd64" });
     }, "test");
@@ -14,9 +14,11 @@ describe("DockerRuntime", () => {
         ["pulumi:providers:docker", "rt", "sophia:docker:DockerRuntime::rt", "-"],
         ["docker:index/network:Network", "rt-edge", "sophia:docker:DockerRuntime::rt", "rt"],
         ["docker:index/network:Network", "rt-mcp", "sophia:docker:DockerRuntime::rt", "rt"],
+        ["docker:index/network:Network", "rt-monitoring", "sophia:docker:DockerRuntime::rt", "rt"],
       ]),
     );
-    expect(resources).toHaveLength(4);
+    expect(resources).toHaveLength(5);
+    expect(resources.find((r) => r.name === "rt-monitoring")!.inputs).toMatchObject({ name: "sophia-monitoring", internal: true });
     const mcp = resources.find((r) => r.name === "rt-mcp")!;
     expect(mcp.inputs).toMatchObject({ name: "sophia-mcp", internal: true, labels: [{ label: "sophia.stack", value: "test" }] });
     expect(resources.find((r) => r.type === "pulumi:providers:docker")!.inputs).toMatchObject({ host: "unix:///var/run/docker.sock" });

@@ -61,6 +61,8 @@ export function backendKeyEnvName(server: McpServerName): string {
 export const METRICS_TOKEN_ENV = "SOPHIA_METRICS_TOKEN";
 /** The ingress's own address on the internal network, found when the container starts. */
 export const INTERNAL_ADDR_ENV = "SOPHIA_INTERNAL_ADDR";
+/** Its address on the monitoring network, where the probes and Prometheus reach the same sites. */
+export const MONITORING_ADDR_ENV = "SOPHIA_MONITORING_ADDR";
 
 /** A named matcher for requests whose token is none of the given clients'. Caddy 2.6 takes one value
  * per `header` line; repeated lines for one field are OR'd. */
@@ -105,12 +107,12 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     "}",
     "",
     `http://:${site.internalPort} {`,
-    `\tbind {$${INTERNAL_ADDR_ENV}}`,
+    `\tbind {$${INTERNAL_ADDR_ENV}} {$${MONITORING_ADDR_ENV}}`,
     "\timport mcp_routes",
     "}",
     "",
     `:${site.metricsPort} {`,
-    `\tbind {$${INTERNAL_ADDR_ENV}}`,
+    `\tbind {$${INTERNAL_ADDR_ENV}} {$${MONITORING_ADDR_ENV}}`,
     "\troute {",
     "\t\t@stranger not header Authorization \"Bearer {$" + METRICS_TOKEN_ENV + "}\"",
     '\t\trespond @stranger "missing or unknown metrics token" 401',

@@ -59,7 +59,7 @@ test("both sites (public and internal) import the same routes; TLS takes the pub
   const scopes = clientScopes(categories, ["memory"]);
   const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, tlsHost: "mcp.example.com", publicUrl: "https://mcp.example.com:8080" }, [{ server: "memory", upstream: "memory:8080" }], scopes);
   expect(text).toContain("mcp.example.com:8080 {\n\timport mcp_routes\n}");
-  expect(text).toContain("http://:8081 {\n\tbind {$SOPHIA_INTERNAL_ADDR}\n\timport mcp_routes\n}");
+  expect(text).toContain("http://:8081 {\n\tbind {$SOPHIA_INTERNAL_ADDR} {$SOPHIA_MONITORING_ADDR}\n\timport mcp_routes\n}");
   expect(text).toContain("https_port 8080");
   expect(text).not.toContain("auto_https off");
 });
@@ -93,7 +93,7 @@ test("the edge: a deadline for headers and bodies, 411/413 before any body is re
   expect(text).toContain("not header Origin http://127.0.0.1:8443");
   // Its own route, ahead of the routes: a bare `respond` would run after them (Caddy's directive order).
   expect(text).toContain(':8080 {\n\troute {\n\t\t@foreignHost not host 127.0.0.1 localhost\n\t\trespond @foreignHost "unexpected Host" 421\n\t}\n\timport mcp_routes\n}');
-  expect(text).toMatch(/:9180 \{\n\tbind \{\$SOPHIA_INTERNAL_ADDR\}\n\troute \{\n\t\t@stranger not header Authorization "Bearer \{\$SOPHIA_METRICS_TOKEN\}"\n\t\trespond @stranger "missing or unknown metrics token" 401\n\t\tmetrics \/metrics\n/);
+  expect(text).toMatch(/:9180 \{\n\tbind \{\$SOPHIA_INTERNAL_ADDR\} \{\$SOPHIA_MONITORING_ADDR\}\n\troute \{\n\t\t@stranger not header Authorization "Bearer \{\$SOPHIA_METRICS_TOKEN\}"\n\t\trespond @stranger "missing or unknown metrics token" 401\n\t\tmetrics \/metrics\n/);
   // Each server's metrics through the same token, the server's key added by the ingress.
   expect(text).toContain("\t\thandle /servers/memory/metrics {\n\t\t\trewrite * /metrics\n\t\t\treverse_proxy memory:8080 {\n\t\t\t\theader_up -Authorization\n\t\t\t\theader_up X-API-Key {$SOPHIA_BACKEND_KEY_MEMORY}");
   const tls = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, tlsHost: "mcp.example.com", publicUrl: "https://mcp.example.com:8080" }, [], clientScopes(categories, ["memory"]));

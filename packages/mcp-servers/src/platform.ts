@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
-import { backendKeyEnvName, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, renderCaddyfile } from "./caddyfile";
+import { backendKeyEnvName, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, MONITORING_ADDR_ENV, renderCaddyfile } from "./caddyfile";
 import { type ContainerSizing, MCP_SERVERS, type McpServerName } from "./catalog";
 import { cpuLimit, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, SERVER_KEY_ENV } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
@@ -22,6 +22,8 @@ export const INGRESS_INTERNAL_PORT = 8081;
 /** The ingress's name on the internal network only: it looks itself up by it at start, to listen
  * there (and not on the edge network) with its internal site and metrics. */
 export const INGRESS_INTERNAL_ALIAS = "ingress-mcp";
+/** Its name on the monitoring network: how the probes and Prometheus reach its internal and metrics sites. */
+export const INGRESS_MONITORING_ALIAS = "ingress-monitoring";
 /** The ingress's size, measured like the servers' (see ContainerSizing). */
 export const INGRESS_SIZING: ContainerSizing = { memoryMiB: 64, cpus: 0.5, measured: { peakMiB: 30, peakCpus: 0.33, by: "npm run bench:mcp (64 clients), 2026-11-25" } };
 
@@ -58,6 +60,8 @@ export class McpPlatform extends pulumi.ComponentResource {
   readonly publicUrl: string;
   /** The ingress as containers on the internal network reach it (same routes and tokens, plain HTTP). */
   readonly internalUrl: string;
+  /** The same site as the monitoring network reaches it (the probes). */
+  readonly monitoringUrl: string;
   /** The containers that must be healthy before anything that calls MCP servers starts. */
   readonly ready: pulumi.Resource[];
   /** `.cursor/mcp.json` for this deployment (no token inside). */
@@ -153,7 +157,9 @@ export class McpPlatform extends pulumi.ComponentResource {
           [
             `${INTERNAL_ADDR_ENV}=$(getent ahostsv4 ${INGRESS_INTERNAL_ALIAS} | head -n 1 | cut -d " " -f 1)`,
             `[ -n "$${INTERNAL_ADDR_ENV}" ] || { echo "ingress: no address on the internal network (${INGRESS_INTERNAL_ALIAS})" >&2; exit 1; }`,
-            `export ${INTERNAL_ADDR_ENV}`,
+            `${MONITORING_ADDR_ENV}=$(getent ahostsv4 ${INGRESS_MONITORING_ALIAS} | head -n 1 | cut -d " " -f 1)`,
+            `[ -n "$${MONITORING_ADDR_ENV}" ] || { echo "ingress: no address on the monitoring network (${INGRESS_MONITORING_ALIAS})" >&2; exit 1; }`,
+            `export ${INTERNAL_ADDR_ENV} ${MONITORING_ADDR_ENV}`,
             'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile',
             "exec caddy run --config /tmp/Caddyfile --adapter caddyfile",
           ].join(" && "),
@@ -180,7 +186,11 @@ export class McpPlatform extends pulumi.ComponentResource {
         logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
         labels: toLabels({ ...labels, "sophia.mcp-ingress": "true" }),
         ports: [{ internal: INGRESS_CONTAINER_PORT, external: args.ingress.port, ip: args.ingress.publishIp, protocol: "tcp" }],
-        networksAdvanced: [{ name: runtime.networks.edge.name }, { name: runtime.networks.mcp.name, aliases: ["ingress", INGRESS_INTERNAL_ALIAS] }],
+        networksAdvanced: [
+          { name: runtime.networks.edge.name },
+          { name: runtime.networks.mcp.name, aliases: ["ingress", INGRESS_INTERNAL_ALIAS] },
+          { name: runtime.networks.monitoring.name, aliases: [INGRESS_MONITORING_ALIAS] },
+        ],
         wait: true,
         waitTimeout: 60,
       },
@@ -189,6 +199,7 @@ export class McpPlatform extends pulumi.ComponentResource {
 
     this.ingressUrl = pulumi.output(this.publicUrl);
     this.internalUrl = `http://ingress:${INGRESS_INTERNAL_PORT}`;
+    this.monitoringUrl = `http://${INGRESS_MONITORING_ALIAS}:${INGRESS_INTERNAL_PORT}`;
     this.ready = [...servers, ingress];
     this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.servers), null, 2) + "\n");
     this.tokens = pulumi.secret(pulumi.output(tokens));

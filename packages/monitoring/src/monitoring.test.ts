@@ -97,12 +97,12 @@ describe("the Monitoring component (mock mode)", () => {
     resources = evaluation.resources;
   });
 
-  test("its containers sit only on the internal network, publish no port, and run the image built on the configured base", () => {
+  test("its containers sit only on the monitoring network (no MCP server or agent is on it), publish no port, and run the image built on the configured base", () => {
     const containers = resources.filter((r) => r.type === "docker:index/container:Container");
     expect(containers).toHaveLength(5);
     for (const c of containers) {
       expect(c.inputs.ports).toBeUndefined();
-      expect(c.inputs.networksAdvanced).toEqual([{ name: "sophia-mcp", aliases: [c.inputs.hostname] }]);
+      expect(c.inputs.networksAdvanced).toEqual([{ name: "sophia-monitoring", aliases: [c.inputs.hostname] }]);
       expect(c.parent).toBe("sophia:monitoring:Stack::mon");
     }
     expect(resources.find((r) => r.name === "mon-image")!.inputs).toMatchObject({ skipPush: true, imageName: "sophia/monitoring:t", build: { args: { BASE_IMAGE: "sophia/base:trixie" } } });

@@ -1,7 +1,8 @@
 // The monitoring stack on the node that runs the MCP platform: Prometheus (the SLO rules loaded),
 // Alertmanager, blackbox-exporter probing every MCP server through the ingress, node-exporter and the
-// alert log. All on the internal network, none published: they reach the ingress's internal site and
-// its metrics with their own tokens, and nothing outside the node reaches them.
+// alert log. All on the monitoring network, none published: they reach the ingress's internal site and
+// its metrics with their own tokens; no MCP server or agent (on the MCP network) and nothing outside
+// the node reaches them.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
@@ -47,7 +48,9 @@ export class Monitoring extends pulumi.ComponentResource {
           image,
           envs: [...container.envs, ...secretEnvs.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${args.tokens[s.token]}`))],
           volumes: [...hostMounts, ...(role === "prometheus" ? [{ containerPath: PROMETHEUS_DATA_DIR, volumeName: data.name }] : [])],
-          networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [spec.hostname] }],
+          // The monitoring network only: it reaches the ingress's internal and metrics sites, and no MCP
+          // server or agent reaches it.
+          networksAdvanced: [{ name: runtime.networks.monitoring.name, aliases: [spec.hostname] }],
           wait: true,
           waitTimeout: 60,
         },
