@@ -19,6 +19,11 @@ from .settings import SettingsError, load_settings
 
 # A ping through the ingress answers in milliseconds; one that takes longer than this is a dead link.
 PING_TIMEOUT_SECONDS = 3.0
+# Pings failed in a row before a connection is rebuilt. Docker probes every 2 s, so a server restart
+# (about 3 s) does not get there, and the same stateless client simply works again; a client whose own
+# transport died (seen in the chaos suite after the ingress was killed mid-request: pings failed for
+# a minute while the server answered everyone else) is rebuilt within ~6 s.
+FAILED_PINGS_BEFORE_RECONNECT = 3
 
 
 def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
@@ -26,6 +31,14 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
     agents, tools = build_agents(settings)
     base = FastAPI(title=f"sophia agents {settings.pool}")
     reconnecting = asyncio.Lock()
+    failed_pings: dict[str, int] = {name: 0 for name in tools}
+
+    async def rebuild(tool: MCPTools) -> None:
+        try:
+            await tool.close()
+        except Exception:  # a dead transport may fail to close; it is replaced either way
+            pass
+        await tool.connect(force=True)
 
     async def alive(tool: MCPTools) -> bool:
         try:
@@ -37,11 +50,12 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
     async def health() -> JSONResponse:
         # Every connection is probed with an MCP ping, not only checked for a session object. A
         # connection that never came up (its server was down when this pool started) is made now,
-        # so the pool heals without a person. One that fails its ping is reported and left alone:
-        # every server here is stateless behind the ingress, so the same client works again the
-        # moment its server is back; closing it while the server restarts would leave the agents
-        # without their tools until a later probe. One repair at a time: concurrent connects of one
-        # MCPTools leave it with a session that looks alive and is not.
+        # so the pool heals without a person. One that fails its ping is reported and, at first, left
+        # alone: every server here is stateless behind the ingress, so the same client works again the
+        # moment its server is back, and closing it during a restart would leave the agents without
+        # their tools until a later probe. Only after FAILED_PINGS_BEFORE_RECONNECT failures in a row
+        # is it rebuilt. One repair at a time: concurrent connects of one MCPTools leave it with a
+        # session that looks alive and is not.
         down: list[str] = []
         if not reconnecting.locked():
             async with reconnecting:
@@ -49,6 +63,11 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
                     if tool.session is None:
                         await tool.connect()
                 probes = await asyncio.gather(*(alive(tool) for tool in tools.values()))
+                for (name, tool), ok in zip(tools.items(), probes):
+                    failed_pings[name] = 0 if ok else failed_pings[name] + 1
+                    if failed_pings[name] >= FAILED_PINGS_BEFORE_RECONNECT:
+                        failed_pings[name] = 0
+                        await rebuild(tool)
                 down = [tool.name for tool, ok in zip(tools.values(), probes) if not ok]
         else:
             down = [t.name for t in tools.values() if t.session is None]
