@@ -5,6 +5,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { Histogram, Registry } from "prom-client";
 import { createMcpHttpEdge, OPERATION_BUCKETS, stopOnSignals } from "../http-edge";
 import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
+import { watchRuntimes } from "./runtime-health";
 import { createOpsServer, type PulumiOperations, ROUTE_TASK_METRIC, type StackName } from "./server";
 
 const port = Number(process.env.SOPHIA_OPS_PORT ?? 8080);
@@ -89,6 +90,8 @@ async function main(): Promise<void> {
     registers: [registry],
   });
   const taskRouted = (e: { category: string; outcome: string; seconds: number }) => routed.observe({ category: e.category, outcome: e.outcome }, e.seconds);
+  // Prometheus reads the agent runtimes' health from here: they are on a network it is not on.
+  if (routing) watchRuntimes(routing.routes, registry);
   const http = createMcpHttpEdge({
     name: "sophia-ops",
     registry,

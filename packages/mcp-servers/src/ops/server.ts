@@ -16,6 +16,10 @@ export interface PulumiOperations {
 
 /** route_task's own histogram: agent runs by category and outcome. */
 export const ROUTE_TASK_METRIC = "sophia_route_task_duration_seconds";
+/** Per agent runtime, as sophia-ops sees it: 1 while its /health answers ok, else 0; and the seconds
+ * from its process start until it first served, as it reports them. */
+export const AGENT_RUNTIME_UP_METRIC = "sophia_agent_runtime_up";
+export const AGENT_RUNTIME_START_METRIC = "sophia_agent_runtime_start_seconds";
 
 export interface OpsServerOptions {
   /** Renders a stack's plan (mock mode). */

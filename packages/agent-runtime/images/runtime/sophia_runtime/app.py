@@ -25,6 +25,21 @@ PING_TIMEOUT_SECONDS = 3.0
 # a minute while the server answered everyone else) is rebuilt within ~6 s.
 FAILED_PINGS_BEFORE_RECONNECT = 3
 
+# Seconds from this process's start until uvicorn served (the start-to-healthy SLO's measure), set
+# once by main(); /health reports it, and sophia-ops records it for Prometheus.
+STARTED: dict[str, float] = {}
+
+
+def process_age_seconds() -> float:
+    """Seconds since this process started, from the kernel's own record (/proc), so the Python
+    interpreter's start and every import count."""
+    with open("/proc/self/stat", encoding="ascii") as stat:
+        # Field 22, starttime in clock ticks since boot; the command name (field 2) may hold spaces.
+        start_ticks = int(stat.read().rsplit(")", 1)[1].split()[19])
+    with open("/proc/uptime", encoding="ascii") as uptime:
+        booted_seconds = float(uptime.read().split()[0])
+    return booted_seconds - start_ticks / os.sysconf("SC_CLK_TCK")
+
 
 def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
     settings = load_settings(env)
@@ -72,7 +87,7 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
         else:
             down = [t.name for t in tools.values() if t.session is None]
         down.sort()
-        body = {"status": "ok" if not down else "degraded", "pool": settings.pool, "agents": [a.id for a in agents], "mcpDown": down}
+        body = {"status": "ok" if not down else "degraded", "pool": settings.pool, "agents": [a.id for a in agents], "mcpDown": down, "startSeconds": STARTED.get("seconds")}
         return JSONResponse(body, status_code=200 if not down else 503)
 
     agent_os = AgentOS(
@@ -93,7 +108,19 @@ def main() -> None:
     except SettingsError as error:
         print(f"sophia-runtime: {error}", file=sys.stderr)
         sys.exit(2)
-    uvicorn.run(app, host="0.0.0.0", port=port, log_level="warning")
+    server = uvicorn.Server(uvicorn.Config(app, host="0.0.0.0", port=port, log_level="warning"))
+
+    async def serve() -> None:
+        serving = asyncio.create_task(server.serve())
+        # uvicorn sets `started` once the app's startup (AgentOS's MCP connections) is done and the
+        # socket listens.
+        while not server.started and not serving.done():
+            await asyncio.sleep(0.005)
+        if server.started:
+            STARTED["seconds"] = round(process_age_seconds(), 3)
+        await serving
+
+    asyncio.run(serve())
 
 
 if __name__ == "__main__":
