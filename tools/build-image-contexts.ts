@@ -1,12 +1,15 @@
 // Prepares the Docker build contexts of the platform's images on this machine, so that image builds
 // need no registry: the sophia-ops bundles and the stdio bridge (esbuild), the memory server's pinned node_modules
-// (npm ci from its package-lock.json), and the agent runtime's wheels (tools/fetch-wheels.sh) and
-// manifest schema. After one fetch, npm's cache and the wheels directory make this work offline.
+// (npm ci from its package-lock.json), the agent runtime's wheels (tools/fetch-wheels.sh) and
+// manifest schema, and Telegraf for the local monitoring image (built from its Go module, which
+// Debian does not package). After one fetch, npm's cache, the wheels directory and Go's module
+// cache make this work offline.
 // Run by the smoke and by deploy:local before images are built.
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
+import { TELEGRAF_VERSION } from "@sophia/monitoring";
 
 const root = path.resolve(__dirname, "..");
 const images = path.join(root, "packages", "mcp-servers", "images");
@@ -57,6 +60,30 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
   for (const arch of architectures) {
     log(`image context agent runtime: ${execFileSync("bash", [path.join(root, "tools", "fetch-wheels.sh"), "--arch", arch], { encoding: "utf8" }).trim()}`);
   }
+  log(`image context monitoring: ${buildTelegraf(path.join(root, "packages", "monitoring", "images", "monitoring", "dist"))}`);
+}
+
+/** Telegraf with only the plugins the container exporter uses (its documented custom build: the
+ * docker input and the Prometheus output), for this machine's architecture, which is the local
+ * engine's and a rehearsal node's. Rebuilt only when the pinned version changes. */
+export function buildTelegraf(dist: string): string {
+  const binary = path.join(dist, "telegraf");
+  const stamp = path.join(dist, "telegraf.version");
+  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === TELEGRAF_VERSION) return `telegraf ${TELEGRAF_VERSION} already built`;
+  fs.mkdirSync(dist, { recursive: true });
+  const started = Date.now();
+  try {
+    execFileSync("go", ["install", "-trimpath", "-ldflags=-s -w", "-tags", "custom,inputs.docker,outputs.prometheus_client", `github.com/influxdata/telegraf/cmd/telegraf@v${TELEGRAF_VERSION}`], {
+      env: { ...process.env, GOBIN: dist, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+  } catch (error) {
+    const { code, stderr } = error as NodeJS.ErrnoException & { stderr?: Buffer };
+    if (code === "ENOENT") throw new Error("image context monitoring: Telegraf is built from its Go module, and `go` is not on PATH: install Go >= 1.24 (https://go.dev/dl/)");
+    throw new Error(`image context monitoring: go install telegraf@v${TELEGRAF_VERSION} failed:\n${stderr?.toString().trim()}`);
+  }
+  fs.writeFileSync(stamp, TELEGRAF_VERSION);
+  return `telegraf ${TELEGRAF_VERSION} built from its Go module in ${((Date.now() - started) / 1000).toFixed(0)} s`;
 }
 
 if (require.main === module) buildImageContexts();

@@ -1,7 +1,7 @@
 // npm run chaos -- local
 // Faults and abuse on the real local stack, brought up the way the smoke does (tools/local-stack.ts, its
 // own namespace and port), one at a time, with no person acting:
-//   - SIGKILL of each container's main process;
+//   - SIGKILL of each container's main process (then: did Prometheus see every restart?);
 //   - a restart of each MCP server while agents are mid-task;
 //   - 2,000 MCP sessions opened and abandoned without DELETE;
 //   - 16 parallel 10 MB bodies;
@@ -22,8 +22,10 @@ import { connect } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { containerUsage } from "./bench-support";
-import { textOf, withClient } from "./checklist";
+import { CONTAINER_METRICS } from "@sophia/monitoring";
+import { dockerOn, textOf, withClient } from "./checklist";
 import { type Created, docker, type LocalStack, bringUpLocal, smokeName, teardownOnSignal } from "./local-stack";
+import { notYet, promQuery, within } from "./monitoring-checks";
 import { bigBodyFile, bypassProbes } from "./probes";
 
 const HEALTHY_TARGET_S = 10;
@@ -194,6 +196,19 @@ async function killEach(h: Harness): Promise<Outcome[]> {
     outcomes.push(outcome);
   }
   return outcomes;
+}
+
+/** The SIGKILLs above, as monitoring saw them: Telegraf's restart count of every killed container,
+ * scraped by Prometheus (itself killed and back, its series on its volume). */
+async function restartsSeen(h: Harness): Promise<Outcome> {
+  const prometheus = h.containers.find((c) => c.endsWith("-prometheus"))!;
+  const detail = await within(60, "every killed container's restart in Prometheus", async () => {
+    const counts = await promQuery((args) => dockerOn(undefined, args), prometheus, `max by (container_name) (max_over_time(${CONTAINER_METRICS.restarts}[30m]))`);
+    const unseen = h.containers.filter((c) => !counts.some((r) => r.labels.container_name === c && r.value >= 1));
+    if (unseen.length > 0) return notYet(`no restart recorded yet for ${unseen.join(", ")}`);
+    return `${h.containers.length} of ${h.containers.length} killed containers show a restart count of at least 1`;
+  });
+  return { fault: "Prometheus saw every restart (Telegraf's restart count)", ok: true, detail };
 }
 
 async function restartMidTask(h: Harness): Promise<Outcome[]> {
@@ -374,6 +389,9 @@ async function main(argv: string[]): Promise<number> {
     await h.write();
     say(`stack up, end to end answering, first write acknowledged; faults begin`);
     outcomes.push(...(await killEach(h)));
+    const seen = await restartsSeen(h).catch((e: Error) => ({ fault: "Prometheus saw every restart", ok: false, detail: e.message }));
+    say(`${seen.ok ? "PASS" : "FAIL"} ${seen.fault}: ${seen.detail}`);
+    outcomes.push(seen);
     outcomes.push(...(await restartMidTask(h)));
     for (const fault of [abandonSessions, bigBodies, slowHeader]) {
       const outcome = await fault(h).catch((e: Error) => ({ fault: fault.name, ok: false, detail: e.message }));

@@ -10,9 +10,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { generatedFiles } from "@sophia/agent-categories";
 import { shellQuote } from "@sophia/lambda-node";
-import { tokenEnvName } from "@sophia/mcp-servers";
+import { MONITORING_PATH, MONITORING_VIEWER, tokenEnvName } from "@sophia/mcp-servers";
 import { dashboardQueries } from "@sophia/monitoring";
-import { dashboardQueriesRun, everyTargetUp, serverHistograms } from "./monitoring-checks";
+import { agentRuntimesReported, containersReported, dashboardQueriesRun, everyTargetUp, serverHistograms } from "./monitoring-checks";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -32,6 +32,8 @@ export interface LiveDeployment {
   readonly planLine: string;
   /** The labels that mark the deployment's containers, all of them; `sophia.stack=<stack>` when absent. */
   readonly containerLabels?: readonly string[];
+  /** The monitoring viewers' token, where the ingress serves the monitoring UIs. */
+  readonly monitoringToken?: string;
 }
 
 /** The items of the strategy's post-deployment and integration checklists, in its order. */
@@ -251,6 +253,43 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
     probe("403 for infrastructure's token on memory (outside its scope)", { Authorization: `Bearer ${token("infrastructure")}` }, 403),
     probe("200 for business-intelligence's token on memory (in scope)", { Authorization: `Bearer ${token("business-intelligence")}` }, 200),
     ...monitoringChecks(containers, docker),
+    ...monitoringEntryChecks(live),
+  ];
+}
+
+/** The monitoring UIs through the ingress's public site: the monitoring token reaches Prometheus and
+ * Alertmanager (as a bearer token, or as basic auth's password, which is how a browser sends it),
+ * and nothing else does, an MCP client's token included. */
+function monitoringEntryChecks(live: LiveDeployment): Check[] {
+  const token = live.monitoringToken;
+  if (!token) return [];
+  const get = (path: string, authorization?: string) => fetch(`${live.ingressUrl}${MONITORING_PATH}${path}`, { headers: authorization ? { authorization } : {} });
+  const query = "/prometheus/api/v1/query?query=up";
+  const refused = (name: string, authorization: string | undefined): Check => ({
+    item: "security and authentication",
+    name,
+    run: async () => {
+      const response = await get(query, authorization);
+      const challenge = response.headers.get("www-authenticate");
+      if (response.status !== 401 || !challenge?.startsWith("Basic ")) throw new Error(`expected 401 with a basic-auth challenge; got ${response.status} ${challenge ?? ""}`);
+      return `401, ${challenge}`;
+    },
+  });
+  return [
+    {
+      item: "monitoring",
+      name: `Prometheus and Alertmanager through the ingress (${MONITORING_PATH}/…) with the monitoring token, as a bearer token and as a browser's basic auth`,
+      run: async () => {
+        const bearer = await get(query, `Bearer ${token}`);
+        const body = (await bearer.json().catch(() => ({}))) as { status?: string; data?: { result?: unknown[] } };
+        if (bearer.status !== 200 || body.status !== "success") throw new Error(`Prometheus: ${bearer.status} ${JSON.stringify(body).slice(0, 200)}`);
+        const basic = await get("/alertmanager/api/v2/status", `Basic ${Buffer.from(`${MONITORING_VIEWER}:${token}`).toString("base64")}`);
+        if (basic.status !== 200) throw new Error(`Alertmanager with basic auth: ${basic.status} ${(await basic.text()).slice(0, 200)}`);
+        return `Prometheus query up: ${bearer.status}, ${body.data?.result?.length ?? 0} series; Alertmanager status (basic auth): ${basic.status}`;
+      },
+    },
+    refused("monitoring UIs: 401 without a token", undefined),
+    refused("monitoring UIs: 401 for an MCP client's token (cursor's)", `Bearer ${live.tokens.cursor ?? ""}`),
   ];
 }
 
@@ -278,6 +317,14 @@ function monitoringChecks(containers: readonly { name: string; component: string
       ? [
           { item: "monitoring" as const, name: "Prometheus scrapes every target (up == 1) and every MCP server's probe through the ingress succeeds", run: () => everyTargetUp(docker, prometheus.name) },
           { item: "monitoring" as const, name: "each MCP server's operation histogram reaches Prometheus through the ingress, and the latency SLI is recorded from it", run: () => serverHistograms(docker, prometheus.name) },
+          {
+            item: "monitoring" as const,
+            name: "Telegraf reports every container of the deployment to Prometheus: state, restarts, OOM kill, memory",
+            run: () => containersReported(docker, prometheus.name, containers.map((c) => c.name)),
+          },
+          ...(containers.some((c) => c.component === "agents")
+            ? [{ item: "monitoring" as const, name: "sophia-ops reports every agent runtime up to Prometheus, with the seconds its start took", run: () => agentRuntimesReported(docker, prometheus.name, containers.filter((c) => c.component === "agents").length) }]
+            : []),
           {
             item: "monitoring" as const,
             name: "every query of the generated Grafana dashboard runs on this Prometheus",

@@ -182,6 +182,7 @@ export function liveDeployment(stack: string, outputs: OutputMap, planLine: stri
     cursorMcpJson: value<string>("cursorMcpJson"),
     tokens: value<Record<string, string>>("mcpTokens"),
     planLine,
+    monitoringToken: outputs.monitoringToken?.value as string | undefined,
   };
   if (stack === "local") return base;
   // The MCP platform's node, over ssh with its pinned host key (the agent holds the deploy key).

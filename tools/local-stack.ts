@@ -215,7 +215,11 @@ export function containerCreation(r: PlannedResource, images: ImageIds, input = 
   const declared = input.take<string>("image")!;
   // Containers refer to their image by id; mock mode only knew the id's placeholder.
   const image = images.get(declared) ?? declared;
-  const command = input.take<string[]>("command") ?? [];
+  // The CLI's --entrypoint takes one word; the rest of a longer entrypoint leads the command, as Docker
+  // joins them.
+  const [entrypoint, ...entrypointArgs] = input.take<string[]>("entrypoints") ?? [];
+  if (entrypoint !== undefined) args.push("--entrypoint", entrypoint);
+  const command = [...entrypointArgs, ...(input.take<string[]>("command") ?? [])];
   input.done();
   return { name, args: [...args, image, ...command], envs, connect: rest, wait };
 }
@@ -386,6 +390,7 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     planLine: `plan local: ${evaluation.resources.length} resources`,
     // Both: a test's own containers made by the same applier (ingress-tls) carry the smoke's label too.
     containerLabels: ["sophia.smoke=true", "sophia.stack=local"],
+    monitoringToken: envOf("sophia-local-ingress").SOPHIA_MONITORING_TOKEN,
   };
   return { evaluation, live, tokens, envOf, created };
 }

@@ -1,6 +1,8 @@
 // What the checklist and the smoke ask of a live monitoring stack. Prometheus, Alertmanager and the
 // alert log publish no port, so every question goes through `docker exec … curl` inside their own
 // containers, on the engine the stack runs on.
+import { AGENT_RUNTIME_START_METRIC, AGENT_RUNTIME_UP_METRIC } from "@sophia/mcp-servers";
+import { CONTAINER_METRICS } from "@sophia/monitoring";
 import type { DockerRunner } from "./checklist";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -100,4 +102,33 @@ export async function dashboardQueriesRun(docker: DockerRunner, prometheus: stri
     if (result.length === 0) empty.push(q.panel);
   }
   return `${queries.length} queries ran, ${queries.length - empty.length} with data${empty.length ? `; none yet: ${[...new Set(empty)].join(", ")}` : ""}`;
+}
+
+/** Telegraf's series for each of these containers: its restart count, OOM flag and memory use. */
+export async function containersReported(docker: DockerRunner, prometheus: string, names: readonly string[], seconds = 60): Promise<string> {
+  return within(seconds, "every container reported by Telegraf", async () => {
+    const restarts = await promQuery(docker, prometheus, `${CONTAINER_METRICS.restarts}{container_status="running"}`);
+    const memory = await promQuery(docker, prometheus, CONTAINER_METRICS.memory);
+    const oom = await promQuery(docker, prometheus, CONTAINER_METRICS.oomKilled);
+    const missing = names.filter((n) => ![restarts, memory, oom].every((series) => series.some((s) => s.labels.container_name === n)));
+    if (missing.length > 0) return notYet(`not reported yet: ${missing.join(", ")}`);
+    const mine = (series: typeof restarts) => series.filter((s) => names.includes(s.labels.container_name!));
+    const restarted = mine(restarts).filter((s) => s.value > 0);
+    const killed = mine(oom).filter((s) => s.value === 1);
+    const mib = mine(memory).map((s) => s.value / 2 ** 20);
+    return `${names.length} containers reported; memory ${Math.min(...mib).toFixed(0)}–${Math.max(...mib).toFixed(0)} MiB; restarts: ${restarted.map((s) => `${s.labels.container_name} ${s.value}`).join(", ") || "none"}; OOM-killed: ${killed.map((s) => s.labels.container_name).join(", ") || "none"}`;
+  });
+}
+
+/** sophia-ops's view of the agent runtimes, as Prometheus scraped it: each up, each with its start time. */
+export async function agentRuntimesReported(docker: DockerRunner, prometheus: string, expected: number, seconds = 60): Promise<string> {
+  return within(seconds, "every agent runtime up, with its start time", async () => {
+    const up = await promQuery(docker, prometheus, AGENT_RUNTIME_UP_METRIC);
+    const starts = await promQuery(docker, prometheus, AGENT_RUNTIME_START_METRIC);
+    const down = up.filter((u) => u.value !== 1);
+    if (up.length < expected || down.length > 0) return notYet(`${up.length - down.length} of ${expected} up${down.length ? `; down: ${down.map((d) => d.labels.runtime).join(", ")}` : ""}`);
+    const unmeasured = up.filter((u) => !starts.some((s) => s.labels.runtime === u.labels.runtime));
+    if (unmeasured.length > 0) return notYet(`no start time yet from ${unmeasured.map((u) => u.labels.runtime).join(", ")}`);
+    return `${up.length} runtimes up; start to serving: ${starts.map((s) => `${s.labels.runtime} ${s.value.toFixed(2)} s`).join(", ")}`;
+  });
 }

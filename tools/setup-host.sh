@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# What the tests and the local deploy need from this machine, set up if missing: a Docker engine that answers, the
-# tools the real-engine tests call (debootstrap, ssh), and the local base image (no registry is
+# What the tests and the local deploy need from this machine, set up if missing: a Docker engine that answers, Go (Telegraf is built from source), the
+# tools the real-engine tests call (debootstrap, ssh), Prometheus's checkers, and the local base image (no registry is
 # reachable, so every image is built on it). Installs from Debian's packages and starts dockerd
 # only when running as root; otherwise says what to do. Quiet when everything is already there.
 set -euo pipefail
@@ -13,10 +13,8 @@ command -v dockerd >/dev/null || need_packages+=(docker.io)
 command -v debootstrap >/dev/null || need_packages+=(debootstrap)
 command -v ssh >/dev/null || need_packages+=(openssh-client)
 command -v python3 >/dev/null || need_packages+=(python3)  # the stub model's unit test
-# Prometheus's own checkers for the generated monitoring files (packages/monitoring's tests).
-command -v promtool >/dev/null || need_packages+=(prometheus)
-command -v amtool >/dev/null || need_packages+=(prometheus-alertmanager)
-command -v prometheus-blackbox-exporter >/dev/null || need_packages+=(prometheus-blackbox-exporter)
+# The monitoring image builds Telegraf from its Go module (tools/build-image-contexts.ts).
+command -v go >/dev/null || { echo "tests need Go >= 1.24 to build Telegraf for the local monitoring image (https://go.dev/dl/)" >&2; exit 1; }
 if ((${#need_packages[@]})); then
   can_install || { echo "tests need: ${need_packages[*]} (apt-get install -y ${need_packages[*]})" >&2; exit 1; }
   echo "installing ${need_packages[*]} from Debian"
@@ -31,4 +29,6 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { tail -20 /var/log/sophia-dockerd.log >&2; echo "dockerd did not start within 30s" >&2; exit 1; }
 fi
 
+# Prometheus's own checkers for the generated monitoring files, at the image's versions.
+bash tools/fetch-checkers.sh
 bash tools/build-base-image.sh "${SOPHIA_BASE_IMAGE:-sophia/base:trixie}"

@@ -6,6 +6,7 @@ import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType, platformNodeId } from "
 import { dockerPlatform } from "@sophia/docker-runtime";
 import { DEFAULT_GPU_CHECK_IMAGE, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
 import { McpPlatform } from "@sophia/mcp-servers";
+import { monitoringUis, monitoringUiUrl } from "@sophia/monitoring";
 import type { LambdaConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
 import { enabledServers, scopesFor } from "./mcp";
@@ -45,6 +46,10 @@ export async function lambdaEnvironment(
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:images"].base;
   const mcpNode = platformNodeId(placement);
+  // A rehearsal's nodes reach no registry: monitoring is built there from Debian's packages, as on
+  // the local stack (no Grafana, no GPU exporter), instead of each project's image by digest.
+  const monitoringImages = values["sophia:rehearsal"] ? "debian" : "upstream";
+  if (monitoringImages === "debian") pulumi.log.warn("rehearsal: monitoring built from Debian's packages on the node (no registry here), not the pinned upstream images staging uses; no Grafana, no GPU exporter");
   const mcp = new McpPlatform(`${environment}-mcp`, {
     runtime: nodes.nodes[mcpNode]!.runtime,
     stack: environment,
@@ -58,6 +63,7 @@ export async function lambdaEnvironment(
     serverEnv: routing.serverEnv,
     serverSecretEnv: routing.serverSecretEnv,
     protect: values["sophia:protect"],
+    monitoringUis: monitoringUis(monitoringImages),
   });
   // A rehearsal's nodes have no NVIDIA GPU: its GPU pools are skipped, visibly.
   const runnable = values["sophia:rehearsal"] ? placement.pools.filter((p) => !p.gpu) : placement.pools;
@@ -80,7 +86,23 @@ export async function lambdaEnvironment(
     cpuQuota: !values["sophia:rehearsal"],
     logs,
   });
-  const monitoring = monitoringFor(`${environment}-monitoring`, { runtime: nodes.nodes[mcpNode]!.runtime, stack: environment, baseImage, servers, mcp, placement, logs, protect: values["sophia:protect"] });
+  const platformType = LAMBDA_INSTANCE_TYPES[placement.nodes.find((n) => n.id === mcpNode)!.offer as LambdaInstanceType];
+  // dcgm-exporter's pinned digest is its amd64 image.
+  const gpus = platformType.architecture === "x86_64" ? platformType.gpus : 0;
+  if (platformType.gpus > 0 && gpus === 0 && monitoringImages === "upstream") pulumi.log.warn(`monitoring: no GPU exporter on ${mcpNode} (${platformType.name}, arm64): the pinned dcgm-exporter image is amd64`);
+  const monitoring = monitoringFor(`${environment}-monitoring`, {
+    runtime: nodes.nodes[mcpNode]!.runtime,
+    stack: environment,
+    images: monitoringImages,
+    baseImage,
+    servers,
+    mcp,
+    placement,
+    gpus,
+    secret,
+    logs,
+    protect: values["sophia:protect"],
+  });
   return {
     environment,
     placement: explanation,
@@ -95,5 +117,8 @@ export async function lambdaEnvironment(
     mcpTokens: mcp.tokens,
     agentPools: agents.containers,
     monitoring: monitoring.containers,
+    monitoringUrls: Object.fromEntries(monitoringUis(monitoringImages).map((ui) => [ui.name, monitoringUiUrl(mcp.publicUrl, ui.name)])),
+    monitoringToken: mcp.monitoringToken,
+    grafanaAdminPassword: monitoring.grafanaAdminPassword,
   };
 }

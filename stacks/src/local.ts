@@ -4,6 +4,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
 import { platformNodeId } from "@sophia/agent-categories";
 import { McpPlatform } from "@sophia/mcp-servers";
+import { monitoringUis, monitoringUiUrl } from "@sophia/monitoring";
 import type { LocalConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
 import { enabledServers, scopesFor } from "./mcp";
@@ -33,6 +34,8 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     logs,
     serverEnv: routing.serverEnv,
     serverSecretEnv: routing.serverSecretEnv,
+    // No registry here: monitoring is built from Debian's packages, and Debian has no Grafana.
+    monitoringUis: monitoringUis("debian"),
   });
   const agents = agentPools("local-agents", {
     stack: "local",
@@ -50,7 +53,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     cpuQuota: false,
     logs,
   });
-  const monitoring = monitoringFor("local-monitoring", { runtime, stack: "local", baseImage, servers, mcp, placement, logs });
+  const monitoring = monitoringFor("local-monitoring", { runtime, stack: "local", images: "debian", baseImage, servers, mcp, placement, secret, logs });
   return {
     dockerHost: runtime.host,
     placement: explanation,
@@ -60,5 +63,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     mcpTokens: mcp.tokens,
     agentPools: agents.containers,
     monitoring: monitoring.containers,
+    monitoringUrls: Object.fromEntries(monitoringUis("debian").map((ui) => [ui.name, monitoringUiUrl(mcp.publicUrl, ui.name)])),
+    monitoringToken: mcp.monitoringToken,
   };
 }

@@ -41,6 +41,10 @@ export interface IngressSite {
    * page trying to reach the MCP servers, DNS rebinding) is refused, and so, without TLS, is a
    * request for another Host. */
   readonly publicUrl: string;
+  /** The monitoring UIs served on the public site under /monitoring/<name>/, to holders of the
+   * monitoring token (as a bearer token, or as the password of HTTP basic auth, which browsers ask
+   * for). A UI with `viewerHeader` is told the viewer's name in that header (Grafana's auth proxy). */
+  readonly monitoring?: readonly { readonly name: string; readonly upstream: string; readonly viewerHeader?: string }[];
 }
 
 /** The header naming the authenticated client to the servers behind the ingress (route_task uses it
@@ -63,6 +67,13 @@ export const METRICS_TOKEN_ENV = "SOPHIA_METRICS_TOKEN";
 export const INTERNAL_ADDR_ENV = "SOPHIA_INTERNAL_ADDR";
 /** Its address on the monitoring network, where the probes and Prometheus reach the same sites. */
 export const MONITORING_ADDR_ENV = "SOPHIA_MONITORING_ADDR";
+/** The monitoring viewers' token, and the same as HTTP basic credentials (base64 of viewer:<token>). */
+export const MONITORING_TOKEN_ENV = "SOPHIA_MONITORING_TOKEN";
+export const MONITORING_BASIC_ENV = "SOPHIA_MONITORING_BASIC";
+/** The user name browsers send with the monitoring token as the password. */
+export const MONITORING_VIEWER = "viewer";
+/** Where the monitoring UIs are served on the public site. */
+export const MONITORING_PATH = "/monitoring";
 
 /** A named matcher for requests whose token is none of the given clients'. Caddy 2.6 takes one value
  * per `header` line; repeated lines for one field are OR'd. */
@@ -103,6 +114,7 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     // Without TLS the public site answers on any name; only the names of its own URL are served. In
     // a route of its own, so it runs before the routes (Caddy orders bare directives by kind).
     ...(site.tlsHost ? [] : ["\troute {", "\t\t@foreignHost not host 127.0.0.1 localhost", '\t\trespond @foreignHost "unexpected Host" 421', "\t}"]),
+    ...monitoringRoutes(site),
     "\timport mcp_routes",
     "}",
     "",
@@ -133,6 +145,42 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     "}",
   ];
   return [...snippet(site, routes, scopes), ...lines].join("\n") + "\n";
+}
+
+/** The monitoring UIs, public site only, in a route of their own before the MCP routes: the monitoring
+ * token or nothing (401 with a basic-auth challenge, so a browser asks), never an MCP client's token,
+ * and no credential or viewer name of the client's reaches a UI. */
+function monitoringRoutes(site: IngressSite): string[] {
+  if (!site.monitoring?.length) return [];
+  const origin = new URL(site.publicUrl).origin;
+  return [
+    `\troute ${MONITORING_PATH}/* {`,
+    "\t\t@foreignOrigin {",
+    "\t\t\theader Origin *",
+    `\t\t\tnot header Origin ${origin}`,
+    "\t\t}",
+    '\t\trespond @foreignOrigin "origin not allowed" 403',
+    "\t\t@noViewer {",
+    "\t\t\tnot {",
+    `\t\t\t\theader Authorization "Bearer {$${MONITORING_TOKEN_ENV}}"`,
+    `\t\t\t\theader Authorization "Basic {$${MONITORING_BASIC_ENV}}"`,
+    "\t\t\t}",
+    "\t\t}",
+    '\t\theader @noViewer WWW-Authenticate "Basic realm=\\"sophia monitoring\\""',
+    '\t\trespond @noViewer "missing or unknown monitoring token" 401',
+    "\t\trequest_header -Authorization",
+    `\t\trequest_header -${CLIENT_HEADER}`,
+    ...[...new Set(site.monitoring.flatMap((ui) => (ui.viewerHeader ? [ui.viewerHeader] : [])))].map((h) => `\t\trequest_header -${h}`),
+    ...site.monitoring.flatMap((ui) => [
+      `\t\tredir ${MONITORING_PATH}/${ui.name} ${MONITORING_PATH}/${ui.name}/`,
+      `\t\thandle_path ${MONITORING_PATH}/${ui.name}/* {`,
+      ...(ui.viewerHeader ? [`\t\t\trequest_header ${ui.viewerHeader} ${MONITORING_VIEWER}`] : []),
+      `\t\t\treverse_proxy ${ui.upstream}`,
+      "\t\t}",
+    ]),
+    '\t\trespond "no such monitoring UI" 404',
+    "\t}",
+  ];
 }
 
 /** 411 for a POST without Content-Length, 413 for one over the limit, before anything reads the body.

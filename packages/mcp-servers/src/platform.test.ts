@@ -102,6 +102,24 @@ test("the edge: a deadline for headers and bodies, 411/413 before any body is re
   expect(tls).toContain("not header Origin https://mcp.example.com:8080");
 });
 
+test("the monitoring UIs: on the public site only, behind the monitoring token (bearer or basic, with a browser challenge), no client credential or viewer name passed on", () => {
+  const site = { port: 8080, internalPort: 8081, metricsPort: 9180, publicUrl: "http://127.0.0.1:8443", monitoring: [{ name: "prometheus", upstream: "prometheus:9090" }, { name: "grafana", upstream: "grafana:3000", viewerHeader: "X-Sophia-Viewer" }] };
+  const text = renderCaddyfile(site, [{ server: "memory", upstream: "memory:8080" }], clientScopes(categories, ["memory"]));
+  const publicSite = text.slice(text.indexOf(":8080 {"), text.indexOf("http://:8081 {"));
+  const monitoring = publicSite.slice(publicSite.indexOf("route /monitoring/* {"), publicSite.indexOf("import mcp_routes"));
+  expect(monitoring).toContain('header Authorization "Bearer {$SOPHIA_MONITORING_TOKEN}"');
+  expect(monitoring).toContain('header Authorization "Basic {$SOPHIA_MONITORING_BASIC}"');
+  expect(monitoring).toMatch(/header @noViewer WWW-Authenticate "Basic realm=\\"sophia monitoring\\""\n\t\trespond @noViewer "missing or unknown monitoring token" 401/);
+  // The client's credentials and any viewer name it sent are dropped before a UI sees the request.
+  expect(monitoring.indexOf("request_header -Authorization")).toBeLessThan(monitoring.indexOf("handle_path /monitoring/prometheus/*"));
+  expect(monitoring.indexOf("request_header -X-Sophia-Viewer")).toBeLessThan(monitoring.indexOf("request_header X-Sophia-Viewer viewer"));
+  expect(monitoring).toContain("handle_path /monitoring/grafana/* {\n\t\t\trequest_header X-Sophia-Viewer viewer\n\t\t\treverse_proxy grafana:3000");
+  // Before the MCP routes, so no MCP client's token is consulted; and never on the internal site.
+  expect(publicSite.indexOf("route /monitoring/*")).toBeLessThan(publicSite.indexOf("import mcp_routes"));
+  expect(text.slice(text.indexOf("http://:8081 {"))).not.toContain("/monitoring");
+  expect(renderCaddyfile({ ...site, monitoring: undefined }, [], [])).not.toContain("/monitoring");
+});
+
 test("stdio servers run behind the bridge, which takes the stdio command after --", () => {
   expect(serverCommand(MCP_SERVERS.memory)).toEqual(["node", "/app/bridge.js", "--port", "8080", "--", "node", "/app/node_modules/@modelcontextprotocol/server-memory/dist/index.js"]);
   expect(serverCommand(MCP_SERVERS["sophia-ops"])).toEqual(["node", "/app/server.js"]);

@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
-import { backendKeyEnvName, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, MONITORING_ADDR_ENV, renderCaddyfile } from "./caddyfile";
+import { backendKeyEnvName, type IngressSite, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, MONITORING_ADDR_ENV, MONITORING_BASIC_ENV, MONITORING_TOKEN_ENV, MONITORING_VIEWER, renderCaddyfile } from "./caddyfile";
 import { type ContainerSizing, MCP_SERVERS, type McpServerName } from "./catalog";
 import { cpuLimit, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, SERVER_KEY_ENV } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
@@ -52,6 +52,8 @@ export interface McpPlatformArgs {
   readonly serverSecretEnv?: Partial<Record<McpServerName, Readonly<Record<string, pulumi.Output<string>>>>>;
   /** protect: true on stateful resources (the ingress's certificates). */
   readonly protect?: boolean;
+  /** Monitoring UIs the public site serves under /monitoring/<name>/ to the monitoring token. */
+  readonly monitoringUis?: IngressSite["monitoring"];
 }
 
 export class McpPlatform extends pulumi.ComponentResource {
@@ -70,6 +72,8 @@ export class McpPlatform extends pulumi.ComponentResource {
   readonly tokens: pulumi.Output<Record<string, string>>;
   /** The bearer token Prometheus presents to scrape the ingress's metrics; secret. */
   readonly metricsToken: pulumi.Output<string>;
+  /** The monitoring viewers' token (bearer, or basic auth as `viewer`), where UIs are served; secret. */
+  readonly monitoringToken?: pulumi.Output<string>;
 
   constructor(name: string, args: McpPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:mcp:Platform", name, {}, opts);
@@ -120,6 +124,7 @@ export class McpPlatform extends pulumi.ComponentResource {
 
     const tokens = Object.fromEntries(args.scopes.map((s) => [s.client, password(`token-${s.client}`)]));
     const metricsToken = password("metrics-token");
+    const monitoringToken = args.monitoringUis?.length ? password("monitoring-token") : undefined;
     const scheme = args.ingress.tlsHost ? "https" : "http";
     const publicPort = args.ingress.port === 443 && args.ingress.tlsHost ? "" : `:${args.ingress.port}`;
     this.publicUrl = `${scheme}://${args.ingress.tlsHost ?? "127.0.0.1"}${publicPort}`;
@@ -131,6 +136,7 @@ export class McpPlatform extends pulumi.ComponentResource {
         tlsIssuer: args.ingress.tlsIssuer,
         metricsPort: INGRESS_METRICS_PORT,
         publicUrl: this.publicUrl,
+        monitoring: args.monitoringUis,
       },
       args.servers.map((server) => ({ server, upstream: `${server}:${MCP_SERVERS[server].port}` })),
       args.scopes,
@@ -173,6 +179,12 @@ export class McpPlatform extends pulumi.ComponentResource {
           ...Object.entries(tokens).map(([client, token]) => pulumi.secret(pulumi.interpolate`${tokenEnvName(client)}=${token}`)),
           ...Object.entries(backendKeys).map(([server, key]) => pulumi.secret(pulumi.interpolate`${backendKeyEnvName(server as McpServerName)}=${key}`)),
           pulumi.secret(pulumi.interpolate`${METRICS_TOKEN_ENV}=${metricsToken}`),
+          ...(monitoringToken
+            ? [
+                pulumi.secret(pulumi.interpolate`${MONITORING_TOKEN_ENV}=${monitoringToken}`),
+                pulumi.secret(monitoringToken.apply((t) => `${MONITORING_BASIC_ENV}=${Buffer.from(`${MONITORING_VIEWER}:${t}`).toString("base64")}`)),
+              ]
+            : []),
         ],
         // With TLS, /data is the certificates volume: they persist across restarts (ACME rate
         // limits); without TLS there is nothing to keep and a tmpfs is enough.
@@ -204,7 +216,8 @@ export class McpPlatform extends pulumi.ComponentResource {
     this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.servers), null, 2) + "\n");
     this.tokens = pulumi.secret(pulumi.output(tokens));
     this.metricsToken = pulumi.secret(metricsToken);
-    this.registerOutputs({ ingressUrl: this.ingressUrl, cursorMcpJson: this.cursorMcpJson, tokens: this.tokens, metricsToken: this.metricsToken, ingress: ingress.name });
+    this.monitoringToken = monitoringToken && pulumi.secret(monitoringToken);
+    this.registerOutputs({ ingressUrl: this.ingressUrl, cursorMcpJson: this.cursorMcpJson, tokens: this.tokens, metricsToken: this.metricsToken, monitoringToken: this.monitoringToken, ingress: ingress.name });
   }
 }
 

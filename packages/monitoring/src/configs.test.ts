@@ -1,5 +1,6 @@
 // The generated Prometheus, blackbox-exporter and Alertmanager files, checked by each program's own
-// checker (installed from Debian by tools/setup-host.sh), and what they say, read back as data.
+// checker (Debian trixie's, the image's versions, fetched by tools/fetch-checkers.sh), and what they
+// say, read back as data.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -61,6 +62,13 @@ test("amtool accepts the Alertmanager config: pages and tickets to their webhook
   const route = (parse(config) as { route: { receiver: string; routes: { receiver: string; matchers: string[] }[] } }).route;
   expect(route.receiver).toBe("ticket");
   expect(route.routes).toEqual([expect.objectContaining({ receiver: "page", matchers: ['severity="page"'] })]);
+});
+
+test("amtool accepts webhooks whose URLs are secret files (url_file), and the file name is all the config holds", () => {
+  const config = renderAlertmanagerConfig({ page: { urlFile: file("page-url", "https://pager.example/hook/k1") }, ticket: { urlFile: file("ticket-url", "https://tickets.example/hook/k2") }, groupWaitSeconds: 5 });
+  expect(runChecker("amtool", ["check-config", file("alertmanager-webhooks.yml", config)])).toMatch(/SUCCESS/);
+  expect(config).not.toContain("pager.example");
+  expect(config).toContain("url_file:");
 });
 
 test("a job named like the probe job, or twice, is refused by name", () => {

@@ -5,10 +5,10 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
+import { AGENT_RUNTIME_UP_METRIC, ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
 import { runChecker } from "./checker";
-import { DASHBOARD_ROWS, DASHBOARD_UID, DATASOURCE, dashboardQueries, generatedMonitoringFiles, grafanaProvisioning, platformDashboard } from "./dashboards";
-import { platformRules } from "./rules";
+import { DASHBOARD_ROWS, DASHBOARD_UID, DATASOURCE, dashboardQueries, generatedMonitoringFiles, GPU_METRICS, grafanaProvisioning, platformDashboard } from "./dashboards";
+import { CONTAINER_METRICS, platformRules } from "./rules";
 import { platformSlos, SLI_METRICS } from "./slo";
 
 const repoRoot = path.resolve(__dirname, "../../..");
@@ -37,12 +37,12 @@ test("every panel's query is valid PromQL: promtool parses each as a recording r
   expect(runChecker("promtool", ["check", "rules", "dashboard.yml"], dir)).toMatch(new RegExp(`SUCCESS: ${queries.length} rules found`));
 });
 
-test("every series a panel reads is produced here: by the generated rules, the servers' histograms, node-exporter or Prometheus itself", () => {
+test("every series a panel reads is produced here: by the generated rules, the servers' histograms, sophia-ops, node-exporter, Telegraf, dcgm-exporter or Prometheus itself", () => {
   const recorded = platformRules(platformSlos(["memory"]), 15, [{ node: "n", offer: "o", pricePerHour: 1 }])
     .flatMap((g) => g.rules)
     .flatMap((r) => ("record" in r ? [r.record] : []));
   const histogram = [SLI_METRICS.operationDuration, ROUTE_TASK_METRIC].flatMap((m) => ["_bucket", "_count", "_sum"].map((s) => `${m}${s}`));
-  const exporters = ["up", SLI_METRICS.probeSuccess, "node_cpu_seconds_total", "node_memory_MemAvailable_bytes"];
+  const exporters = ["up", SLI_METRICS.probeSuccess, "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", ...Object.values(CONTAINER_METRICS), ...Object.values(GPU_METRICS), AGENT_RUNTIME_UP_METRIC, SLI_METRICS.agentStart];
   const produced = new Set([...recorded, ...histogram, ...exporters]);
   const unknown = queries.flatMap((q) => seriesNames(q.expr).filter((n) => !produced.has(n)).map((n) => `${q.panel}: ${n}`));
   expect(unknown).toEqual([]);
@@ -54,11 +54,11 @@ test("every panel and query names the provisioned Prometheus datasource; the das
   expect(built.uid).toBe(DASHBOARD_UID);
   const panels = built.panels.filter((p) => p.type !== "row");
   expect(panels.map((p) => p.title)).toEqual(DASHBOARD_ROWS.flatMap((r) => r.panels.map((p) => p.title)));
-  expect(built.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual(["SLOs", "MCP traffic", "Agents", "Host and cost"]);
+  expect(built.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual(["SLOs", "MCP traffic", "Agents", "Containers", "GPUs", "Host and cost"]);
   for (const p of panels) {
     expect(p.datasource).toEqual(DATASOURCE);
     for (const t of p.targets ?? []) expect(t.datasource).toEqual(DATASOURCE);
   }
-  const provisioned = parse(grafanaProvisioning("/etc/grafana/dashboards").datasources) as { datasources: { uid: string; url: string }[] };
+  const provisioned = parse(grafanaProvisioning("/etc/grafana/dashboards", "http://prometheus:9090").datasources) as { datasources: { uid: string; url: string }[] };
   expect(provisioned.datasources).toEqual([expect.objectContaining({ uid: DATASOURCE.uid, url: "http://prometheus:9090" })]);
 });

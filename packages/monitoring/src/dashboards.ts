@@ -5,16 +5,16 @@ import { DashboardBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/da
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
-import { ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
+import { AGENT_RUNTIME_UP_METRIC, ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
 import { stringify } from "yaml";
-import { MONITORING_PORTS } from "./containers";
 import { SERVER_METRICS_JOB } from "./prometheus-config";
-import { FLEET_COST_RECORD, NODE_COST_RECORD } from "./rules";
+import { CONTAINER_METRICS, FLEET_COST_RECORD, NODE_COST_RECORD, RESTART_WINDOW } from "./rules";
 import { SLI_METRICS } from "./slo";
 
 export const DATASOURCE = { type: "prometheus", uid: "sophia-prometheus" } as const;
 export const DASHBOARD_UID = "sophia-platform";
-export const DASHBOARD_PATH = "packages/monitoring/dashboards/sophia-platform.json";
+export const DASHBOARD_FILE_NAME = "sophia-platform.json";
+export const DASHBOARD_PATH = `packages/monitoring/dashboards/${DASHBOARD_FILE_NAME}`;
 
 interface PanelSpec {
   readonly title: string;
@@ -25,6 +25,9 @@ interface PanelSpec {
 }
 
 const ops = `${SLI_METRICS.operationDuration}`;
+
+/** dcgm-exporter's default counters read by the GPU row. */
+export const GPU_METRICS = { utilisation: "DCGM_FI_DEV_GPU_UTIL", memoryUsed: "DCGM_FI_DEV_FB_USED", temperature: "DCGM_FI_DEV_GPU_TEMP" } as const;
 const byServer = `job="${SERVER_METRICS_JOB}"`;
 
 /** The dashboard's rows and panels, as data: what each shows and the PromQL behind it. */
@@ -52,6 +55,25 @@ export const DASHBOARD_ROWS: readonly { readonly title: string; readonly panels:
     panels: [
       { title: "Agent runs per second, by category and outcome", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (category, outcome) (rate(${ROUTE_TASK_METRIC}_count[$__rate_interval]))`, legend: "{{category}} {{outcome}}" }], description: "route_task on sophia-ops: ok, refused by the route policy, or failed in the agent." },
       { title: "Agent run p99, by category", kind: "timeseries", unit: "s", queries: [{ expr: `histogram_quantile(0.99, sum by (category, le) (rate(${ROUTE_TASK_METRIC}_bucket{outcome="ok"}[$__rate_interval])))`, legend: "{{category}}" }], description: "An agent's whole run, model included." },
+      { title: "Agent runtimes up", kind: "stat", unit: "none", queries: [{ expr: `sum(${AGENT_RUNTIME_UP_METRIC})`, legend: "up" }, { expr: `count(${AGENT_RUNTIME_UP_METRIC})`, legend: "runtimes" }], description: "Runtimes whose /health answers ok, as sophia-ops checks them every few seconds." },
+      { title: "Agent runtime start to healthy", kind: "stat", unit: "s", queries: [{ expr: SLI_METRICS.agentStart, legend: "{{runtime}}" }], description: "Seconds from each runtime's process start to its first ok /health (its latest start); the target is 2 s." },
+    ],
+  },
+  {
+    title: "Containers",
+    panels: [
+      { title: "Memory used of the limit, by container", kind: "timeseries", unit: "percentunit", queries: [{ expr: `${CONTAINER_METRICS.memory} / ${CONTAINER_METRICS.memoryLimit}`, legend: "{{container_name}}" }], description: "Telegraf, from Docker's stats: near 1 is an OOM kill coming." },
+      { title: "CPU, by container", kind: "timeseries", unit: "percent", queries: [{ expr: `${CONTAINER_METRICS.cpuPercent}{cpu="cpu-total"}`, legend: "{{container_name}}" }], description: "Percent of one core." },
+      { title: `Restarts (${RESTART_WINDOW})`, kind: "stat", unit: "none", queries: [{ expr: `sum by (container_name) (increase(${CONTAINER_METRICS.restarts}[${RESTART_WINDOW}])) > 0`, legend: "{{container_name}}" }], description: "Restarts Docker made (restart policy), by container; blank when there were none." },
+      { title: "OOM-killed at last exit", kind: "stat", unit: "none", queries: [{ expr: `${CONTAINER_METRICS.oomKilled} == 1`, legend: "{{container_name}}" }], description: "Containers whose last exit was the kernel's OOM kill." },
+    ],
+  },
+  {
+    title: "GPUs",
+    panels: [
+      { title: "GPU utilisation", kind: "timeseries", unit: "percent", queries: [{ expr: `${GPU_METRICS.utilisation}`, legend: "{{Hostname}} GPU {{gpu}}" }], description: "dcgm-exporter on the GPU node that runs the platform (upstream images only; none locally)." },
+      { title: "GPU memory used", kind: "timeseries", unit: "decmbytes", queries: [{ expr: `${GPU_METRICS.memoryUsed}`, legend: "{{Hostname}} GPU {{gpu}}" }], description: "Framebuffer memory in use, MiB." },
+      { title: "GPU temperature", kind: "timeseries", unit: "celsius", queries: [{ expr: `${GPU_METRICS.temperature}`, legend: "{{Hostname}} GPU {{gpu}}" }], description: "Degrees Celsius." },
     ],
   },
   {
@@ -88,9 +110,9 @@ export function platformDashboard(): object {
 
 /** Grafana's provisioning: this stack's Prometheus as the datasource the panels name, and the
  * directory the dashboard file is read from. */
-export function grafanaProvisioning(dashboardsDir: string): { datasources: string; dashboards: string } {
+export function grafanaProvisioning(dashboardsDir: string, prometheusUrl: string): { datasources: string; dashboards: string } {
   return {
-    datasources: stringify({ apiVersion: 1, datasources: [{ name: "Prometheus", type: DATASOURCE.type, uid: DATASOURCE.uid, access: "proxy", url: `http://prometheus:${MONITORING_PORTS.prometheus}`, isDefault: true, editable: false }] }),
+    datasources: stringify({ apiVersion: 1, datasources: [{ name: "Prometheus", type: DATASOURCE.type, uid: DATASOURCE.uid, access: "proxy", url: prometheusUrl, isDefault: true, editable: false }] }),
     dashboards: stringify({ apiVersion: 1, providers: [{ name: "sophia", type: "file", disableDeletion: true, allowUiUpdates: false, options: { path: dashboardsDir } }] }),
   };
 }

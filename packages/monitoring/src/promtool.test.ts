@@ -1,6 +1,7 @@
 // The generated rules, checked and unit-tested by Prometheus's own tool: `promtool check rules` and
-// `promtool test rules` on the files generated for the platform's SLOs (tools/setup-host.sh installs
-// promtool from Debian's prometheus package).
+// `promtool test rules` on the files generated for the platform's SLOs (promtool at the image's version,
+// fetched by tools/fetch-checkers.sh).
+
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -4,7 +4,8 @@
 // threshold alerts fire and stay quiet; MTBF and MTTR come out of an up/down history with known
 // answers. What an alert must carry (labels, annotations) is read from the generated rules.
 import { stringify } from "yaml";
-import { BURN_RATE_WINDOWS, burnAlertName, FLEET_COST_RECORD, NODE_COST_RECORD, type AlertingRule, type RecordingRule, type RuleGroup, type Severity } from "./rules";
+import { AGENT_RUNTIME_UP_METRIC } from "@sophia/mcp-servers";
+import { BURN_RATE_WINDOWS, burnAlertName, CONTAINER_METRICS, FLEET_COST_RECORD, RESTART_LIMIT, RESTART_WINDOW, NODE_COST_RECORD, type AlertingRule, type RecordingRule, type RuleGroup, type Severity } from "./rules";
 import { PROBE_INTERVAL_SECONDS, SLI_METRICS, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
 
 interface Series {
@@ -178,10 +179,10 @@ function thresholdTests(slo: ThresholdSlo, rules: Alerts): PromtoolTestGroup {
     name: `${slo.id}: a start over ${slo.maxSeconds}s is reported, one under is not`,
     interval: "1m",
     input_series: [
-      { series: `${slo.value}{pool="slow"}`, values: `${slo.maxSeconds * 1.25}x5` },
-      { series: `${slo.value}{pool="fast"}`, values: `${slo.maxSeconds * 0.75}x5` },
+      { series: `${slo.value}{runtime="slow"}`, values: `${slo.maxSeconds * 1.25}x5` },
+      { series: `${slo.value}{runtime="fast"}`, values: `${slo.maxSeconds * 0.75}x5` },
     ],
-    alert_rule_test: [{ eval_time: "5m", alertname: "SloThresholdMissed", exp_alerts: [rules.expected("SloThresholdMissed", { slo: slo.id, pool: "slow" }, slo.maxSeconds * 1.25)] }],
+    alert_rule_test: [{ eval_time: "5m", alertname: "SloThresholdMissed", exp_alerts: [rules.expected("SloThresholdMissed", { slo: slo.id, runtime: "slow" }, slo.maxSeconds * 1.25)] }],
   };
 }
 
@@ -218,6 +219,60 @@ function symptomTests(server: string, rules: Alerts): PromtoolTestGroup {
       // Down from 20 s: pending at 20 s, firing once it has been down for 10 s.
       { eval_time: "30s", alertname: "McpServerDown", exp_alerts: [rules.expected("McpServerDown", { job: SLI_METRICS.probeJob, server, instance: "probe" })] },
       { eval_time: "45s", alertname: "McpServerDown", exp_alerts: [] },
+    ],
+  };
+}
+
+/** Containers as Telegraf reports them: a crash loop opens a ticket and one restart does not; an OOM
+ * kill followed by a restart opens one, and an old OOM kill with no restart since does not. */
+function containerTests(rules: Alerts): PromtoolTestGroup[] {
+  const { restarts, oomKilled } = CONTAINER_METRICS;
+  const series = (metric: string, name: string) => `${metric}{job="containers",instance="container-exporter:9273",container_name="${name}",container_image="sophia/x",container_status="running"}`;
+  const labels = (name: string) => ({ job: "containers", instance: "container-exporter:9273", container_name: name, container_image: "sophia/x", container_status: "running" });
+  return [
+    {
+      name: `ContainerRestarting: ${RESTART_LIMIT} restarts in ${RESTART_WINDOW} open a ticket, one does not`,
+      interval: "1m",
+      input_series: [
+        { series: series(restarts, "sophia-t-looping"), values: `0 0 1 2 ${RESTART_LIMIT}x3` },
+        { series: series(restarts, "sophia-t-once"), values: "0 0 1x5" },
+      ],
+      alert_rule_test: [
+        { eval_time: "2m", alertname: "ContainerRestarting", exp_alerts: [] },
+        { eval_time: "6m", alertname: "ContainerRestarting", exp_alerts: [rules.expected("ContainerRestarting", labels("sophia-t-looping"))] },
+      ],
+    },
+    {
+      name: "ContainerOomKilled: an OOM kill and a restart open a ticket; an OOM kill 20 minutes back with no restart since does not",
+      interval: "1m",
+      input_series: [
+        { series: series(oomKilled, "sophia-t-oom"), values: "0x20 1x5" },
+        { series: series(restarts, "sophia-t-oom"), values: "0x20 1x5" },
+        { series: series(oomKilled, "sophia-t-old"), values: "1x25" },
+        { series: series(restarts, "sophia-t-old"), values: "1x25" },
+      ],
+      alert_rule_test: [
+        { eval_time: "19m", alertname: "ContainerOomKilled", exp_alerts: [] },
+        { eval_time: "22m", alertname: "ContainerOomKilled", exp_alerts: [rules.expected("ContainerOomKilled", labels("sophia-t-oom"))] },
+      ],
+    },
+  ];
+}
+
+/** An agent runtime whose /health fails for a minute pages; a shorter failure does not. */
+function agentRuntimeTests(rules: Alerts): PromtoolTestGroup {
+  const up = (runtime: string) => `${AGENT_RUNTIME_UP_METRIC}{job="mcp-servers",server="sophia-ops",runtime="${runtime}"}`;
+  return {
+    name: "AgentRuntimeDown pages after a minute down, and resolves",
+    interval: "30s",
+    input_series: [
+      { series: up("agents-down"), values: "1x3 0x4 1x3" },
+      { series: up("agents-blip"), values: "1x3 0 1x6" },
+    ],
+    alert_rule_test: [
+      { eval_time: "1m30s", alertname: "AgentRuntimeDown", exp_alerts: [] },
+      { eval_time: "3m", alertname: "AgentRuntimeDown", exp_alerts: [rules.expected("AgentRuntimeDown", { job: "mcp-servers", server: "sophia-ops", runtime: "agents-down" })] },
+      { eval_time: "5m", alertname: "AgentRuntimeDown", exp_alerts: [] },
     ],
   };
 }
@@ -269,6 +324,8 @@ export function renderRuleTests(slos: readonly Slo[], groups: readonly RuleGroup
       tests: [
         ...slos.filter((s): s is ThresholdSlo => s.kind === "threshold").map((slo) => thresholdTests(slo, rules)),
         ...[...new Set(ratio.map((s) => s.service))].flatMap((server) => [reliabilityTests(server), symptomTests(server, rules)]),
+        ...containerTests(rules),
+        agentRuntimeTests(rules),
         ...costTests(groups),
       ],
     },

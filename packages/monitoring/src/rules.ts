@@ -1,6 +1,7 @@
 // Prometheus rules generated from the SLOs (./slo.ts): recording rules for each SLO's error ratio
 // over every window its alerts read, multiwindow multi-burn-rate alerts, the symptom alerts that
 // page at once, and MTBF/MTTR per service.
+import { AGENT_RUNTIME_UP_METRIC } from "@sophia/mcp-servers";
 import { stringify } from "yaml";
 import { PROBE_INTERVAL_SECONDS, SLI_METRICS, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
 
@@ -82,7 +83,7 @@ function thresholdSloGroup(slo: ThresholdSlo): RuleGroup {
         alert: "SloThresholdMissed",
         expr: `${slo.value} > ${number(slo.maxSeconds)}`,
         labels: { severity: "ticket", slo: slo.id, service: slo.service },
-        annotations: { summary: `${slo.id}: {{ $labels.pool }} took {{ $value | humanize }}s`, description: `Target: ${slo.description}.` },
+        annotations: { summary: `${slo.id}: {{ $labels.runtime }} took {{ $value | humanize }}s`, description: `Target: ${slo.description}.` },
       },
     ],
   };
@@ -117,8 +118,23 @@ export function reliabilityGroup(scrapeIntervalSeconds: number): RuleGroup {
   return { name: "reliability", rules };
 }
 
+/** Telegraf's docker input, as its Prometheus output names the series (one per container, by
+ * `container_name`). */
+export const CONTAINER_METRICS = {
+  restarts: "docker_container_status_restart_count",
+  oomKilled: "docker_container_status_oomkilled",
+  memory: "docker_container_mem_usage",
+  memoryLimit: "docker_container_mem_limit",
+  cpuPercent: "docker_container_cpu_usage_percent",
+} as const;
+
+/** Restarts within RESTART_WINDOW that open a ticket: a container in a crash loop. */
+export const RESTART_LIMIT = 3;
+export const RESTART_WINDOW = "15m";
+
 /** Alerts on symptoms that need no budget arithmetic: a server that stopped answering, a target
- * that cannot be scraped, a container that keeps restarting or was OOM-killed. */
+ * that cannot be scraped, an agent runtime that is down, a container that keeps restarting or was
+ * OOM-killed. */
 export function symptomGroup(): RuleGroup {
   return {
     name: "symptoms",
@@ -137,6 +153,26 @@ export function symptomGroup(): RuleGroup {
         for: "1m",
         labels: { severity: "ticket" },
         annotations: { summary: "{{ $labels.job }} {{ $labels.instance }} cannot be scraped", description: "Prometheus has not scraped it for a minute." },
+      },
+      {
+        alert: "AgentRuntimeDown",
+        expr: `${AGENT_RUNTIME_UP_METRIC} == 0`,
+        for: "1m",
+        labels: { severity: "page" },
+        annotations: { summary: "agent runtime {{ $labels.runtime }} is down", description: "sophia-ops has not had an ok /health from it for a minute: route_task to its agents fails." },
+      },
+      {
+        alert: "ContainerRestarting",
+        // A gauge that goes back to 0 when a container is replaced: increase() reads that as a reset.
+        expr: `increase(${CONTAINER_METRICS.restarts}[${RESTART_WINDOW}]) >= ${RESTART_LIMIT}`,
+        labels: { severity: "ticket" },
+        annotations: { summary: `{{ $labels.container_name }} restarted at least ${RESTART_LIMIT} times in ${RESTART_WINDOW}`, description: `Docker restarted it at least ${RESTART_LIMIT} times in ${RESTART_WINDOW}: a crash loop.` },
+      },
+      {
+        alert: "ContainerOomKilled",
+        expr: `${CONTAINER_METRICS.oomKilled} == 1 and on (container_name) increase(${CONTAINER_METRICS.restarts}[${RESTART_WINDOW}]) > 0`,
+        labels: { severity: "ticket" },
+        annotations: { summary: "{{ $labels.container_name }} was OOM-killed", description: `Its last exit, within ${RESTART_WINDOW}, was the kernel's OOM kill: its memory limit is too small for its load.` },
       },
     ],
   };

@@ -3,7 +3,7 @@
 //
 // Targets from the deployment strategy: 99.9 % uptime, MCP latency under 100 ms, agent start under 2 s.
 
-import { OPERATION_DURATION_METRIC } from "@sophia/mcp-servers";
+import { AGENT_RUNTIME_START_METRIC, OPERATION_DURATION_METRIC } from "@sophia/mcp-servers";
 
 /** Where each SLI comes from: the metric names the exporters and the platform's servers expose. */
 export const SLI_METRICS = {
@@ -13,8 +13,9 @@ export const SLI_METRICS = {
   /** The servers' own request histogram (OpenTelemetry's `mcp.server.operation.duration`, in the
    * Prometheus naming of its exporter). */
   operationDuration: OPERATION_DURATION_METRIC,
-  /** Seconds from an agent runtime's process start until it serves, one value per start. */
-  agentStart: "sophia_agent_runtime_start_seconds",
+  /** Seconds from an agent runtime's process start until it first served, per runtime (its latest
+   * start), as sophia-ops reads it from the runtime's /health. */
+  agentStart: AGENT_RUNTIME_START_METRIC,
 } as const;
 
 /** An SLO over a ratio of bad to all events, alerted on by its error-budget burn rate. */

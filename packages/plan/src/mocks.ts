@@ -21,6 +21,8 @@ const COMPUTED: Record<string, (name: string, inputs: Record<string, unknown>) =
   // For an image that is not pushed, repoDigest is the built image's id; a plan can only name it.
   "docker:index/image:Image": (name, inputs) => ({ repoDigest: mockImageId(String(inputs.imageName ?? name)), imageName: inputs.imageName ?? name }),
   "docker:index/container:Container": (name, inputs) => ({ name: inputs.name ?? name, networkDatas: [] }),
+  // A pulled image's id is known only once pulled; the plan names the pinned reference instead.
+  "docker:index/remoteImage:RemoteImage": (name, inputs) => ({ imageId: inputs.name ?? name, repoDigest: inputs.name ?? name }),
 };
 
 /** The id mock mode gives a built image; the smoke replaces it with the real id once it has built it. */

@@ -176,10 +176,11 @@ export const LambdaConfigSchema = z
 
 /** Keys whose values must be Pulumi secrets, per environment; `required` ones must be present. */
 export const SECRET_KEYS: Record<Environment, { required: readonly string[]; optional: readonly string[] }> = {
-  local: { required: [], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:modelApiKey"] },
+  // alert*WebhookUrl: where pages and tickets go (both or neither; without them, the alert log).
+  local: { required: [], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:modelApiKey", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },
   // sshPreviousPrivateKey: only while rotating the deploy key (docs/ARCHITECTURE.md).
-  staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
-  production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret"] },
+  staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },
+  production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },
 };
 
 export type LocalConfig = z.infer<typeof LocalConfigSchema>;
