@@ -124,6 +124,23 @@ if [[ -n "${SUDO_USER:-}" && "$SUDO_USER" != root ]]; then
   fi
 fi
 
+# --- sshd: room for the deploy's connections -----------------------------------------------------
+# The deploy drives Docker over SSH with one connection per API call (the docker provider's ssh://
+# host): dozens at once while images build and containers start. sshd's default MaxStartups
+# (10:30:100) starts dropping handshakes past ten ("kex_exchange_identification: read: Connection
+# reset by peer"), which failed a rehearsal's image build. Unauthenticated connections only; logins
+# still need the deploy key.
+sshd_conf=/etc/ssh/sshd_config.d/sophia.conf
+if write_if_changed "$sshd_conf" 0644 "# Installed by the Sophia bootstrap: the deploy's concurrent Docker-over-SSH connections.
+MaxStartups 100:30:200"; then
+  if has_systemd; then systemctl reload ssh 2>/dev/null || systemctl reload sshd; elif [[ -f /run/sshd.pid ]]; then kill -HUP "$(cat /run/sshd.pid)"; fi
+  did sshd-startups "MaxStartups 100:30:200 in $sshd_conf"
+else
+  ok sshd-startups
+fi
+[[ "$(sshd -T 2>/dev/null | awk '$1 == "maxstartups" { print $2 }')" == "100:30:200" ]] \
+  || die "sshd does not apply $sshd_conf (does /etc/ssh/sshd_config include sshd_config.d?)"
+
 # --- host firewall --------------------------------------------------------------------------
 # Docker publishes ports through FORWARD, past INPUT rules, so the ingress port is also filtered in
 # DOCKER-USER (on the original destination port of DNATed connections). Only the client-to-container

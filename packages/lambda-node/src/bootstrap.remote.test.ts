@@ -57,6 +57,7 @@ test("the first run sets the host up and reports what it changed", () => {
   expect(runs[0]!.stdout).toContain("changed  packages: installed unattended-upgrades");
   expect(runs[0]!.stdout).toContain("changed  docker-daemon: wrote /etc/docker/daemon.json and restarted docker");
   expect(runs[0]!.stdout).toContain("changed  firewall: ");
+  expect(runs[0]!.stdout).toContain("changed  sshd-startups: MaxStartups 100:30:200");
 });
 
 test("the second run with the same command changes nothing", () => {
