@@ -81,10 +81,10 @@ export function bypassProbes(t: ProbeTarget): Probe[] {
       expected: "401",
       run: () => curlFrom(memory, ["-X", "POST", "-H", "content-type: application/json", "-d", '{"messages":[{"role":"user","content":"hi"}]}', "http://model-stub:8000/v1/chat/completions"]),
     },
-    { name: "Caddy's metrics from the memory container, no scrape token", expected: "401", run: () => curlFrom(memory, ["http://ingress:9180/metrics"]) },
+    { name: "Caddy's metrics from the memory container, no scrape token", expected: "401", run: () => curlFrom(memory, ["http://ingress-mcp:9180/metrics"]) },
     // The monitoring stack answers without credentials, on a network of its own that no server joins.
     { name: "Prometheus's API from the memory container", expected: "000", run: () => curlFrom(memory, ["http://prometheus:9090/api/v1/query?query=up"]) },
-    { name: "the probe (blackbox-exporter, which holds a token) from the memory container", expected: "000", run: () => curlFrom(memory, ["http://blackbox:9115/probe?module=mcp_initialize&target=http://ingress:8081/memory/mcp"]) },
+    { name: "the probe (blackbox-exporter, which holds a token) from the memory container", expected: "000", run: () => curlFrom(memory, ["http://blackbox:9115/probe?module=mcp_initialize&target=http://ingress-mcp:8081/memory/mcp"]) },
     { name: "a forged alert to Alertmanager from an agent runtime", expected: "000", run: () => curlFrom(t.container(`sophia-local-${t.agent.host}`), ["-X", "POST", "-H", "content-type: application/json", "-d", "[]", "http://alertmanager:9093/api/v2/alerts"]) },
     {
       name: "the ingress's internal site on its edge-network address, from this machine",

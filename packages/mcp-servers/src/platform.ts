@@ -200,7 +200,7 @@ export class McpPlatform extends pulumi.ComponentResource {
         ports: [{ internal: INGRESS_CONTAINER_PORT, external: args.ingress.port, ip: args.ingress.publishIp, protocol: "tcp" }],
         networksAdvanced: [
           { name: runtime.networks.edge.name },
-          { name: runtime.networks.mcp.name, aliases: ["ingress", INGRESS_INTERNAL_ALIAS] },
+          { name: runtime.networks.mcp.name, aliases: [INGRESS_INTERNAL_ALIAS] },
           { name: runtime.networks.monitoring.name, aliases: [INGRESS_MONITORING_ALIAS] },
         ],
         wait: true,
@@ -210,7 +210,10 @@ export class McpPlatform extends pulumi.ComponentResource {
     );
 
     this.ingressUrl = pulumi.output(this.publicUrl);
-    this.internalUrl = `http://ingress:${INGRESS_INTERNAL_PORT}`;
+    // By its alias on the internal network alone: a container on the edge network too (an agent pool
+    // that reaches a model API) resolves the container's host name, "ingress", to its edge address
+    // (Docker 26 on a rehearsal node), where the internal site does not listen.
+    this.internalUrl = `http://${INGRESS_INTERNAL_ALIAS}:${INGRESS_INTERNAL_PORT}`;
     this.monitoringUrl = `http://${INGRESS_MONITORING_ALIAS}:${INGRESS_INTERNAL_PORT}`;
     this.ready = [...servers, ingress];
     this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.servers), null, 2) + "\n");
