@@ -38,6 +38,8 @@ const say = (line: string) => console.log(`[rehearsal ${seconds(started)}s] ${li
 const STACK = "staging";
 const BASE_IMAGE = "sophia/base:trixie";
 const MODEL_CONTAINER = "sophia-rehearsal-model";
+/** The stub model's key (test scaffolding): the agents present it, and the stub wants at least 16 characters. */
+const MODEL_API_KEY = "rehearsal-model-key";
 
 interface Step {
   readonly name: string;
@@ -101,7 +103,9 @@ async function main(argv: string[]): Promise<number> {
     say(`${hosts.length} throwaway node hosts at ${addresses.join(", ")}; this machine reaches them from ${gateway}; base image ${baseId.slice(0, 19)} loaded on each`);
 
     await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", "sophia/model-stub:rehearsal", STUB_MODEL_CONTEXT]);
-    await run("docker", ["run", "-d", "--name", MODEL_CONTAINER, "--label", "sophia.rehearsal=true", "--read-only", "--user", "65534:65534", "sophia/model-stub:rehearsal"]);
+    // The stub refuses to start without the key its callers must present (the agents' sophia:modelApiKey,
+    // set below); the value travels in the docker CLI's environment, not on its command line.
+    await run("docker", ["run", "-d", "--name", MODEL_CONTAINER, "--label", "sophia.rehearsal=true", "--read-only", "--user", "65534:65534", "--env", "SOPHIA_MODEL_API_KEY", "sophia/model-stub:rehearsal"], { env: { ...process.env, SOPHIA_MODEL_API_KEY: MODEL_API_KEY } });
     const modelIp = (await dockerOn(undefined, ["inspect", "-f", "{{.NetworkSettings.IPAddress}}", MODEL_CONTAINER])).trim();
     say(`stub model (test scaffolding) at http://${modelIp}:${STUB_MODEL_PORT}/v1`);
 
@@ -141,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
     for (const host of hosts.slice(1)) await host.ssh(`printf '%s\\n' '${hosts[0]!.publicKey()}' >> ~/.ssh/authorized_keys`);
     await handle.setSecret("sophia:lambdaApiKey", apiKey);
     await handle.setSecret("sophia:sshPrivateKey", hosts[0]!.privateKey());
-    await handle.setSecret("sophia:modelApiKey", "rehearsal-model-key");
+    await handle.setSecret("sophia:modelApiKey", MODEL_API_KEY);
 
     // How this machine reaches the TLS ingress by its DNS name: that name, and only it, connects to
     // the node; the certificate is checked against Caddy's internal CA, fetched from the node.
