@@ -306,6 +306,10 @@ function healthy(item: ChecklistItem, container: string, docker: DockerRunner): 
   };
 }
 
+/** An agent pool's runtime name (its host name, `agents-<pool>`) from its container's name,
+ * `sophia-<stack>-agents-<pool>`. */
+const runtimeOf = (container: string) => container.replace(/^sophia-[a-z0-9]+-(?=agents-)/, "");
+
 /** The monitoring stack's containers healthy, and Prometheus scraping every target and probing every
  * MCP server through the ingress. None where the deployment has no monitoring stack. */
 function monitoringChecks(containers: readonly { name: string; component: string }[], docker: DockerRunner): Check[] {
@@ -323,7 +327,7 @@ function monitoringChecks(containers: readonly { name: string; component: string
             run: () => containersReported(docker, prometheus.name, containers.map((c) => c.name)),
           },
           ...(containers.some((c) => c.component === "agents")
-            ? [{ item: "monitoring" as const, name: "sophia-ops reports every agent runtime up to Prometheus, with the seconds its start took", run: () => agentRuntimesReported(docker, prometheus.name, containers.filter((c) => c.component === "agents").length) }]
+            ? [{ item: "monitoring" as const, name: "sophia-ops reports every agent runtime up to Prometheus, with the seconds its start took", run: () => agentRuntimesReported(docker, prometheus.name, containers.filter((c) => c.component === "agents").map((c) => runtimeOf(c.name))) }]
             : []),
           {
             item: "monitoring" as const,

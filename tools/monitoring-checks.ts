@@ -120,15 +120,20 @@ export async function containersReported(docker: DockerRunner, prometheus: strin
   });
 }
 
-/** sophia-ops's view of the agent runtimes, as Prometheus scraped it: each up, each with its start time. */
-export async function agentRuntimesReported(docker: DockerRunner, prometheus: string, expected: number, seconds = 60): Promise<string> {
+/** sophia-ops's view of the agent runtimes, as Prometheus scraped it: every deployed one up, with its
+ * start time. `runtimes`: the deployed runtimes' names (their host names); a route to a runtime that
+ * is not deployed (a rehearsal skips GPU pools) is reported, not failed. */
+export async function agentRuntimesReported(docker: DockerRunner, prometheus: string, runtimes: readonly string[], seconds = 60): Promise<string> {
   return within(seconds, "every agent runtime up, with its start time", async () => {
     const up = await promQuery(docker, prometheus, AGENT_RUNTIME_UP_METRIC);
     const starts = await promQuery(docker, prometheus, AGENT_RUNTIME_START_METRIC);
-    const down = up.filter((u) => u.value !== 1);
-    if (up.length < expected || down.length > 0) return notYet(`${up.length - down.length} of ${expected} up${down.length ? `; down: ${down.map((d) => d.labels.runtime).join(", ")}` : ""}`);
-    const unmeasured = up.filter((u) => !starts.some((s) => s.labels.runtime === u.labels.runtime));
-    if (unmeasured.length > 0) return notYet(`no start time yet from ${unmeasured.map((u) => u.labels.runtime).join(", ")}`);
-    return `${up.length} runtimes up; start to serving: ${starts.map((s) => `${s.labels.runtime} ${s.value.toFixed(2)} s`).join(", ")}`;
+    const upNames = up.filter((u) => u.value === 1).map((u) => u.labels.runtime!);
+    const notUp = runtimes.filter((r) => !upNames.includes(r));
+    if (notUp.length > 0) return notYet(`not up: ${notUp.join(", ")}`);
+    const unmeasured = runtimes.filter((r) => !starts.some((s) => s.labels.runtime === r));
+    if (unmeasured.length > 0) return notYet(`no start time yet from ${unmeasured.join(", ")}`);
+    const undeployed = up.filter((u) => !runtimes.includes(u.labels.runtime!)).map((u) => u.labels.runtime);
+    const mine = starts.filter((s) => runtimes.includes(s.labels.runtime!));
+    return `${runtimes.length} runtimes up; start to serving: ${mine.map((s) => `${s.labels.runtime} ${s.value.toFixed(2)} s`).join(", ")}${undeployed.length ? `; routed to but not deployed here (down): ${undeployed.join(", ")}` : ""}`;
   });
 }
