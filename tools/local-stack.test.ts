@@ -5,7 +5,7 @@ import type { PlannedResource } from "@sophia/plan";
 import { SECRET_SIG_KEY } from "@sophia/plan";
 import { applyOrder, applyResource, containerCreation, SmokeError, smokeNamespace } from "./local-stack";
 
-const resource = (type: string, name: string, extra: Partial<PlannedResource> = {}): PlannedResource => ({ type, name, custom: true, inputs: {}, dependsOn: [], ...extra });
+const resource = (type: string, name: string, extra: Partial<PlannedResource> = {}): PlannedResource => ({ type, name, custom: true, inputs: {}, dependsOn: [], protect: false, ...extra });
 const names = (rs: readonly PlannedResource[]) => rs.map((r) => r.name);
 
 describe("applyOrder", () => {

@@ -9,6 +9,8 @@ export interface PlannedResource extends RecordedResource {
   readonly parent?: string;
   /** `type::name` of each resource named in its dependsOn option. */
   readonly dependsOn: readonly string[];
+  /** The protect option: `pulumi destroy` refuses the resource. */
+  readonly protect: boolean;
 }
 
 export interface Evaluation {
@@ -44,6 +46,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const keys = new WeakMap<pulumi.Resource, string>();
   const parents = new Map<string, string | undefined>();
   const dependencies = new Map<string, string[]>();
+  const protects = new Map<string, boolean>();
   let outputs: Record<string, unknown> = {};
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
@@ -53,6 +56,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       const dependsOn = args.opts.dependsOn;
       const direct = (Array.isArray(dependsOn) ? dependsOn : [dependsOn]).filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
       dependencies.set(key, direct.map((d) => keys.get(d) ?? "(unknown)"));
+      protects.set(key, args.opts.protect === true);
       return undefined;
     });
     outputs = (await options.program()) ?? {};
@@ -61,7 +65,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   await runtime.waitForRPCs();
   const resolved: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(outputs)) resolved[name] = await resolveOutput(value);
-  const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [] }));
+  const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [], protect: protects.get(`${r.type}::${r.name}`) ?? false }));
   return { project: options.project, stack: options.stack, resources, outputs: resolved };
 }
 

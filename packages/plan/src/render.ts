@@ -27,7 +27,7 @@ export function renderValue(value: unknown): string {
 function renderResource(r: PlannedResource, children: Map<string | undefined, PlannedResource[]>, depth: number, lines: string[]): void {
   const pad = "  ".repeat(depth);
   const provider = r.provider ? ` (provider ${r.provider})` : "";
-  lines.push(`${pad}- ${r.type} ${r.name}${provider}`);
+  lines.push(`${pad}- ${r.type} ${r.name}${provider}${r.protect ? " [protected]" : ""}`);
   const inputs = Object.entries(r.inputs).filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0));
   inputs.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   for (const [key, value] of inputs) lines.push(`${pad}    ${key}: ${renderValue(value)}`);
