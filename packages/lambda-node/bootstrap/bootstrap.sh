@@ -134,6 +134,13 @@ sshd_conf=/etc/ssh/sshd_config.d/sophia.conf
 if write_if_changed "$sshd_conf" 0644 "# Installed by the Sophia bootstrap: the deploy's concurrent Docker-over-SSH connections.
 MaxStartups 100:30:200"; then
   if has_systemd; then systemctl reload ssh 2>/dev/null || systemctl reload sshd; elif [[ -f /run/sshd.pid ]]; then kill -HUP "$(cat /run/sshd.pid)"; fi
+  # A reload re-executes sshd, which refuses connections for a moment ("Connection closed by remote
+  # host" for the deploy's next one): give it the signal's moment, then go on once it greets again.
+  sleep 0.5
+  for _ in $(seq 1 100); do
+    [[ "$(timeout 1 bash -c 'exec 3<>/dev/tcp/127.0.0.1/22 && head -c 4 <&3' 2>/dev/null)" == "SSH-" ]] && break
+    sleep 0.1
+  done
   did sshd-startups "MaxStartups 100:30:200 in $sshd_conf"
 else
   ok sshd-startups
