@@ -9,3 +9,4 @@ export { type LaunchCandidate, LaunchError, launchInstance, waitForActive } from
 export { type LambdaNode, LambdaNodePool, type LambdaNodePoolArgs, type LambdaNodeSpec } from "./node";
 export { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
 export { changedHostKeyMessage, fingerprintOf, hostKeyProvider, knownHostsOptions, NodeHostKey, type NodeHostKeyArgs } from "./host-key";
+export { firewallRulesDiff, instanceDiff, sshKeyDiff } from "./diff";
