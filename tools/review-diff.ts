@@ -103,6 +103,18 @@ function secretEntriesChanged(before: unknown, after: unknown): string | undefin
   return [changed.length ? `changed ${changed.join(", ")}` : "", added.length ? `added ${added.join(", ")}` : "", removed.length ? `removed ${removed.join(", ")}` : ""].filter(Boolean).join("; ");
 }
 
+/** Two lists as the items one has and the other lacks (a label added, a port removed), where the
+ * whole lists would be too long to read side by side. */
+function listChanges(before: unknown, after: unknown): { before: string; after: string } | undefined {
+  if (!Array.isArray(before) || !Array.isArray(after)) return undefined;
+  const texts = (list: unknown[]) => list.map((v) => showValue(v));
+  const [b, a] = [texts(before), texts(after)];
+  const removed = b.filter((v) => !a.includes(v));
+  const added = a.filter((v) => !b.includes(v));
+  if (removed.length + added.length === 0) return undefined;
+  return { before: removed.length ? removed.join(", ") : "(no item removed)", after: added.length ? added.join(", ") : "(no item added)" };
+}
+
 function inputChanges(before: Readonly<Record<string, unknown>>, after: Readonly<Record<string, unknown>>): InputChange[] {
   const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].filter((k) => !IGNORED.has(k)).sort();
   return keys
@@ -110,6 +122,8 @@ function inputChanges(before: Readonly<Record<string, unknown>>, after: Readonly
     .map((k) => {
       const entries = secretEntriesChanged(before[k], after[k]);
       const detail = entries ? ` (${entries})` : same(stripSecrets(before[k]), stripSecrets(after[k])) ? " (a secret value in it changed)" : "";
+      const list = !entries && showValue(before[k]).length + showValue(after[k]).length > 120 ? listChanges(before[k], after[k]) : undefined;
+      if (list) return { key: `${k} (items)`, before: list.before, after: list.after };
       return { key: k, before: showValue(before[k]), after: `${showValue(after[k])}${detail}` };
     });
 }
@@ -140,7 +154,8 @@ export function diffSides(base: Side | undefined, head: Side): Change[] {
     if (old.protect !== undefined && r.protect !== undefined && old.protect !== r.protect) inputs.push({ key: "(protect)", before: String(old.protect), after: String(r.protect) });
     if (old.provider !== r.provider) inputs.push({ key: "(provider)", before: old.provider ?? "(default)", after: r.provider ?? "(default)" });
     if (inputs.length === 0) continue;
-    const replacedBy = [...replacingInputs(r.type, old.inputs, r.inputs, inputs.map((i) => i.key)), ...(old.provider !== r.provider ? ["(provider)"] : [])];
+    const inputKeys = inputs.map((i) => i.key.replace(/ \(items\)$/, "")).filter((k) => !k.startsWith("("));
+    const replacedBy = [...replacingInputs(r.type, old.inputs, r.inputs, inputKeys), ...(old.provider !== r.provider ? ["(provider)"] : [])];
     changes.push(replacedBy.length > 0 ? { kind: "replace", type: r.type, name: r.name, inputs, replacedBy } : { kind: "update", type: r.type, name: r.name, inputs });
   }
   for (const [key, r] of before) if (!after.has(key)) changes.push({ kind: "remove", type: r.type, name: r.name, inputs: [] });
