@@ -236,7 +236,8 @@ function stackSection(r: StackReview): string[] {
     for (const p of pools) {
       const b = r.cost.base.pools[p] ?? { count: 0, perHour: 0 };
       const h = r.cost.head.pools[p] ?? { count: 0, perHour: 0 };
-      lines.push(`| ${p} | ${b.count} × = ${dollars(b.perHour)}/h | ${h.count} × = ${dollars(h.perHour)}/h | ${signed(h.perHour - b.perHour)} | ${signed((h.perHour - b.perHour) * HOURS_PER_MONTH)} |`);
+      const nodes = (n: number) => `${n} node${n === 1 ? "" : "s"}`;
+      lines.push(`| ${p} | ${nodes(b.count)}, ${dollars(b.perHour)}/h | ${nodes(h.count)}, ${dollars(h.perHour)}/h | ${signed(h.perHour - b.perHour)} | ${signed((h.perHour - b.perHour) * HOURS_PER_MONTH)} |`);
     }
     const delta = r.cost.head.perHour - r.cost.base.perHour;
     lines.push(

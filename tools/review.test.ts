@@ -46,7 +46,7 @@ test("the cost per node pool comes from the dated price table, with the delta in
   const r = reviewStack(base, head);
   expect(summaryLine(r)).toBe("staging: +1 ~0 -0, +$1.29/h (+$941.70/mo), policies: 0 mandatory violations");
   const text = renderReview({ base: "main", baseCommit: "0123456789abcdef", reviews: [r], unchanged: ["local"] });
-  expect(text).toContain("| gpu_1x_a10 | 1 × = $1.29/h | 2 × = $2.58/h | +$1.29 | +$941.70 |");
+  expect(text).toContain("| gpu_1x_a10 | 1 node, $1.29/h | 2 nodes, $2.58/h | +$1.29 | +$941.70 |");
   expect(text.trimEnd().split("\n").pop()).toBe("review: 1 stacks, 1 changes, 0 mandatory violations, +$1.29 $/h");
 });
 
