@@ -343,11 +343,14 @@ function monitoringChecks(containers: readonly { name: string; component: string
 export async function runChecklist(live: LiveDeployment, report: (result: CheckResult) => void = () => undefined): Promise<CheckResult[]> {
   const docker = live.docker ?? ((args: string[]) => dockerOn(undefined, args));
   const labels = live.containerLabels ?? [`sophia.stack=${live.stack}`];
-  const listed = await docker(["ps", "-a", ...labels.flatMap((l) => ["--filter", `label=${l}`]), "--format", '{{.Names}}\t{{.Label "sophia.component"}}']);
+  const listed = await docker(["ps", "-a", ...labels.flatMap((l) => ["--filter", `label=${l}`]), "--format", '{{.Names}}\t{{.Label "sophia.component"}}\t{{.Label "sophia.smoke"}}']);
   const containers = listed
     .split("\n")
     .filter(Boolean)
-    .map((line) => ({ name: line.split("\t")[0]!, component: line.split("\t")[1] ?? "" }))
+    .map((line) => line.split("\t"))
+    // A deployment's checklist leaves out a smoke or chaos run beside it (same stack label, sophia.smoke=true).
+    .filter((fields) => live.containerLabels !== undefined || fields[2] !== "true")
+    .map((fields) => ({ name: fields[0]!, component: fields[1] ?? "" }))
     .sort((a, b) => a.name.localeCompare(b.name));
   const results: CheckResult[] = [];
   for (const check of checks(live, containers, docker)) {

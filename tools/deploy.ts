@@ -198,7 +198,10 @@ async function refuseOrphans(stackName: string, handle: StackHandle): Promise<vo
   const known = (await handle.stack.exportStack()).deployment?.resources?.length ?? 0;
   if (known > 0) return;
   const label = `label=sophia.stack=${stackName}`;
-  const containers = (await dockerOn(undefined, ["ps", "-aq", "--filter", label])).split("\n").filter(Boolean);
+  // The smoke's and the chaos suite's containers carry the stack's label too (sophia.smoke=true marks
+  // them); they are theirs to remove, and a deploy runs beside them.
+  const listed = (await dockerOn(undefined, ["ps", "-a", "--filter", label, "--format", '{{.ID}} {{.Label "sophia.smoke"}}'])).split("\n").filter(Boolean);
+  const containers = listed.filter((line) => line.split(" ")[1] !== "true");
   if (containers.length === 0) return;
   throw new Error(
     `deploy ${stackName}: ${containers.length} containers labelled sophia.stack=${stackName} run on this engine, but this stack's state (.pulumi-local/) does not know them. ` +
