@@ -41,6 +41,11 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
   fs.copyFileSync(path.join(root, "node_modules", "highs", "build", "highs.wasm"), path.join(ops, "highs.wasm"));
   log("image context ops: server.js, plan.js, stack files");
 
+  const gong = path.join(images, "gong", "dist");
+  fs.rmSync(gong, { recursive: true, force: true });
+  bundle(path.join(root, "packages", "mcp-servers", "src", "gong", "main.ts"), path.join(gong, "server.js"));
+  log("image context gong: server.js");
+
   const memory = path.join(images, "memory");
   const marker = path.join(memory, "node_modules", ".package-lock.json");
   if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(path.join(memory, "package-lock.json")).mtimeMs) {

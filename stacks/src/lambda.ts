@@ -9,7 +9,7 @@ import { McpPlatform } from "@sophia/mcp-servers";
 import { monitoringUis, monitoringUiUrl } from "@sophia/monitoring";
 import type { LambdaConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
-import { enabledServers, scopesFor } from "./mcp";
+import { enabledServers, gongServerEnv, scopesFor } from "./mcp";
 import { monitoringFor } from "./monitoring";
 import { placeForStack } from "./placement";
 
@@ -60,7 +60,7 @@ export async function lambdaEnvironment(
     // Published on every address of the node; the node firewall admits only ingress.allowedCidrs.
     ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, tlsIssuer: ingress.tlsIssuer },
     logs,
-    serverEnv: routing.serverEnv,
+    serverEnv: { ...routing.serverEnv, ...gongServerEnv(environment, servers, values["sophia:gong"]) },
     serverSecretEnv: routing.serverSecretEnv,
     protect: values["sophia:protect"],
     monitoringUis: monitoringUis(monitoringImages),

@@ -7,7 +7,7 @@ import { McpPlatform } from "@sophia/mcp-servers";
 import { monitoringUis, monitoringUiUrl } from "@sophia/monitoring";
 import type { LocalConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
-import { enabledServers, scopesFor } from "./mcp";
+import { enabledServers, gongServerEnv, scopesFor } from "./mcp";
 import { monitoringFor } from "./monitoring";
 import { placeForStack } from "./placement";
 
@@ -32,7 +32,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     secret,
     ingress: { port: values["sophia:ingress"].port, publishIp: "127.0.0.1" },
     logs,
-    serverEnv: routing.serverEnv,
+    serverEnv: { ...routing.serverEnv, ...gongServerEnv("local", servers, values["sophia:gong"]) },
     serverSecretEnv: routing.serverSecretEnv,
     // No registry here: monitoring is built from Debian's packages, and Debian has no Grafana.
     monitoringUis: monitoringUis("debian"),

@@ -92,20 +92,20 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
   },
   gong: {
     name: "gong",
-    description: "Gong sales-call data for business intelligence; needs Gong API credentials.",
+    description: "Gong sales-call data for business intelligence (src/gong, written here); needs Gong API credentials and the company's API base URL.",
     optional: true,
     image: { kind: "dockerfile", context: "gong" },
-    transport: { kind: "stdio", command: ["node", "/app/node_modules/gong-mcp/dist/index.js"] },
+    transport: { kind: "streamable-http", path: "/mcp" },
     port: 8080,
-    env: {},
+    env: { SOPHIA_GONG_PORT: "8080" },
     secrets: [
       { env: "GONG_ACCESS_KEY", configKey: "sophia:gongAccessKey" },
       { env: "GONG_ACCESS_SECRET", configKey: "sophia:gongAccessKeySecret" },
     ],
-    healthPath: "/ping",
+    healthPath: "/health",
     writable: [{ path: "/tmp", persist: false }],
-    // Not measured (no image yet): sized as memory, the same bridge in front of a Node server.
-    sizing: { memoryMiB: 192, cpus: 1.75, measured: { peakMiB: 0, peakCpus: 0, by: "not measured: no image yet" } },
+    // Not measured yet: sized as memory, a Node server of the same kind.
+    sizing: { memoryMiB: 192, cpus: 1.75, measured: { peakMiB: 0, peakCpus: 0, by: "not measured yet" } },
     // Gong's API is a network away and rate-limited to about 3 calls a second.
     longRunningTools: ["get_transcript", "search_calls"],
   },

@@ -97,6 +97,10 @@ const common = {
     }),
     z.strictObject({ provider: z.literal("stub") }),
   ]),
+  /** Where the Gong MCP server finds the company's Gong API (Gong gives each company its own base
+   * URL); required once gong is in sophia:mcpServers. Its keys are the secrets sophia:gongAccessKey
+   * and sophia:gongAccessKeySecret. */
+  "sophia:gong": z.strictObject({ baseUrl: url("sophia:gongAccessKey", "https://us-12345.api.gong.io") }).optional(),
   "sophia:retention": z.strictObject({
     metricsDays: boundedInt(1, 3650),
     logMaxSizeMiB: boundedInt(1, 10_240),

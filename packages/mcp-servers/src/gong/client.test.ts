@@ -114,3 +114,11 @@ test("bad settings are refused before any call: a base URL that is not https, a 
   expect(retryAfterSeconds(new Date(Date.now() + 5000).toUTCString())).toBeGreaterThanOrEqual(4);
   expect(retryAfterSeconds(null)).toBe(1);
 });
+
+test("the container's settings: each missing variable is named with the config key behind it", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { gongSettings } = require("./main") as typeof import("./main");
+  expect(() => gongSettings({ GONG_ACCESS_KEY: "a", GONG_ACCESS_SECRET: "b" })).toThrow("GONG_BASE_URL: expected the company's Gong API base URL (sophia:gong.baseUrl); got nothing");
+  expect(() => gongSettings({ GONG_BASE_URL: "https://x.api.gong.io", GONG_ACCESS_SECRET: "b" })).toThrow("GONG_ACCESS_KEY: expected the Gong access key (the secret sophia:gongAccessKey); got nothing");
+  expect(gongSettings({ GONG_BASE_URL: "https://x.api.gong.io", GONG_ACCESS_KEY: "a", GONG_ACCESS_SECRET: "b" })).toEqual({ baseUrl: "https://x.api.gong.io", accessKey: "a", accessKeySecret: "b" });
+});
