@@ -3,6 +3,7 @@
 // (secrets unwrapped for a validation, wrapped in Secret for a remediation), urn, name, opts. The
 // review's path (the pure rules over Secret-wrapped mock-mode values) is tested beside it.
 import { Secret } from "@pulumi/policy";
+import { MCP_SERVERS, serverContainerSpec } from "@sophia/mcp-servers";
 // The runtime's own wrapper of a resource's properties (it throws on values unknown in a preview);
 // internal to @pulumi/policy, used here so the rules meet the same Proxy the runtime hands them.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -48,22 +49,12 @@ function validateStack(policyName: string, resources: { type: string; name: stri
   return violations;
 }
 
-/** A container as the platform registers its MCP servers. */
-const hardened = (): Record<string, unknown> => ({
-  name: "sophia-production-memory",
-  image: "sha256:0123",
-  user: "65534:65534",
-  readOnly: true,
-  capabilities: { drops: ["ALL"] },
-  securityOpts: ["no-new-privileges:true"],
-  restart: "unless-stopped",
-  networkMode: "bridge",
-  memory: 256,
-  memorySwap: 256,
-  healthcheck: { tests: ["CMD", "curl", "-fsS", "http://127.0.0.1:8080/health"], interval: "2s" },
-  envs: ["SOPHIA_MCP_SERVER=memory", "SOPHIA_BACKEND_KEY=k-1234567890abcdef"],
-  labels: [{ label: "sophia.stack", value: "production" }],
-});
+/** A container exactly as the platform registers its memory server (its spec, plus the key the
+ * platform adds), so the compliant side is the real hardening, not a copy of it. */
+const hardened = (): Record<string, unknown> => {
+  const spec = serverContainerSpec("production", MCP_SERVERS.memory, { maxSizeMiB: 10, maxFiles: 2 }, { "sophia.stack": "production" });
+  return { ...spec, image: "sha256:0123", envs: [...spec.envs, "SOPHIA_BACKEND_KEY=k-1234567890abcdef"] };
+};
 
 describe.each<[string, (p: Record<string, unknown>) => Record<string, unknown>, RegExp]>([
   ["container-not-privileged", (p) => ({ ...p, privileged: true }), /privileged: true/],
