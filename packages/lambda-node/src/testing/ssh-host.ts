@@ -73,6 +73,9 @@ export class ThrowawaySshHost {
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       child.on("error", reject);
       child.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      // An ssh that exits at once (sshd not up yet, while start() probes) closes its stdin before this
+      // write: the EPIPE would surface as an unhandled stream error; its exit code already says it.
+      child.stdin.on("error", () => undefined);
       child.stdin.end(stdin ?? "");
     });
   }
