@@ -8,15 +8,32 @@ import { placeForStack } from "./src/placement";
 
 export type Program = () => Promise<Record<string, unknown>>;
 
+/** Config set on top of the stack file, checked like it: how the smoke enables Gong against its fake
+ * without the committed local file enabling it. A secret's value reaches the program as a secret. */
+export type ConfigOverrides = Readonly<Record<string, { readonly value: unknown; readonly secret?: boolean }>>;
+
+export interface EvaluateStackOptions {
+  readonly mocks?: Parameters<typeof evaluate>[0]["mocks"];
+  /** Another config file than stacks/Pulumi.<stack>.yaml (the deploy tools' working copy). */
+  readonly configFile?: string;
+  readonly overrides?: ConfigOverrides;
+}
+
 /** Evaluates a stack's program with its committed config. Secrets are never decrypted: those in the
  * file, and required ones the file does not hold yet (they are set per deployment with `pulumi config
  * set --secret`), reach the program as secret placeholders, which is all a plan needs. */
-export async function evaluateStack(root: string, stack: string, program: Program, mocks?: Parameters<typeof evaluate>[0]["mocks"], configFile?: string): Promise<Evaluation> {
+export async function evaluateStack(root: string, stack: string, program: Program, options: EvaluateStackOptions = {}): Promise<Evaluation> {
+  const { mocks, configFile } = options;
   const file = configFile ? path.relative(root, configFile) : stackConfigFile(stack);
   const full = path.join(root, file);
   const known = (ENVIRONMENTS as readonly string[]).includes(stack);
   if (!known || !fs.existsSync(full)) throw new ConfigError(file, undefined, `no such stack file; the stacks are ${ENVIRONMENTS.join(", ")}`);
   const { raw, secretKeys } = parseStackFile(fs.readFileSync(full, "utf8"), file, knownConfigKeys(stack as Environment));
+  for (const [key, { value, secret }] of Object.entries(options.overrides ?? {})) {
+    // As the engine holds config: text, objects and lists as JSON.
+    raw[key] = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
+    if (secret && !secretKeys.includes(key)) secretKeys.push(key);
+  }
   const required = SECRET_KEYS[stack as Environment].required;
   for (const key of required.filter((k) => !(k in raw))) {
     raw[key] = `[secret ${key}, set per deployment]`;
@@ -43,7 +60,7 @@ export function programDir(root: string): string {
 }
 
 export async function planStack(root: string, stack: string, program: Program, configFile?: string): Promise<string> {
-  const evaluation = await evaluateStack(root, stack, program, undefined, configFile);
+  const evaluation = await evaluateStack(root, stack, program, { configFile });
   const { placement, ...outputs } = evaluation.outputs;
   return renderPlan({ ...evaluation, outputs }, { Placement: (placement as string[] | undefined) ?? [] });
 }

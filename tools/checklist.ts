@@ -34,6 +34,8 @@ export interface LiveDeployment {
   readonly containerLabels?: readonly string[];
   /** The monitoring viewers' token, where the ingress serves the monitoring UIs. */
   readonly monitoringToken?: string;
+  /** Where Gong is the smoke's fake: the competitor one known call mentions, which the checks ask for. */
+  readonly gongKnownAnswer?: { readonly competitor: string; readonly callTitle: string };
 }
 
 /** The items of the strategy's post-deployment and integration checklists, in its order. */
@@ -135,11 +137,11 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
   };
   const routeTask = (headers: Record<string, string>, args: Record<string, string>) =>
     withClient(entry("sophia-sophia-ops").url, headers, (client) => client.callTool({ name: "route_task", arguments: args }, undefined, { timeout: 120_000 }));
-  const probe = (name: string, headers: Record<string, string>, status: number): Check => ({
+  const probe = (name: string, headers: Record<string, string>, status: number, server = "memory"): Check => ({
     item: "security and authentication",
     name,
     run: async () => {
-      const response = await fetch(`${live.ingressUrl}/memory/mcp`, {
+      const response = await fetch(`${live.ingressUrl}/${server}/mcp`, {
         method: "POST",
         headers: { ...headers, "content-type": "application/json", accept: "application/json, text/event-stream" },
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "probe", version: "0" } } }),
@@ -252,8 +254,76 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
     probe("401 with an unknown token", { Authorization: "Bearer not-a-real-token" }, 401),
     probe("403 for infrastructure's token on memory (outside its scope)", { Authorization: `Bearer ${token("infrastructure")}` }, 403),
     probe("200 for business-intelligence's token on memory (in scope)", { Authorization: `Bearer ${token("business-intelligence")}` }, 200),
+    ...(containers.some((c) => c.name.endsWith("-gong")) ? gongChecks(live, token, routeTask, entry("sophia-sophia-ops").headers, probe) : []),
     ...monitoringChecks(containers, docker),
     ...monitoringEntryChecks(live),
+  ];
+}
+
+/** Where Gong is enabled: its server answers business-intelligence's token through the ingress and
+ * reaches Gong's API with the deployment's keys (list_users); Cursor's and infrastructure's tokens
+ * get 403, as the category library says. Against the smoke's fake, whose calls are known, a search
+ * and a business-intelligence agent's answer must name the competitor one call mentions. */
+function gongChecks(
+  live: LiveDeployment,
+  token: (client: string) => string,
+  routeTask: (headers: Record<string, string>, args: Record<string, string>) => Promise<Awaited<ReturnType<Client["callTool"]>>>,
+  cursorHeaders: Record<string, string>,
+  probe: (name: string, headers: Record<string, string>, status: number, server: string) => Check,
+): Check[] {
+  const bi = () => ({ Authorization: `Bearer ${token("business-intelligence")}` });
+  const gong = <T>(use: (client: Client) => Promise<T>) => withClient(`${live.ingressUrl}/gong/mcp`, bi(), use);
+  const known = live.gongKnownAnswer;
+  // The fake's calls are in November 2026; a real account's last 30 days are searched otherwise.
+  const range = { from: "2026-11-01", to: "2026-12-01" };
+  const phrase = "looking at";
+  return [
+    {
+      item: "Cursor config connects",
+      name: "gong: tools/list and list_users (Gong's API, with the deployment's keys) through the ingress with business-intelligence's token",
+      run: () =>
+        gong(async (client) => {
+          const { tools } = await client.listTools();
+          const users = await client.callTool({ name: "list_users", arguments: {} }, undefined, { timeout: 60_000 });
+          if (users.isError) throw new Error(`list_users: ${textOf(users).slice(0, 300)}`);
+          const count = (users.structuredContent as { users?: unknown[] } | undefined)?.users?.length ?? 0;
+          return `${tools.length} tools: ${tools.map((t) => t.name).join(", ")}; list_users: ${count} users`;
+        }),
+    },
+    probe("403 for Cursor's token on gong (customer calls stay with business-intelligence)", { Authorization: `Bearer ${token("cursor")}` }, 403, "gong"),
+    probe("403 for infrastructure's token on gong (outside its scope)", { Authorization: `Bearer ${token("infrastructure")}` }, 403, "gong"),
+    probe("200 for business-intelligence's token on gong (in scope)", bi(), 200, "gong"),
+    ...(known
+      ? [
+          {
+            item: "end to end" as const,
+            name: `gong: search_calls "${phrase}" finds the competitor on the fake's call "${known.callTitle}", in context`,
+            run: () =>
+              gong(async (client) => {
+                const result = await client.callTool({ name: "search_calls", arguments: { ...range, phrase } }, undefined, { timeout: 60_000 });
+                const hits = (result.structuredContent as { hits?: { title: string; speaker: string; text: string }[] } | undefined)?.hits ?? [];
+                const hit = hits.find((h) => h.title === known.callTitle && h.text.includes(known.competitor));
+                if (result.isError || !hit) throw new Error(`no hit naming ${known.competitor}: ${textOf(result).slice(0, 300)}`);
+                return `${hits.length} hit(s); ${hit.speaker}: "${hit.text}"`;
+              }),
+          },
+          {
+            item: "end to end" as const,
+            name: "route_task (business-intelligence) with a question a transcript answers: the agent calls Gong's search_calls and answers with the competitor it found",
+            run: async () => {
+              const task = `Which competitor did Acme Corp bring up? Search the calls from ${range.from} to ${range.to} for "${phrase}"`;
+              const result = await routeTask(cursorHeaders, { category: "business-intelligence", task });
+              const routed = result.structuredContent as { agent: string; answer: string } | undefined;
+              // The stub model answers "<agent>: <tool> says: <the tool's result>": the answer shows the
+              // tool was called, and that what it returned is what the agent said.
+              if (result.isError || routed?.agent !== "sales-analyst" || !routed.answer.includes("search_calls says:") || !routed.answer.includes(known.competitor)) {
+                throw new Error(textOf(result).slice(0, 400));
+              }
+              return `${routed.agent}: ${routed.answer.slice(0, 200)}`;
+            },
+          },
+        ]
+      : []),
   ];
 }
 

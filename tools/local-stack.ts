@@ -14,6 +14,7 @@
 import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
+import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { CATEGORIES } from "@sophia/agent-categories";
@@ -21,7 +22,9 @@ import { shellQuote } from "@sophia/lambda-node";
 import { CURSOR_CLIENT, tokenEnvName } from "@sophia/mcp-servers";
 import { mockImageId, type PlannedResource, RecordingMocks, SECRET_SIG_KEY } from "@sophia/plan";
 import program from "../stacks/index";
-import { evaluateStack, programDir } from "../stacks/plan-stack";
+import { type ConfigOverrides, evaluateStack, programDir } from "../stacks/plan-stack";
+import { buildSync } from "esbuild";
+import { KNOWN_ANSWER } from "@sophia/mcp-servers/gong/testing";
 import { buildImageContexts } from "./build-image-contexts";
 import type { LiveDeployment } from "./checklist";
 
@@ -347,9 +350,48 @@ function freeLoopbackPort(): Promise<number> {
   });
 }
 
+/** The fake Gong API's container on the smoke's edge network, where the Gong server reaches it as
+ * `http://fake-gong:8080` (GONG_PLAIN_HTTP=allowed: the local stack's one exception to https). */
+const FAKE_GONG = { alias: "fake-gong", port: 8080 } as const;
+
+/** The config that turns Gong on against the fake: its keys as secrets (with them set, the stack
+ * enables gong by itself) and its base URL. The committed local file keeps Gong off. */
+function fakeGongOverrides(accessKey: string, accessKeySecret: string): ConfigOverrides {
+  return {
+    "sophia:gongAccessKey": { value: accessKey, secret: true },
+    "sophia:gongAccessKeySecret": { value: accessKeySecret, secret: true },
+    "sophia:gong": { value: { baseUrl: `http://${FAKE_GONG.alias}:${FAKE_GONG.port}` } },
+  };
+}
+
+/** Runs the fake Gong (src/gong/testing/main.ts, bundled) in the Gong server's own image, hardened
+ * like the platform's containers, on the smoke's edge network. */
+async function startFakeGong(created: Created, accessKey: string, accessKeySecret: string): Promise<string> {
+  const bundle = path.join(root, ".cache", "smoke", "fake-gong.js");
+  buildSync({ entryPoints: [path.join(root, "packages", "mcp-servers", "src", "gong", "testing", "main.ts")], outfile: bundle, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error" });
+  const name = smokeName("sophia-fake-gong");
+  const env = { FAKE_GONG_ACCESS_KEY: accessKey, FAKE_GONG_ACCESS_SECRET: accessKeySecret };
+  await docker(
+    ["create", "--name", name, "--label", "sophia.smoke=true", "--label", "sophia.component=fake-gong", "--network", smokeName("sophia-edge"), "--network-alias", FAKE_GONG.alias,
+      "--read-only", "--cap-drop", "ALL", "--security-opt", "no-new-privileges:true", "--user", "65534:65534", "--memory", "256m",
+      "-e", "FAKE_GONG_ACCESS_KEY", "-e", "FAKE_GONG_ACCESS_SECRET", "-v", `${bundle}:/fake/main.js:ro`, "--entrypoint", "node", "sophia/mcp-gong:local", "/fake/main.js"],
+    "fake gong",
+    env,
+  );
+  created.containers.push(name);
+  await docker(["start", name], "fake gong");
+  say(`container ${name} started: the fake Gong API on the smoke's edge network`);
+  return name;
+}
+
+export interface BringUpOptions {
+  /** Gong enabled against a fake Gong API of the smoke's own (the smoke's Gong checks). */
+  readonly fakeGong?: boolean;
+}
+
 /** Evaluates the local stack in mock mode (with real random tokens) and creates what it registered.
  * `created` is filled as resources come up, so the caller can tear down after a partial failure. */
-export async function bringUpLocal(created: Created, log: (line: string) => void): Promise<LocalStack> {
+export async function bringUpLocal(created: Created, log: (line: string) => void, options: BringUpOptions = {}): Promise<LocalStack> {
   say = log;
   say("base image and image contexts");
   await run("bash", [path.join(root, "tools", "build-base-image.sh")]);
@@ -362,7 +404,8 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
       return { result: randomBytes(length * 2).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, length) };
     },
   });
-  const evaluation = await evaluateStack(root, "local", program, mocks);
+  const gongKeys = options.fakeGong ? { accessKey: randomBytes(16).toString("hex"), accessKeySecret: randomBytes(24).toString("hex") } : undefined;
+  const evaluation = await evaluateStack(root, "local", program, { mocks, overrides: gongKeys && fakeGongOverrides(gongKeys.accessKey, gongKeys.accessKeySecret) });
   const ingressUrl = evaluation.outputs.ingressUrl as string;
   const envOf = (container: string) => {
     const r = evaluation.resources.find((x) => x.type === "docker:index/container:Container" && x.inputs.name === container);
@@ -379,6 +422,7 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
   const port = await freeLoopbackPort();
   const images: ImageIds = new Map();
   for (const r of applyOrder(smokeNamespace(evaluation.resources, port))) await applyResource(r, created, images);
+  if (gongKeys) await startFakeGong(created, gongKeys.accessKey, gongKeys.accessKeySecret);
   // The program's URLs, with the smoke's port.
   const published = new URL(ingressUrl).port;
   const onSmokePort = (text: string) => text.split(`127.0.0.1:${published}`).join(`127.0.0.1:${port}`);
@@ -387,10 +431,12 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     ingressUrl: onSmokePort(ingressUrl),
     cursorMcpJson: onSmokePort(evaluation.outputs.cursorMcpJson as string),
     tokens: byClient,
-    planLine: `plan local: ${evaluation.resources.length} resources`,
+    // sophia-ops plans the committed config (its image holds the stack files), not the smoke's overrides.
+    planLine: fs.readFileSync(path.join(root, "stacks", "plans", "local.md"), "utf8").trimEnd().split("\n").pop()!,
     // Both: a test's own containers made by the same applier (ingress-tls) carry the smoke's label too.
     containerLabels: ["sophia.smoke=true", "sophia.stack=local"],
     monitoringToken: envOf("sophia-local-ingress").SOPHIA_MONITORING_TOKEN,
+    ...(gongKeys ? { gongKnownAnswer: KNOWN_ANSWER } : {}),
   };
   return { evaluation, live, tokens, envOf, created };
 }

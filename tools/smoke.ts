@@ -22,7 +22,8 @@ async function main(argv: string[]): Promise<number> {
 
   const results: Pick<CheckResult, "ok">[] = [];
   try {
-    const { live } = await bringUpLocal(created, say);
+    // Gong on, against the smoke's own fake Gong API (the committed local stack keeps it off).
+    const { live } = await bringUpLocal(created, say, { fakeGong: true });
     const checked = await runChecklist(live, (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}: ${r.detail}`));
     results.push(...checked);
     console.log(renderChecklist(checked));

@@ -41,7 +41,8 @@ export async function lambdaEnvironment(
   });
   const manifest = agentManifest(environment, placement);
   const routing = agentRouting(`${environment}-agents`, manifest);
-  const servers = enabledServers(values["sophia:mcpServers"]);
+  const servers = enabledServers(values["sophia:mcpServers"], (key) => secret(key) !== undefined);
+  const scopes = scopesFor(servers);
   const ingress = values["sophia:ingress"];
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:images"].base;
@@ -55,7 +56,7 @@ export async function lambdaEnvironment(
     stack: environment,
     baseImage,
     servers,
-    scopes: scopesFor(servers),
+    scopes,
     secret,
     // Published on every address of the node; the node firewall admits only ingress.allowedCidrs.
     ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, tlsIssuer: ingress.tlsIssuer },
@@ -114,6 +115,8 @@ export async function lambdaEnvironment(
     mcpNode,
     ingressUrl: mcp.ingressUrl,
     cursorMcpJson: mcp.cursorMcpJson,
+    // Which client's token reaches which server: what a reviewer checks when a server or category changes.
+    mcpScopes: Object.fromEntries(scopes.map((s) => [s.client, s.servers.join(", ")])),
     mcpTokens: mcp.tokens,
     agentPools: agents.containers,
     monitoring: monitoring.containers,

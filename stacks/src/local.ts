@@ -20,7 +20,8 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     labels: { "sophia.stack": "local" },
     platform: values["sophia:local"].platform,
   });
-  const servers = enabledServers(values["sophia:mcpServers"]);
+  const servers = enabledServers(values["sophia:mcpServers"], (key) => secret(key) !== undefined);
+  const scopes = scopesFor(servers);
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:local"].baseImage;
   const mcp = new McpPlatform("local-mcp", {
@@ -28,7 +29,7 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     stack: "local",
     baseImage,
     servers,
-    scopes: scopesFor(servers),
+    scopes,
     secret,
     ingress: { port: values["sophia:ingress"].port, publishIp: "127.0.0.1" },
     logs,
@@ -60,6 +61,8 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     costPerHour: placement.costPerHour,
     ingressUrl: mcp.ingressUrl,
     cursorMcpJson: mcp.cursorMcpJson,
+    // Which client's token reaches which server: what a reviewer checks when a server or category changes.
+    mcpScopes: Object.fromEntries(scopes.map((s) => [s.client, s.servers.join(", ")])),
     mcpTokens: mcp.tokens,
     agentPools: agents.containers,
     monitoring: monitoring.containers,

@@ -124,6 +124,10 @@ export const CATEGORIES = {
   },
 } as const satisfies Record<string, CategorySpec>;
 
+/** Servers whose data only the categories that list them may read: the developer's own client,
+ * Cursor, does not reach them. Gong holds customers' recorded sales calls. */
+export const CATEGORY_ONLY_SERVERS: readonly McpServerName[] = ["gong"];
+
 /** Name of a category; a typo fails to compile. */
 export type CategoryName = keyof typeof CATEGORIES;
 

@@ -39,6 +39,16 @@ test("a task naming an offered tool gets a tool call with arguments read from th
   expect(call.function).toEqual({ name: "stack_plan", arguments: '{"stack": "staging"}' });
 });
 
+test("Gong's search_calls is called for a quoted phrase and a date range, before memory's search_nodes", async () => {
+  const tools = ["search_calls", "search_nodes"].map((name) => ({ type: "function", function: { name, parameters: {} } }));
+  const task = 'Which competitor came up? Search the calls from 2026-11-01 to 2026-12-01 for "looking at"';
+  const { json } = await complete({ messages: [system, { role: "user", content: task }], tools });
+  expect(json.choices[0]!.message.tool_calls![0]!.function).toEqual({ name: "search_calls", arguments: '{"phrase": "looking at", "from": "2026-11-01", "to": "2026-12-01"}' });
+  // Without the range it is a memory search, as before.
+  const memory = await complete({ messages: [system, { role: "user", content: 'Search for "deals"' }], tools });
+  expect(memory.json.choices[0]!.message.tool_calls![0]!.function.name).toBe("search_nodes");
+});
+
 test("after a tool result it answers with the agent's name, the tool and the result's last line", async () => {
   const first = await complete({ messages: [system, { role: "user", content: "plan please" }], tools: [planTool] });
   const call = first.json.choices[0]!.message.tool_calls![0]!;

@@ -3,13 +3,13 @@
 export interface NetworkSpec {
   /** Suffix of the network's name; the full name is `sophia-<suffix>`. */
   readonly suffix: "edge" | "mcp" | "monitoring";
-  /** internal: no route out of the host; only the ingress joins both networks. */
+  /** internal: no route out of the host. */
   readonly internal: boolean;
   readonly purpose: string;
 }
 
 export const RUNTIME_NETWORKS: readonly NetworkSpec[] = [
-  { suffix: "edge", internal: false, purpose: "the ingress's published port" },
+  { suffix: "edge", internal: false, purpose: "the ingress's published port, and the way out of containers that call an outside API (a model, Gong)" },
   { suffix: "mcp", internal: true, purpose: "ingress ↔ MCP servers ↔ agent runtime; no way out" },
   // Apart from `mcp`, so that no MCP server or agent (were one taken over) reaches Prometheus,
   // Alertmanager or the probe, which answer without credentials on their own network.

@@ -58,6 +58,9 @@ export interface McpServerSpec {
   /** Tools whose work takes seconds, not milliseconds (a plan, an agent run): their calls are kept out
    * of the MCP latency SLO, which is about the protocol's answers, not about the work a tool does. */
   readonly longRunningTools: readonly string[];
+  /** What the server reaches outside the node, if anything: it then joins the edge network too
+   * (the MCP network has no way out). Absent: the MCP network only. */
+  readonly egress?: string;
 }
 
 export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
@@ -108,6 +111,7 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     sizing: { memoryMiB: 192, cpus: 1.75, measured: { peakMiB: 0, peakCpus: 0, by: "not measured yet" } },
     // Gong's API is a network away and rate-limited to about 3 calls a second.
     longRunningTools: ["get_transcript", "search_calls"],
+    egress: "the company's Gong API (sophia:gong.baseUrl)",
   },
 };
 

@@ -1,4 +1,5 @@
-// The `.cursor/mcp.json` of a deployment: one remote entry per enabled server through the ingress.
+// The `.cursor/mcp.json` of a deployment: one remote entry per server Cursor's token
+// reaches (scopes.ts), through the ingress.
 // Tokens appear only as `${env:NAME}` references; the file itself holds no secret.
 import type { McpServerName } from "./catalog";
 import { CURSOR_CLIENT, tokenEnvName } from "./scopes";

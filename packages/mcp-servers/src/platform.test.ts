@@ -43,6 +43,14 @@ test("scopes follow the category library; cursor reaches every enabled server; d
   expect(tokenEnvName("business-intelligence")).toBe("SOPHIA_MCP_TOKEN_BUSINESS_INTELLIGENCE");
 });
 
+test("a category-only server (gong) is in the scope of the categories that list it, and not in cursor's", () => {
+  expect(clientScopes(categories, ["sophia-ops", "memory", "gong"], ["gong"])).toEqual([
+    { client: "cursor", servers: ["sophia-ops", "memory"] },
+    { client: "infrastructure", servers: ["sophia-ops"] },
+    { client: "business-intelligence", servers: ["gong", "memory"] },
+  ]);
+});
+
 test("the Caddyfile routes each server, answers 401 and 403 by scope, streams unbuffered, and holds no token value", () => {
   const scopes = clientScopes(categories, ["sophia-ops", "memory"]);
   const text = renderCaddyfile({ port: 8080, internalPort: 8081, metricsPort: 9180, publicUrl: "http://127.0.0.1:8443" }, [{ server: "sophia-ops", upstream: "sophia-ops:8080" }, { server: "memory", upstream: "memory:8080" }], scopes);

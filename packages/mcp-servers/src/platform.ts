@@ -9,7 +9,7 @@ import { backendKeyEnvName, type IngressSite, INTERNAL_ADDR_ENV, METRICS_TOKEN_E
 import { type ContainerSizing, MCP_SERVERS, type McpServerName } from "./catalog";
 import { cpuLimit, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, SERVER_KEY_ENV } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
-import { type ClientScope, tokenEnvName } from "./scopes";
+import { type ClientScope, CURSOR_CLIENT, tokenEnvName } from "./scopes";
 
 /** Image build contexts: one directory per image, found from this module, not from the working directory. */
 export const IMAGES_DIR = path.resolve(__dirname, "..", "images");
@@ -81,7 +81,7 @@ export class McpPlatform extends pulumi.ComponentResource {
     const secretValues = new Map<string, pulumi.Output<string>>();
     for (const s of args.servers.flatMap((server) => MCP_SERVERS[server].secrets.map((secret) => ({ server, ...secret })))) {
       const value = args.secret(s.configKey);
-      if (!value) throw new pulumi.RunError(`stacks/Pulumi.${args.stack}.yaml: ${s.configKey}: MCP server ${s.server} is enabled and needs this secret; got nothing`);
+      if (!value) throw new pulumi.RunError(`stacks/Pulumi.${args.stack}.yaml: ${s.configKey}: MCP server ${s.server} is enabled and needs this secret (pulumi config set --secret ${s.configKey} <value> --stack ${args.stack}); got nothing`);
       secretValues.set(s.configKey, value);
     }
     const { runtime } = args;
@@ -113,7 +113,8 @@ export class McpPlatform extends pulumi.ComponentResource {
           image,
           envs: [...container.envs, ...Object.entries(args.serverEnv?.[serverName] ?? {}).map(([k, v]) => `${k}=${v}`), ...secretEnvs],
           volumes,
-          networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [serverName] }],
+          // Its alias on the MCP network alone; the edge network only carries its way out.
+          networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [serverName] }, ...(spec.egress ? [{ name: runtime.networks.edge.name }] : [])],
           // Pulumi waits until the health check passes: the ingress comes up after its servers.
           wait: true,
           waitTimeout: 120,
@@ -216,7 +217,7 @@ export class McpPlatform extends pulumi.ComponentResource {
     this.internalUrl = `http://${INGRESS_INTERNAL_ALIAS}:${INGRESS_INTERNAL_PORT}`;
     this.monitoringUrl = `http://${INGRESS_MONITORING_ALIAS}:${INGRESS_INTERNAL_PORT}`;
     this.ready = [...servers, ingress];
-    this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.servers), null, 2) + "\n");
+    this.cursorMcpJson = this.ingressUrl.apply((url) => JSON.stringify(renderCursorMcpJson(url, args.scopes.find((s) => s.client === CURSOR_CLIENT)?.servers ?? []), null, 2) + "\n");
     this.tokens = pulumi.secret(pulumi.output(tokens));
     this.metricsToken = pulumi.secret(metricsToken);
     this.monitoringToken = monitoringToken && pulumi.secret(monitoringToken);

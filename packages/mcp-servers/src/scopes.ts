@@ -1,6 +1,7 @@
 // Who may call which server through the ingress. Every agent category is a client whose token
 // reaches exactly the servers its category lists; `cursor` is the developer's own client and
-// reaches every enabled server. Pure: the category library is the only input.
+// reaches every enabled server but those the category library keeps to its categories (Gong's
+// customer calls). Pure: the category library is the only input.
 import type { McpServerName } from "./catalog";
 
 export const CURSOR_CLIENT = "cursor";
@@ -11,10 +12,14 @@ export interface ClientScope {
   readonly servers: readonly McpServerName[];
 }
 
-export function clientScopes(categories: Readonly<Record<string, { readonly mcpServers: readonly McpServerName[] }>>, enabled: readonly McpServerName[]): ClientScope[] {
+export function clientScopes(
+  categories: Readonly<Record<string, { readonly mcpServers: readonly McpServerName[] }>>,
+  enabled: readonly McpServerName[],
+  categoryOnly: readonly McpServerName[] = [],
+): ClientScope[] {
   const on = new Set(enabled);
   return [
-    { client: CURSOR_CLIENT, servers: [...enabled] },
+    { client: CURSOR_CLIENT, servers: enabled.filter((s) => !categoryOnly.includes(s)) },
     ...Object.entries(categories).map(([client, c]) => ({ client, servers: c.mcpServers.filter((s) => on.has(s)) })),
   ];
 }

@@ -48,6 +48,7 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const dependencies = new Map<string, string[]>();
   const protects = new Map<string, boolean>();
   let outputs: Record<string, unknown> = {};
+  let failure: { error: unknown } | undefined;
   await pulumi.runtime.runInPulumiStack(async () => {
     pulumi.runtime.registerStackTransformation((args) => {
       const key = `${args.type}::${args.name}`;
@@ -59,10 +60,16 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
       protects.set(key, args.opts.protect === true);
       return undefined;
     });
-    outputs = (await options.program()) ?? {};
+    // The program's own error is the evaluation's: left to the SDK, it would be an unhandled rejection.
+    try {
+      outputs = (await options.program()) ?? {};
+    } catch (error) {
+      failure = { error };
+    }
     return outputs;
   });
   await runtime.waitForRPCs();
+  if (failure) throw failure.error;
   const resolved: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(outputs)) resolved[name] = await resolveOutput(value);
   const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [], protect: protects.get(`${r.type}::${r.name}`) ?? false }));
@@ -76,6 +83,11 @@ export function evaluateComponent(program: EvaluateOptions["program"], stack = "
 
 /** The value of an output, with secrets replaced by a marker so a plan can never print them. */
 async function resolveOutput(value: unknown): Promise<unknown> {
+  // The engine resolves outputs nested in an exported object or list; so does the plan.
+  if (Array.isArray(value)) return Promise.all(value.map(resolveOutput));
+  if (value && typeof value === "object" && !pulumi.Output.isInstance(value) && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutput(v)] as const)));
+  }
   if (!pulumi.Output.isInstance(value)) return value;
   const output = value as pulumi.Output<unknown> & { isSecret: Promise<boolean>; isKnown: Promise<boolean> };
   if (await output.isSecret) return { [SECRET_SIG_KEY]: true };

@@ -46,4 +46,23 @@ describe("a rendered plan", () => {
     expect(text).toContain("password: [secret]\n```");
     expect(text.trimEnd().split("\n").pop()).toBe("plan unit: 4 resources");
   });
+
+  it("resolves outputs nested in an exported object or list, as the engine does, secrets still redacted", async () => {
+    const evaluation = await evaluate({
+      project: "sophia",
+      stack: "unit",
+      config: { "sophia:password": "hunter2" },
+      secretKeys: ["sophia:password"],
+      program: () => {
+        const lock = new Lock("nested", { password: "x" });
+        return { names: { lock: lock.urn.apply(() => "nested"), plain: 1 }, list: [pulumi.output("a")], secret: { password: new pulumi.Config("sophia").requireSecret("password") } };
+      },
+    });
+    const text = renderPlan(evaluation, {});
+    expect(text).toContain('names: {lock: "nested", plain: 1}');
+    expect(text).toContain('list: ["a"]');
+    expect(text).toContain("secret: {password: [secret]}");
+    expect(text).not.toContain("hunter2");
+    expect(text).not.toContain("toJSON");
+  });
 });

@@ -175,6 +175,8 @@ export const LambdaConfigSchema = z
         refuse(["sophia:lambda", "sshAllowedCidrs", i], range, `SSH on ${env} is never open to the world; expected your operators' networks (at least /${WIDEST_SSH_PREFIX})`);
       }
     });
+    const gong = c["sophia:gong"];
+    if (gong && !gong.baseUrl.startsWith("https:")) refuse(["sophia:gong", "baseUrl"], gong.baseUrl, `Gong's API is served over https, and the access key travels in every request; expected https://…, such as https://us-12345.api.gong.io`);
     if (ingress.port === SSH_PORT) refuse(["sophia:ingress", "port"], ingress.port, `port ${SSH_PORT} is the nodes' SSH; the firewall would open SSH to the ingress's CIDRs. Expected another port, such as 443`);
   });
 

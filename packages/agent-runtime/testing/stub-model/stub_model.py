@@ -5,8 +5,9 @@ stack config refuses it there).
 Its behaviour, from the request alone (no state, no randomness):
   - The last message is a tool result: answer with the tool's name and the result (JSON compacted to
     one line, text by its last line).
-  - Otherwise, if a tool is offered whose name the task names (`stack_plan` for "plan", `search_nodes`
-    for "search"/"find"), call it with arguments read from the task.
+  - Otherwise, if a tool is offered whose name the task names (`stack_plan` for "plan"; Gong's
+    `search_calls` for a task with a "quoted phrase" and two ISO dates, the range to search;
+    `search_nodes` for "search"/"find"), call it with arguments read from the task.
   - Otherwise answer directly, quoting the task.
 Every answer starts with the agent's name taken from the system message, so callers can see which
 agent answered.
@@ -54,6 +55,10 @@ def choose_tool_call(task: str, tools: list[dict]) -> dict | None:
     if "stack_plan" in offered and "plan" in words:
         stack = next((s for s in STACKS if s in words), "local")
         return {"name": "stack_plan", "arguments": {"stack": stack}}
+    phrase = re.search(r'"([^"]{2,})"', task)
+    dates = re.findall(r"\b\d{4}-\d{2}-\d{2}\b", task)
+    if "search_calls" in offered and phrase and len(dates) >= 2:
+        return {"name": "search_calls", "arguments": {"phrase": phrase.group(1), "from": dates[0], "to": dates[1]}}
     if "search_nodes" in offered and re.search(r"\b(search|find)\b", words):
         query = re.sub(r"^.*\b(?:search|find)\b(?: for)?\s*", "", task, flags=re.I).strip() or task
         return {"name": "search_nodes", "arguments": {"query": query}}

@@ -108,6 +108,8 @@ test("the daily cap is counted here, before Gong refuses, and says when it reset
 
 test("bad settings are refused before any call: a base URL that is not https, a missing secret", () => {
   expect(() => new GongClient({ baseUrl: "http://us-1.api.gong.io", ...keys })).toThrow("gong: baseUrl: expected https (the key travels in every request); got http://us-1.api.gong.io");
+  // Only the local stack's fake, on the project's own network, is let through in plain http.
+  expect(() => new GongClient({ baseUrl: "http://fake-gong:8080", plainHttpAllowed: true, ...keys })).not.toThrow();
   expect(() => new GongClient({ baseUrl: "not a url", ...keys })).toThrow(/expected your Gong API base URL/);
   expect(() => new GongClient({ baseUrl: "https://us-1.api.gong.io", accessKey: "a", accessKeySecret: "" })).toThrow("the access key and its secret are both needed");
   expect(retryAfterSeconds("7")).toBe(7);
@@ -120,5 +122,6 @@ test("the container's settings: each missing variable is named with the config k
   const { gongSettings } = require("./main") as typeof import("./main");
   expect(() => gongSettings({ GONG_ACCESS_KEY: "a", GONG_ACCESS_SECRET: "b" })).toThrow("GONG_BASE_URL: expected the company's Gong API base URL (sophia:gong.baseUrl); got nothing");
   expect(() => gongSettings({ GONG_BASE_URL: "https://x.api.gong.io", GONG_ACCESS_SECRET: "b" })).toThrow("GONG_ACCESS_KEY: expected the Gong access key (the secret sophia:gongAccessKey); got nothing");
-  expect(gongSettings({ GONG_BASE_URL: "https://x.api.gong.io", GONG_ACCESS_KEY: "a", GONG_ACCESS_SECRET: "b" })).toEqual({ baseUrl: "https://x.api.gong.io", accessKey: "a", accessKeySecret: "b" });
+  expect(gongSettings({ GONG_BASE_URL: "https://x.api.gong.io", GONG_ACCESS_KEY: "a", GONG_ACCESS_SECRET: "b" })).toEqual({ baseUrl: "https://x.api.gong.io", accessKey: "a", accessKeySecret: "b", plainHttpAllowed: false });
+  expect(gongSettings({ GONG_BASE_URL: "http://fake-gong:8080", GONG_ACCESS_KEY: "a", GONG_ACCESS_SECRET: "b", GONG_PLAIN_HTTP: "allowed" }).plainHttpAllowed).toBe(true);
 });

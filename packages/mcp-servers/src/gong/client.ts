@@ -1,5 +1,4 @@
-// A client of Gong's public REST API v2, for the Gong MCP server (issue 17; the server and its tools
-// are not built yet). Basic auth from an access key and its secret; a base URL of the customer's own
+// A client of Gong's public REST API v2, for the Gong MCP server (server.ts). Basic auth from an access key and its secret; a base URL of the customer's own
 // (Gong gives each one); cursor paging; Gong's documented limits (3 calls a second, 10,000 a day),
 // with 429 and its Retry-After honoured; Gong's error bodies (`{ requestId, errors: [...] }`) turned
 // into messages that say what to do. It keeps nothing: no call data is written anywhere.
@@ -9,6 +8,9 @@ export interface GongClientOptions {
   readonly baseUrl: string;
   readonly accessKey: string;
   readonly accessKeySecret: string;
+  /** Plain http to a host other than loopback: only the local stack's fake on the project's own
+   * network (stacks/src/mcp.ts sets it there, and the stack config refuses http elsewhere). */
+  readonly plainHttpAllowed?: boolean;
   /** Calls a second; Gong allows 3. */
   readonly callsPerSecond?: number;
   /** Calls a day; Gong allows 10,000. */
@@ -101,7 +103,7 @@ export class GongClient {
     } catch {
       throw new GongError(`gong: baseUrl: expected your Gong API base URL, such as https://us-12345.api.gong.io; got ${JSON.stringify(options.baseUrl)}`, 0);
     }
-    if (url.protocol !== "https:" && !["127.0.0.1", "localhost"].includes(url.hostname)) throw new GongError(`gong: baseUrl: expected https (the key travels in every request); got ${url.protocol}//${url.host}`, 0);
+    if (url.protocol !== "https:" && !options.plainHttpAllowed && !["127.0.0.1", "localhost"].includes(url.hostname)) throw new GongError(`gong: baseUrl: expected https (the key travels in every request); got ${url.protocol}//${url.host}`, 0);
     if (!options.accessKey || !options.accessKeySecret) throw new GongError("gong: the access key and its secret are both needed (Gong's API page, Create)", 0);
     this.base = url.origin + url.pathname.replace(/\/+$/, "");
     this.authorization = `Basic ${Buffer.from(`${options.accessKey}:${options.accessKeySecret}`).toString("base64")}`;

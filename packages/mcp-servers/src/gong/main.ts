@@ -1,7 +1,8 @@
 // Entry point of the gong container: the Gong MCP server over streamable HTTP, behind the same
 // stateless edge as sophia-ops (../http-edge.ts: it answers only the ingress's key), plus GET /health.
 // Settings from the environment: GONG_BASE_URL (the company's API base URL), GONG_ACCESS_KEY and
-// GONG_ACCESS_SECRET (Pulumi secrets), SOPHIA_BACKEND_KEY.
+// GONG_ACCESS_SECRET (Pulumi secrets), SOPHIA_BACKEND_KEY; GONG_PLAIN_HTTP=allowed on the local stack
+// only, whose fake Gong answers plain http on the project's own network.
 import { createMcpHttpEdge, stopOnSignals } from "../http-edge";
 import { GongClient } from "./client";
 import { createGongServer } from "./server";
@@ -9,7 +10,7 @@ import { createGongServer } from "./server";
 const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`);
 
 /** The client's settings from the environment, each missing one named. */
-export function gongSettings(env: NodeJS.ProcessEnv): { baseUrl: string; accessKey: string; accessKeySecret: string } {
+export function gongSettings(env: NodeJS.ProcessEnv): { baseUrl: string; accessKey: string; accessKeySecret: string; plainHttpAllowed: boolean } {
   const need = (name: string, what: string) => {
     const value = env[name];
     if (!value) throw new Error(`${name}: expected ${what}; got nothing`);
@@ -19,6 +20,7 @@ export function gongSettings(env: NodeJS.ProcessEnv): { baseUrl: string; accessK
     baseUrl: need("GONG_BASE_URL", "the company's Gong API base URL (sophia:gong.baseUrl)"),
     accessKey: need("GONG_ACCESS_KEY", "the Gong access key (the secret sophia:gongAccessKey)"),
     accessKeySecret: need("GONG_ACCESS_SECRET", "the Gong access key's secret (the secret sophia:gongAccessKeySecret)"),
+    plainHttpAllowed: env.GONG_PLAIN_HTTP === "allowed",
   };
 }
 

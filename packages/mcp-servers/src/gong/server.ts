@@ -2,8 +2,7 @@
 // search_calls and list_users, each with an input and an output schema (structured content). Large
 // results are bounded and say so: a page size, a transcript's character budget with the offset to
 // continue from, a search's hit limit with the cursor to go on; nothing is cut silently. Log lines
-// name the tool, the outcome and the time, never Gong data. (Its HTTP entry point and image are not
-// built yet.)
+// name the tool, the outcome and the time, never Gong data. Its HTTP entry point is main.ts.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { GongCall, GongCallDetail, GongClient, GongTranscript } from "./client";

@@ -99,10 +99,11 @@ export class FakeGong {
     this.script.push(...failures);
   }
 
-  async start(): Promise<string> {
+  /** Listens on loopback (tests), or on every address of a container of the smoke's own (main.ts). */
+  async start(host = "127.0.0.1", port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    return `http://${host}:${(this.server.address() as AddressInfo).port}`;
   }
 
   async stop(): Promise<void> {
