@@ -9,9 +9,11 @@ const amount = (x: number) => String(Number(x.toFixed(3)));
 export function explainPlacement(placement: Placement, agentCategories: Readonly<Record<string, string>>): string[] {
   const lines: string[] = [];
   const ratio = placement.lowerBoundPerHour > 0 ? placement.costPerHour / placement.lowerBoundPerHour : 1;
+  // The bound rounded down, so that the printed figure is a bound too.
+  const bound = `$${(Math.floor(placement.lowerBoundPerHour * 100 + 1e-6) / 100).toFixed(2)}`;
   lines.push(
     `${placement.nodes.length} node(s), ${usd(placement.costPerHour)}/hour (${usd(placement.costPerHour * HOURS_PER_MONTH)}/month at ${HOURS_PER_MONTH} h); ` +
-      `lower bound ${usd(placement.lowerBoundPerHour)}/hour, ratio ${ratio.toFixed(3)}`,
+      `no placement costs less than ${bound}/hour (bound from the ${placement.lowerBoundFrom}), ratio ${ratio.toFixed(3)}${placement.optimal ? ", proven optimal" : ""}`,
   );
   for (const node of placement.nodes) {
     const gpu = node.capacity.gpus > 0 ? `, ${node.used.gpus}/${node.capacity.gpus} GPU (${node.gpuMemoryGiB} GiB each)` : "";
@@ -22,7 +24,7 @@ export function explainPlacement(placement: Placement, agentCategories: Readonly
     for (const pool of placement.pools.filter((p) => p.node === node.id)) {
       const who = pool.agents.map((a) => `${a} (${agentCategories[a] ?? "?"})`).join(", ");
       const why = pool.gpu
-        ? `needs ${pool.needs.gpus} GPU; ${node.offer} is the cheapest type with GPUs big enough that the fleet's totals allow`
+        ? `needs ${pool.needs.gpus} GPU; ${node.offer}'s GPUs are big enough, in the cheapest placement found`
         : `CPU-only agents packed into this node's free vCPU and memory`;
       lines.push(`  pool ${pool.id}: ${usd(pool.costPerHour)}/hour — ${why}; ${pool.agents.length} agent(s): ${who}`);
     }

@@ -7,5 +7,6 @@ export * from "./explain";
 export * from "./manifest";
 export * from "./cursor-rules";
 export * from "./random-instance";
+export * from "./hard-instances";
 export * from "./generated-files";
 export * from "./routing";

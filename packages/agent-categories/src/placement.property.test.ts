@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { CATEGORY_NAMES } from "./categories";
 import { lambdaOffers } from "./demand";
 import { LAMBDA_INSTANCE_TYPE_NAMES, type LambdaInstanceType } from "./instance-types";
+import { exactIntegerProgram } from "./exact";
 import { type AgentDemand, type Placement, type PlacementInput, placeAgents } from "./placement";
 
 const demand = (name: string) =>
@@ -33,6 +34,19 @@ async function tryPlace(i: PlacementInput): Promise<Placement | null> {
 }
 
 const runs = { numRuns: Number(process.env.FC_RUNS ?? 60) };
+// The monotonicity-style property: 1,500 runs, unless FC_RUNS says otherwise.
+const monotoneRuns = { numRuns: Number(process.env.FC_RUNS ?? 1500) };
+
+/** The exact optimum by the integer program, run to its end (tiny fleets only). */
+async function exactOptimum(i: PlacementInput, upper: number): Promise<number> {
+  const milli = (x: number) => Math.round(x * 1000);
+  const mib = (x: number) => Math.round(x * 1024);
+  const shapes = i.agents.map((a) => ({ cpu: milli(a.cpu), mem: mib(a.memoryGiB), gpus: a.gpus, gpuMem: a.minGpuMemoryGiB, count: 1 }));
+  const offers = i.offers.map((o) => ({ cpu: milli(o.vcpus) - milli(i.reservePerNode.cpu), mem: mib(o.memoryGiB) - mib(i.reservePerNode.memoryGiB), gpus: o.gpus, gpuMem: o.gpuMemoryGiB, price: o.pricePerHour, max: o.maxCount }));
+  const exact = await exactIntegerProgram(shapes, offers, upper + 1e-6);
+  if (!exact?.proven) throw new Error("the exact program did not prove its optimum");
+  return exact.cost;
+}
 
 describe("placement invariants", () => {
   it("places every agent exactly once", async () => {
@@ -120,20 +134,47 @@ describe("placement invariants", () => {
     );
   });
 
-  // Only the bound is monotone: it is the exact optimum of a program whose feasible set grows with
-  // capacity. The packing is a heuristic, and a larger pool can lead it to a worse node set (issue 18
-  // measured cost rising with maxCount in 14 of 117 fleets), so no such claim is made of the cost.
-  it("never raises its lower bound when capacity is added (another instance type, or more nodes allowed)", async () => {
+  // What placement guarantees of its bound: it is a bound. Checked against the exact optimum (the
+  // integer program, unlimited, on fleets small enough for it), with the word "optimal" only where
+  // the cost is that optimum.
+  it("never reports a bound above the exact optimum, and says optimal only of the optimum", async () => {
+    const small = fc.record({ agents: fc.integer({ min: 1, max: 8 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => demand(`agent-${i}`)))), types: fc.uniqueArray(fc.constantFrom(...LAMBDA_INSTANCE_TYPE_NAMES), { minLength: 1, maxLength: 3 }), maxNodes: fc.integer({ min: 1, max: 4 }) });
+    await fc.assert(
+      fc.asyncProperty(small, async ({ agents, types, maxNodes }) => {
+        const i: PlacementInput = { agents, offers: lambdaOffers(types, maxNodes), reservePerNode: { cpu: 2, memoryGiB: 8 }, gpuPolicy: "fail" };
+        const p = await tryPlace(i);
+        if (!p) return;
+        const optimum = await exactOptimum(i, p.costPerHour);
+        expect(p.lowerBoundPerHour).toBeLessThanOrEqual(optimum + 1e-9);
+        expect(p.costPerHour).toBeGreaterThanOrEqual(optimum - 1e-9);
+        if (p.optimal) expect(p.costPerHour).toBeCloseTo(optimum, 9);
+      }),
+      runs,
+    );
+  });
+
+  // "More capacity never raises the cost" is not claimed of the placement: it is a search, and a
+  // larger pool can lead it elsewhere (issue 18 measured 14 of 117 fleets). It holds of the optimum,
+  // so it holds wherever placement proves its cost optimal, before and after: that is what is checked.
+  it("never costs more with more capacity (another instance type, or more nodes allowed) where both placements are proven optimal", async () => {
     const grow = fc.record({ extraType: fc.constantFrom(...LAMBDA_INSTANCE_TYPE_NAMES), extraNodes: fc.integer({ min: 0, max: 4 }) });
+    let checked = 0;
     await fc.assert(
       fc.asyncProperty(input, grow, async (i, { extraType, extraNodes }) => {
         const before = await tryPlace(i);
         const types = new Set(i.offers.map((o) => o.name as LambdaInstanceType)).add(extraType);
         const maxNodes = (i.offers[0]?.maxCount ?? 1) + extraNodes;
         const after = await tryPlace({ ...i, offers: lambdaOffers([...types], maxNodes) });
-        if (before && after) expect(after.lowerBoundPerHour).toBeLessThanOrEqual(before.lowerBoundPerHour);
+        // More capacity never makes a fleet unplaceable.
+        if (before) expect(after).not.toBeNull();
+        if (before?.optimal && after?.optimal) {
+          checked++;
+          expect(after.costPerHour).toBeLessThanOrEqual(before.costPerHour + 1e-9);
+        }
       }),
-      runs,
+      monotoneRuns,
     );
-  });
+    // Not vacuous: most placements of these fleets are proven optimal.
+    expect(checked).toBeGreaterThan(monotoneRuns.numRuns / 2);
+  }, 1_200_000);
 });

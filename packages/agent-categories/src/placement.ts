@@ -1,15 +1,21 @@
 // Placement: which runtime pool each agent joins, and how many nodes of which instance types to run,
-// at the lowest $/hour we can find under every constraint.
+// at the lowest $/hour we can find under every constraint, with a lower bound that says how far
+// from the optimum that can be.
 //
 // Method (see README.md, "How placement works"):
-//  1. Aggregate integer program (solved exactly with HiGHS): choose node counts per offer so that the
-//     fleet's total CPU, memory and GPUs (per GPU-memory class) cover the agents' totals, at minimum
-//     $/hour. Every real placement satisfies these totals, so its optimum is a lower bound on cost.
-//  2. Pack agents into those nodes, biggest first, best fit. Packing can fail where capacity is
-//     fragmented across nodes; the agents left over get nodes of their own from the same program.
-//  3. Drop nodes left empty and move a node's agents to a cheaper offer where they all fit.
-// All quantities are integers (millicores, MiB) so that capacity checks are exact.
-import type { Highs } from "highs";
+//  1. The aggregate integer program (HiGHS): whole nodes per offer covering the fleet's CPU, memory
+//     and GPU totals. It proves infeasibility, and its optimum is a lower bound.
+//  2. Where agents come in few shapes (distinct needs): the configuration model (patterns.ts), the
+//     LP over node patterns by column generation. Its value is the bound; its columns, by an integer
+//     program and by rounding down and packing the rest, are placements. Small fleets that the bound
+//     does not prove optimal also get their exact integer program (exact.ts), within a node limit.
+//  3. Greedy best fit with repair into the aggregate program's nodes: the placement where shapes
+//     are many, and a second opinion on small fleets. The cheapest placement wins.
+//  4. Drop nodes left empty and move a node's agents to a cheaper offer where they all fit.
+// All quantities are integers (millicores, MiB) so that capacity checks are exact, and every step
+// is deterministic: solver limits count nodes and iterations, never seconds.
+import { exactIntegerProgram } from "./exact";
+import { configurationLp, highs, integerOverColumns, type Pattern, type Shape } from "./patterns";
 
 export type GpuPolicy = "fail" | "cpu-fallback";
 
@@ -77,8 +83,14 @@ export interface Placement {
   /** agent name → pool id */
   readonly assignments: Readonly<Record<string, string>>;
   readonly costPerHour: number;
-  /** Optimum of the aggregate integer program: no placement can cost less. */
+  /** No placement can cost less: the configuration LP's value (or, where higher, the aggregate
+   * program's optimum), rounded down to $0.0001. */
   readonly lowerBoundPerHour: number;
+  /** Which model gave the bound: the configuration LP (node patterns, where agents come in few
+   * shapes), or the aggregate program (whole nodes covering the fleet's totals). */
+  readonly lowerBoundFrom: "configuration LP" | "aggregate program";
+  /** The cost is proven to be the optimum (it is the first whole-cent amount at or above the bound). */
+  readonly optimal: boolean;
   readonly warnings: readonly string[];
 }
 
@@ -153,13 +165,6 @@ function describeNeeds(d: AgentDemand): string {
 
 // ---- the aggregate integer program ----------------------------------------------------------------
 
-let highsInstance: Promise<Highs> | undefined;
-function highs(): Promise<Highs> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  highsInstance ??= (require("highs") as (opts?: object) => Promise<Highs>)();
-  return highsInstance;
-}
-
 const num = (x: number) => String(Number(x.toFixed(6)));
 
 /** Node counts per offer (same order as `offers`) minimising $/hour while covering the totals. */
@@ -231,13 +236,23 @@ function sortItems(items: readonly Item[], order: Order): Item[] {
     order === "gpu-count-first"
       ? b.units.gpus - a.units.gpus || b.minGpuMemoryGiB - a.minGpuMemoryGiB
       : Number(b.units.gpus > 0) - Number(a.units.gpus > 0) || b.minGpuMemoryGiB - a.minGpuMemoryGiB || b.units.gpus - a.units.gpus;
-  return [...items].sort((a, b) => gpuKey(a, b) || dominant(b) - dominant(a) || (a.demand.name < b.demand.name ? -1 : a.demand.name > b.demand.name ? 1 : 0));
+  // Equal needs next to each other (pack() places a run of them without searching), then by name.
+  return [...items].sort((a, b) => gpuKey(a, b) || dominant(b) - dominant(a) || b.units.cpu - a.units.cpu || b.units.mem - a.units.mem || (a.demand.name < b.demand.name ? -1 : a.demand.name > b.demand.name ? 1 : 0));
 }
 
 /** Best fit: the node this item leaves with the least normalised free capacity. Returns leftovers. */
 function pack(items: readonly Item[], bins: readonly Bin[]): Item[] {
   const leftovers: Item[] = [];
+  let last: { item: Item; bin: Bin } | undefined;
   for (const item of items) {
+    // An agent of the same need as the one before goes where that one went while it fits: placing
+    // it there left that node the fullest, and placing another lowers its score further, while no
+    // other node's changes. The same choice as the search, without it (fleets of thousands of nodes).
+    if (last && sameNeed(last.item, item) && itemFitsBin(item, last.bin)) {
+      place(item, last.bin);
+      last = { item, bin: last.bin };
+      continue;
+    }
     let best: Bin | undefined;
     let bestScore = Infinity;
     for (const bin of bins) {
@@ -256,14 +271,22 @@ function pack(items: readonly Item[], bins: readonly Bin[]): Item[] {
     }
     if (!best) {
       leftovers.push(item);
+      last = undefined;
       continue;
     }
-    best.items.push(item);
-    best.free.cpu -= item.units.cpu;
-    best.free.mem -= item.units.mem;
-    best.free.gpus -= item.units.gpus;
+    place(item, best);
+    last = { item, bin: best };
   }
   return leftovers;
+}
+
+const sameNeed = (a: Item, b: Item) => a.units.cpu === b.units.cpu && a.units.mem === b.units.mem && a.units.gpus === b.units.gpus && a.minGpuMemoryGiB === b.minGpuMemoryGiB;
+
+function place(item: Item, bin: Bin): void {
+  bin.items.push(item);
+  bin.free.cpu -= item.units.cpu;
+  bin.free.mem -= item.units.mem;
+  bin.free.gpus -= item.units.gpus;
 }
 
 // ---- the whole placement --------------------------------------------------------------------------
@@ -304,32 +327,163 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
     }
   }
 
+  // The aggregate program: whole nodes covering the fleet's totals. It proves infeasibility, gives
+  // the greedy packing its node set, and its optimum is a lower bound (the tighter one on tiny fleets,
+  // where a node's fraction is not for sale).
   const counts = await solveNodeCounts(items, offers, offers.map((o) => o.maxCount), input.reservePerNode);
   if (!counts) throw exhausted(items, offers, caps);
-  const lowerBoundPerHour = round2(counts.reduce((s, c, j) => s + c * offers[j]!.pricePerHour, 0));
+  const aggregateBound = counts.reduce((s, c, j) => s + c * offers[j]!.pricePerHour, 0);
 
-  // Greedy packing has no single best order, and fragmentation can be mended two ways; each
-  // strategy is deterministic, and the cheapest result wins (ties: the first tried).
+  // Where agents come in few shapes (one per category and size, as the agent library declares them),
+  // fragmentation is what costs (big agents, few per node), and the aggregate bound is weak. The
+  // configuration model (patterns.ts) handles both, at any fleet size: its LP, by column generation,
+  // is the bound, and the best integer combination of its columns is a placement.
   const solver: Solver = { items, offers, caps, reserve: input.reservePerNode };
   let best: Bin[] | undefined;
-  const consider = (bins: Bin[]) => {
-    if (!best || cost(bins) < cost(best) - 1e-9) best = bins;
+  const consider = (bins: Bin[] | undefined) => {
+    if (bins && (!best || cost(bins) < cost(best) - 1e-9)) best = bins;
   };
-  for (const order of ["gpu-count-first", "gpu-memory-first"] as const) {
+  let lowerBound = aggregateBound;
+  let lowerBoundFrom: Placement["lowerBoundFrom"] = "aggregate program";
+  const proven = () => best !== undefined && provenOptimal(cost(best), lowerBound, offers);
+  const { shapes, members } = aggregateShapes(items);
+  if (shapes.length <= PATTERN_MODEL_MAX_SHAPES) {
+    const offerCaps = offers.map((o, j) => ({ cpu: caps[j]!.cpu, mem: caps[j]!.mem, gpus: caps[j]!.gpus, gpuMem: o.gpuMemoryGiB, price: o.pricePerHour, max: o.maxCount }));
+    const lp = await configurationLp(shapes, offerCaps);
+    if (!lp) throw exhausted(items, offers, caps);
+    if (lp.bound > lowerBound) [lowerBound, lowerBoundFrom] = [lp.bound, "configuration LP"];
+    // The cheap placements first: the sequential heuristic's, and the LP's patterns rounded down
+    // with the agents that leaves packed greedily (on large fleets that costs a few nodes out of
+    // thousands); then, unless one is proven optimal, the costlier searches.
+    if (lp.heuristic.length > 0) consider(binsFromPatterns(lp.columns, lp.columns.map((_, k) => lp.heuristic[k] ?? 0), shapes, members, offers, caps));
+    consider(await roundedDown(lp, shapes, members, solver));
+    if (items.length <= SMALL_FLEET && !proven()) consider(await greedyBins(solver, counts));
+    // The integer program over all the generated columns, within its node limit (on large fleets
+    // the rounding above is as good, and this program slow to solve).
+    if (items.length <= SMALL_FLEET && !proven()) {
+      const x = await integerOverColumns(shapes, offerCaps, lp.columns);
+      if (x) consider(binsFromPatterns(lp.columns, x, shapes, members, offers, caps));
+    }
+    // A small fleet still not proven optimal: its exact integer program, node by node (exact.ts),
+    // within a node limit. One node more is a big share of a small fleet's cost.
+    if (items.length <= EXACT_FLEET && !proven()) {
+      const exact = await exactIntegerProgram(shapes, offerCaps, cost(best!), { nodeLimit: EXACT_NODE_LIMIT });
+      if (exact) consider(binsFromPatterns(exact.nodes, exact.nodes.map(() => 1), shapes, members, offers, caps));
+    }
+  }
+  // Greedy best fit with repair: the placement where needs are many (and small against the nodes,
+  // where the aggregate bound is tight too).
+  if (!best) consider(await greedyBins(solver, counts));
+  const kept = downsize(best!.filter((b) => b.items.length > 0), offers, caps, remaining(best!, offers));
+  return summarise(kept, { value: lowerBound, from: lowerBoundFrom }, provenOptimal(cost(kept), lowerBound, offers), warnings);
+}
+
+/** Fleets up to this size that the bound does not prove optimal go through the exact program. */
+const EXACT_FLEET = 60;
+const EXACT_NODE_LIMIT = 2_000;
+
+/** Fleets up to this size also get the greedy packing, and every generated column in the integer
+ * program: both are fast there. */
+const SMALL_FLEET = 2000;
+
+/** Fleets of up to this many distinct needs also go through the configuration model. */
+const PATTERN_MODEL_MAX_SHAPES = 40;
+
+/** Proven optimal: no placement costs less than the bound, and every cost is a sum of whole-cent
+ * prices, so one that is the first whole-cent amount at or above the bound is the optimum. */
+function provenOptimal(costPerHour: number, bound: number, offers: readonly NodeOffer[]): boolean {
+  const cents = (x: number) => Math.abs(x * 100 - Math.round(x * 100)) < 1e-6;
+  if (!offers.every((o) => cents(o.pricePerHour))) return costPerHour <= bound + 1e-9;
+  return Math.round(costPerHour * 100) <= Math.ceil(bound * 100 - 1e-6);
+}
+
+/** Agents grouped by their exact need, in a canonical order; each group's agents by name. */
+function aggregateShapes(items: readonly Item[]): { shapes: Shape[]; members: Item[][] } {
+  const groups = new Map<string, Item[]>();
+  for (const item of items) {
+    const key = [item.units.cpu, item.units.mem, item.units.gpus, item.minGpuMemoryGiB].join("/");
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  const members = [...groups.values()]
+    .map((g) => g.sort((a, b) => (a.demand.name < b.demand.name ? -1 : 1)))
+    .sort((a, b) => {
+      const [x, y] = [a[0]!, b[0]!];
+      return y.units.gpus - x.units.gpus || y.minGpuMemoryGiB - x.minGpuMemoryGiB || y.units.cpu - x.units.cpu || y.units.mem - x.units.mem;
+    });
+  const shapes = members.map((g) => ({ cpu: g[0]!.units.cpu, mem: g[0]!.units.mem, gpus: g[0]!.units.gpus, gpuMem: g[0]!.minGpuMemoryGiB, count: g.length }));
+  return { shapes, members };
+}
+
+/** Nodes from an integer solution over patterns: each pattern `x` times, the surplus (patterns cover
+ * at least the demand) taken off the last copies, then each shape's agents dealt out in name order. */
+function binsFromPatterns(columns: readonly Pattern[], x: readonly number[], shapes: readonly Shape[], members: readonly Item[][], offers: readonly NodeOffer[], caps: readonly Units[]): Bin[] {
+  const copies: { offer: number; counts: number[] }[] = [];
+  columns.forEach((p, k) => {
+    for (let r = 0; r < x[k]!; r++) copies.push({ offer: p.offer, counts: [...p.counts] });
+  });
+  shapes.forEach((s, t) => {
+    let surplus = copies.reduce((sum, c) => sum + c.counts[t]!, 0) - s.count;
+    for (let i = copies.length - 1; i >= 0 && surplus > 0; i--) {
+      const take = Math.min(surplus, copies[i]!.counts[t]!);
+      copies[i]!.counts[t]! -= take;
+      surplus -= take;
+    }
+  });
+  const next = shapes.map(() => 0);
+  return copies
+    .filter((c) => c.counts.some((n) => n > 0))
+    .map((c) => {
+      const capacity = { ...caps[c.offer]! };
+      const items = c.counts.flatMap((n, t) => members[t]!.slice(next[t]!, (next[t]! += n)));
+      const used = items.reduce((u, i) => ({ cpu: u.cpu + i.units.cpu, mem: u.mem + i.units.mem, gpus: u.gpus + i.units.gpus }), { cpu: 0, mem: 0, gpus: 0 });
+      return { offer: offers[c.offer]!, capacity, free: { cpu: capacity.cpu - used.cpu, mem: capacity.mem - used.mem, gpus: capacity.gpus - used.gpus }, items };
+    });
+}
+
+/** The LP's pattern counts rounded down, and the agents that leaves without a node packed greedily
+ * on the nodes the limits still allow. */
+async function roundedDown(lp: { columns: readonly Pattern[]; x: readonly number[] }, shapes: readonly Shape[], members: readonly Item[][], solver: Solver): Promise<Bin[] | undefined> {
+  const { offers, caps } = solver;
+  const whole = lp.x.map((v) => Math.floor(v + 1e-9));
+  const bins = binsFromPatterns(lp.columns, whole, shapes, members, offers, caps);
+  const placed = new Set(bins.flatMap((b) => b.items));
+  const rest = solver.items.filter((i) => !placed.has(i));
+  if (rest.length === 0) return bins;
+  const left = offers.map((o) => ({ ...o, maxCount: o.maxCount - bins.filter((b) => b.offer === o).length }));
+  const usable = left.filter((o) => o.maxCount > 0);
+  const restCaps = usable.map((o) => caps[offers.indexOf(offers.find((x) => x.name === o.name)!)]!);
+  const counts = await solveNodeCounts(rest, usable, usable.map((o) => o.maxCount), solver.reserve);
+  if (!counts) return undefined;
+  try {
+    const extra = await greedyBins({ items: rest, offers: usable, caps: restCaps, reserve: solver.reserve }, counts);
+    // The greedy's nodes carry copies of the offers (with what was left of their limits): back to the originals.
+    return [...bins, ...extra.map((b) => ({ ...b, offer: offers.find((o) => o.name === b.offer.name)! }))];
+  } catch (error) {
+    if (error instanceof PlacementError) return undefined;
+    throw error;
+  }
+}
+
+/** The greedy packing: two orders, each into the aggregate program's node set and then re-solved as
+ * if the agents left over needed their room twice; the cheapest result. */
+async function greedyBins(solver: Solver, counts: readonly number[]): Promise<Bin[]> {
+  const { items, offers } = solver;
+  let best: Bin[] | undefined;
+  // Large fleets: one order (the two differ in how GPU agents are ordered, which matters where few).
+  for (const order of items.length <= SMALL_FLEET ? (["gpu-count-first", "gpu-memory-first"] as const) : (["gpu-count-first"] as const)) {
     let extra: Item[] = [];
     for (let round = 0; round < 3; round++) {
-      // Round 0 packs into the program's optimum; later rounds re-solve it as if the agents that were
-      // left over needed their capacity twice, so the program itself buys room for them.
-      const planned = round === 0 ? counts : await solveNodeCounts([...items, ...extra], offers, offers.map((o) => o.maxCount), input.reservePerNode);
+      const planned = round === 0 ? counts : await solveNodeCounts([...items, ...extra], offers, offers.map((o) => o.maxCount), solver.reserve);
       if (!planned) break;
       const attempt = await packWithRepair(solver, planned, order);
-      consider(attempt.bins);
+      if (!best || cost(attempt.bins) < cost(best) - 1e-9) best = attempt.bins;
       if (attempt.firstLeftovers.length === 0) break;
       extra = [...extra, ...attempt.firstLeftovers];
     }
   }
-  const kept = downsize(best!.filter((b) => b.items.length > 0), offers, caps, remaining(best!, offers));
-  return summarise(kept, lowerBoundPerHour, warnings);
+  return best!;
 }
 
 interface Solver {
@@ -439,7 +593,7 @@ export function platformNodeId(placement: Pick<Placement, "nodes">): string {
   return ids[0]!;
 }
 
-function summarise(bins: readonly Bin[], lowerBoundPerHour: number, warnings: string[]): Placement {
+function summarise(bins: readonly Bin[], lowerBound: { value: number; from: Placement["lowerBoundFrom"] }, optimal: boolean, warnings: string[]): Placement {
   const nodes: PlacedNode[] = [];
   const pools: RuntimePool[] = [];
   const assignments: Record<string, string> = {};
@@ -471,5 +625,6 @@ function summarise(bins: readonly Bin[], lowerBoundPerHour: number, warnings: st
     });
   }
   const costPerHour = round2(bins.reduce((s, b) => s + b.offer.pricePerHour, 0));
-  return { nodes, pools, assignments, costPerHour, lowerBoundPerHour, warnings };
+  // The bound is rounded down, so that it stays a bound.
+  return { nodes, pools, assignments, costPerHour, lowerBoundPerHour: Math.floor(lowerBound.value * 10_000 + 1e-6) / 10_000, lowerBoundFrom: lowerBound.from, optimal, warnings };
 }
