@@ -149,7 +149,8 @@ describe("placement invariants", () => {
         expect(p.costPerHour).toBeGreaterThanOrEqual(optimum - 1e-9);
         if (p.optimal) expect(p.costPerHour).toBeCloseTo(optimum, 9);
       }),
-      runs,
+      // Tiny fleets are fast: more runs.
+      { numRuns: Number(process.env.FC_RUNS ?? 500) },
     );
   });
 
