@@ -211,7 +211,7 @@ describe("McpPlatform in mock mode", () => {
         ingress: { port: 1, publishIp: "127.0.0.1" },
         logs: { maxSizeMiB: 1, maxFiles: 1 },
       }),
-    ).toThrow(/sophia:gongAccessKey: MCP server gong is enabled and needs this secret; got nothing/);
+    ).toThrow(/sophia:gongAccessKey: MCP server gong is enabled and needs this secret \(pulumi config set --secret sophia:gongAccessKey <value> --stack t\); got nothing/);
   });
 });
 

@@ -70,8 +70,8 @@ const common = {
   "sophia:environment": z.enum(ENVIRONMENTS),
   /** protect: true on stateful resources (volumes, nodes), so `pulumi destroy` refuses them. */
   "sophia:protect": z.boolean(),
-  /** MCP servers to run; absent means every server that needs no credentials. Optional ones (gong)
-   * must be listed here, and then their secrets must be set. */
+  /** MCP servers to run; absent means every server that needs no credentials, plus each optional
+   * one (gong) whose secrets are all set. A server listed here must have its secrets set. */
   "sophia:mcpServers": unique(z.enum(MCP_SERVER_NAMES), "MCP server").min(1).optional(),
   "sophia:placement": z.strictObject({
     gpuPolicy: z.enum(["fail", "cpu-fallback"]),
@@ -98,8 +98,9 @@ const common = {
     z.strictObject({ provider: z.literal("stub") }),
   ]),
   /** Where the Gong MCP server finds the company's Gong API (Gong gives each company its own base
-   * URL); required once gong is in sophia:mcpServers. Its keys are the secrets sophia:gongAccessKey
-   * and sophia:gongAccessKeySecret. */
+   * URL); required once gong is enabled (both its secrets set, or sophia:mcpServers naming it). Its
+   * keys are the secrets sophia:gongAccessKey and sophia:gongAccessKeySecret; https on staging and
+   * production. */
   "sophia:gong": z.strictObject({ baseUrl: url("sophia:gongAccessKey", "https://us-12345.api.gong.io") }).optional(),
   "sophia:retention": z.strictObject({
     metricsDays: boundedInt(1, 3650),
