@@ -37,7 +37,9 @@ export function poolEnvironment(manifest: AgentManifest, poolId: string, mcpUrl:
     SOPHIA_POOL: poolId,
     SOPHIA_MANIFEST: JSON.stringify(manifest),
     SOPHIA_MCP_URL: mcpUrl,
-    SOPHIA_MCP_SERVERS: servers.join(","),
+    // Only the enabled servers this pool's agents use: enabling a server (gong) changes the pools
+    // whose categories use it, and leaves every other pool as it is.
+    SOPHIA_MCP_SERVERS: servers.filter((s) => manifest.agents.some((a) => a.pool === poolId && a.mcpServers.includes(s))).join(","),
     SOPHIA_MODEL_BASE_URL: endpoint.baseUrl,
     SOPHIA_MODEL_ID: endpoint.id,
     SOPHIA_RUNTIME_PORT: String(RUNTIME_PORT),

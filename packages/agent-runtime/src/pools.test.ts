@@ -35,11 +35,15 @@ test("routes send each category to its agents' pool; a pool gets one token per c
   expect(envs).not.toContain("SOPHIA_MCP_TOKEN_RESEARCH");
 });
 
-test("the pool environment carries the manifest, the ingress and the model, and no secret", () => {
-  const env = poolEnvironment(manifest, placement.pools[0]!.id, "http://ingress:8081", ["sophia-ops", "memory"], { provider: "stub" });
+test("the pool environment carries the manifest, the ingress, the model and the enabled servers its agents use, and no secret", () => {
+  const poolOf = (agent: string) => manifest.agents.find((a) => a.name === agent)!.pool;
+  const env = poolEnvironment(manifest, poolOf("orchestrator"), "http://ingress:8081", ["sophia-ops", "memory", "gong"], { provider: "stub" });
   expect(JSON.parse(env.SOPHIA_MANIFEST!)).toEqual(manifest);
   expect(env).toMatchObject({ SOPHIA_MCP_URL: "http://ingress:8081", SOPHIA_MCP_SERVERS: "sophia-ops,memory", SOPHIA_MODEL_BASE_URL: "http://model-stub:8000/v1" });
   expect(Object.keys(env).some((k) => /TOKEN|KEY/.test(k))).toBe(false);
+  // Gong reaches only the pool of the category that uses it.
+  expect(poolEnvironment(manifest, poolOf("sales-analyst"), "http://ingress:8081", ["sophia-ops", "memory", "gong"], { provider: "stub" }).SOPHIA_MCP_SERVERS).toBe("memory,gong");
+  expect(poolEnvironment(manifest, poolOf("sales-analyst"), "http://ingress:8081", ["sophia-ops", "memory"], { provider: "stub" }).SOPHIA_MCP_SERVERS).toBe("memory");
 });
 
 test("pool containers are hardened like the MCP servers and sized from placement", () => {
