@@ -38,6 +38,12 @@ export interface LiveDeployment {
   readonly gongKnownAnswer?: { readonly competitor: string; readonly callTitle: string };
 }
 
+/** The last line of a stack's committed plan: what sophia-ops's stack_plan must answer, as the ops
+ * image carries the committed stack files. */
+export function committedPlanLine(stack: string): string {
+  return fs.readFileSync(path.join(root, "stacks", "plans", `${stack}.md`), "utf8").trimEnd().split("\n").pop()!;
+}
+
 /** The items of the strategy's post-deployment and integration checklists, in its order. */
 export const CHECKLIST_ITEMS = [
   "MCP servers healthy",

@@ -13,7 +13,7 @@ import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
 import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
-import { type CheckResult, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "./checklist";
+import { type CheckResult, committedPlanLine, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "./checklist";
 import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
 
@@ -67,8 +67,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const say = options.log ?? ((line: string) => console.log(`[deploy ${seconds(started)}s] ${line}`));
   const { stackName, cli } = options;
   const local = stackName === "local";
-  // What sophia-ops's stack_plan must answer: the committed plan, which the ops image carries.
-  const planLine = fs.readFileSync(path.join(root, "stacks", "plans", `${stackName}.md`), "utf8").trimEnd().split("\n").pop()!;
+  const planLine = committedPlanLine(stackName);
   let handle: StackHandle | undefined;
   let architectures: WheelArchitecture[] = [];
   const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });

@@ -14,7 +14,6 @@
 import { execFile } from "node:child_process";
 import { createServer } from "node:net";
 import { randomBytes } from "node:crypto";
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { CATEGORIES } from "@sophia/agent-categories";
@@ -26,7 +25,7 @@ import { type ConfigOverrides, evaluateStack, programDir } from "../stacks/plan-
 import { buildSync } from "esbuild";
 import { KNOWN_ANSWER } from "@sophia/mcp-servers/gong/testing";
 import { buildImageContexts } from "./build-image-contexts";
-import type { LiveDeployment } from "./checklist";
+import { committedPlanLine, type LiveDeployment } from "./checklist";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");
@@ -431,8 +430,8 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     ingressUrl: onSmokePort(ingressUrl),
     cursorMcpJson: onSmokePort(evaluation.outputs.cursorMcpJson as string),
     tokens: byClient,
-    // sophia-ops plans the committed config (its image holds the stack files), not the smoke's overrides.
-    planLine: fs.readFileSync(path.join(root, "stacks", "plans", "local.md"), "utf8").trimEnd().split("\n").pop()!,
+    // sophia-ops plans the committed config, not the smoke's overrides.
+    planLine: committedPlanLine("local"),
     // Both: a test's own containers made by the same applier (ingress-tls) carry the smoke's label too.
     containerLabels: ["sophia.smoke=true", "sophia.stack=local"],
     monitoringToken: envOf("sophia-local-ingress").SOPHIA_MONITORING_TOKEN,

@@ -4,7 +4,8 @@
 // Nodes of one offer are used in order, so that swapping two nodes is not another solution. HiGHS
 // solves it; with `nodeLimit` it stops after that many branch-and-bound nodes (so the result does
 // not depend on the machine), and says whether it proved the optimum.
-import { highs, type OfferCapacity, type Shape, shapeFits } from "./patterns";
+import { highs, type OfferCapacity, type Shape, shapeFits, toMiB, toMilli } from "./patterns";
+import type { PlacementInput } from "./placement";
 
 export interface ExactSolution {
   /** Per node used: its offer and the agents of each shape on it. */
@@ -66,4 +67,26 @@ export async function exactIntegerProgram(
   // Past a limit HiGHS may stop before any incumbent: check the answer places everyone.
   if (!shapes.every((s, t) => used.reduce((sum, n) => sum + n.counts[t]!, 0) === s.count)) return null;
   return { nodes: used, cost: used.reduce((sum, n) => sum + offers[n.offer]!.price, 0), proven: result.Status === "Optimal" };
+}
+
+/** The exact integer program of a placement input as it stands (agents of equal needs counted
+ * together, each offer's capacity after the reserve): how the benchmark and the tests get the true
+ * optimum, apart from the placement that they judge. */
+export function exactIntegerProgramOf(input: PlacementInput, upperCost: number, limits: Parameters<typeof exactIntegerProgram>[3] = {}): Promise<ExactSolution | null> {
+  const byNeed = new Map<string, Shape>();
+  for (const a of input.agents) {
+    const shape = { cpu: toMilli(a.cpu), mem: toMiB(a.memoryGiB), gpus: a.gpus, gpuMem: a.minGpuMemoryGiB };
+    const key = Object.values(shape).join("/");
+    byNeed.set(key, { ...shape, count: (byNeed.get(key)?.count ?? 0) + 1 });
+  }
+  const shapes = [...byNeed.values()];
+  const offers = input.offers.map((o) => ({
+    cpu: toMilli(o.vcpus) - toMilli(input.reservePerNode.cpu),
+    mem: toMiB(o.memoryGiB) - toMiB(input.reservePerNode.memoryGiB),
+    gpus: o.gpus,
+    gpuMem: o.gpuMemoryGiB,
+    price: o.pricePerHour,
+    max: o.maxCount,
+  }));
+  return exactIntegerProgram(shapes, offers, upperCost, limits);
 }

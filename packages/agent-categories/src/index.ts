@@ -8,5 +8,6 @@ export * from "./manifest";
 export * from "./cursor-rules";
 export * from "./random-instance";
 export * from "./hard-instances";
+export { exactIntegerProgramOf } from "./exact";
 export * from "./generated-files";
 export * from "./routing";

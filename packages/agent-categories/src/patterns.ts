@@ -16,6 +16,10 @@
 // step, so an early stop still gives an honest bound.
 import type { Highs } from "highs";
 
+/** vCPUs in millicores and GiB in MiB: the integer units every capacity check is done in. */
+export const toMilli = (cpu: number) => Math.round(cpu * 1000);
+export const toMiB = (gib: number) => Math.round(gib * 1024);
+
 /** Agents of one need, in integer units (millicores, MiB). */
 export interface Shape {
   readonly cpu: number;

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { CATEGORY_NAMES } from "./categories";
 import { lambdaOffers } from "./demand";
 import { LAMBDA_INSTANCE_TYPE_NAMES, type LambdaInstanceType } from "./instance-types";
-import { exactIntegerProgram } from "./exact";
+import { exactIntegerProgramOf } from "./exact";
 import { type AgentDemand, type Placement, type PlacementInput, placeAgents } from "./placement";
 
 const demand = (name: string) =>
@@ -39,11 +39,7 @@ const monotoneRuns = { numRuns: Number(process.env.FC_RUNS ?? 1500) };
 
 /** The exact optimum by the integer program, run to its end (tiny fleets only). */
 async function exactOptimum(i: PlacementInput, upper: number): Promise<number> {
-  const milli = (x: number) => Math.round(x * 1000);
-  const mib = (x: number) => Math.round(x * 1024);
-  const shapes = i.agents.map((a) => ({ cpu: milli(a.cpu), mem: mib(a.memoryGiB), gpus: a.gpus, gpuMem: a.minGpuMemoryGiB, count: 1 }));
-  const offers = i.offers.map((o) => ({ cpu: milli(o.vcpus) - milli(i.reservePerNode.cpu), mem: mib(o.memoryGiB) - mib(i.reservePerNode.memoryGiB), gpus: o.gpus, gpuMem: o.gpuMemoryGiB, price: o.pricePerHour, max: o.maxCount }));
-  const exact = await exactIntegerProgram(shapes, offers, upper + 1e-6);
+  const exact = await exactIntegerProgramOf(i, upper + 1e-6);
   if (!exact?.proven) throw new Error("the exact program did not prove its optimum");
   return exact.cost;
 }

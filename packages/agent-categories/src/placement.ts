@@ -15,7 +15,7 @@
 // All quantities are integers (millicores, MiB) so that capacity checks are exact, and every step
 // is deterministic: solver limits count nodes and iterations, never seconds.
 import { exactIntegerProgram } from "./exact";
-import { configurationLp, highs, integerOverColumns, type Pattern, type Shape } from "./patterns";
+import { configurationLp, highs, integerOverColumns, type Pattern, type Shape, toMiB, toMilli } from "./patterns";
 
 export type GpuPolicy = "fail" | "cpu-fallback";
 
@@ -116,8 +116,6 @@ interface Units {
   gpus: number;
 }
 
-const toMilli = (cpu: number) => Math.round(cpu * 1000);
-const toMiB = (gib: number) => Math.round(gib * 1024);
 
 interface Item {
   readonly demand: AgentDemand;
@@ -451,13 +449,16 @@ async function roundedDown(lp: { columns: readonly Pattern[]; x: readonly number
   const placed = new Set(bins.flatMap((b) => b.items));
   const rest = solver.items.filter((i) => !placed.has(i));
   if (rest.length === 0) return bins;
-  const left = offers.map((o) => ({ ...o, maxCount: o.maxCount - bins.filter((b) => b.offer === o).length }));
-  const usable = left.filter((o) => o.maxCount > 0);
-  const restCaps = usable.map((o) => caps[offers.indexOf(offers.find((x) => x.name === o.name)!)]!);
-  const counts = await solveNodeCounts(rest, usable, usable.map((o) => o.maxCount), solver.reserve);
+  // What the node limits leave of each offer, as copies that carry the remaining count.
+  const usable = offers.flatMap((o, j) => {
+    const left = o.maxCount - bins.filter((b) => b.offer === o).length;
+    return left > 0 ? [{ offer: { ...o, maxCount: left }, caps: caps[j]! }] : [];
+  });
+  const restOffers = usable.map((u) => u.offer);
+  const counts = await solveNodeCounts(rest, restOffers, restOffers.map((o) => o.maxCount), solver.reserve);
   if (!counts) return undefined;
   try {
-    const extra = await greedyBins({ items: rest, offers: usable, caps: restCaps, reserve: solver.reserve }, counts);
+    const extra = await greedyBins({ items: rest, offers: restOffers, caps: usable.map((u) => u.caps), reserve: solver.reserve }, counts);
     // The greedy's nodes carry copies of the offers (with what was left of their limits): back to the originals.
     return [...bins, ...extra.map((b) => ({ ...b, offer: offers.find((o) => o.name === b.offer.name)! }))];
   } catch (error) {

@@ -16,6 +16,10 @@ class Box extends pulumi.ComponentResource {
   }
 }
 
+/** A program evaluated on stack "unit" with the secret sophia:password = hunter2. */
+const evaluateWithPassword = (program: () => Record<string, unknown>) =>
+  evaluate({ project: "sophia", stack: "unit", config: { "sophia:password": "hunter2" }, secretKeys: ["sophia:password"], program: async () => program() });
+
 describe("renderValue", () => {
   it("redacts secrets, hashes long text and sorts keys", () => {
     expect(renderValue({ "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", value: "hunter2" })).toBe("[secret]");
@@ -26,17 +30,11 @@ describe("renderValue", () => {
 
 describe("a rendered plan", () => {
   it("nests children under their parent, redacts secret inputs and counts resources", async () => {
-    const evaluation = await evaluate({
-      project: "sophia",
-      stack: "unit",
-      config: { "sophia:password": "hunter2" },
-      secretKeys: ["sophia:password"],
-      program: () => {
-        const password = new pulumi.Config("sophia").requireSecret("password");
-        new Box("zeta", password);
-        new Box("alpha", password);
-        return { password };
-      },
+    const evaluation = await evaluateWithPassword(() => {
+      const password = new pulumi.Config("sophia").requireSecret("password");
+      new Box("zeta", password);
+      new Box("alpha", password);
+      return { password };
     });
     const text = renderPlan(evaluation, { Notes: ["one note"] });
     expect(text).not.toContain("hunter2");
@@ -48,15 +46,9 @@ describe("a rendered plan", () => {
   });
 
   it("resolves outputs nested in an exported object or list, as the engine does, secrets still redacted", async () => {
-    const evaluation = await evaluate({
-      project: "sophia",
-      stack: "unit",
-      config: { "sophia:password": "hunter2" },
-      secretKeys: ["sophia:password"],
-      program: () => {
-        const lock = new Lock("nested", { password: "x" });
-        return { names: { lock: lock.urn.apply(() => "nested"), plain: 1 }, list: [pulumi.output("a")], secret: { password: new pulumi.Config("sophia").requireSecret("password") } };
-      },
+    const evaluation = await evaluateWithPassword(() => {
+      const lock = new Lock("nested", { password: "x" });
+      return { names: { lock: lock.urn.apply(() => "nested"), plain: 1 }, list: [pulumi.output("a")], secret: { password: new pulumi.Config("sophia").requireSecret("password") } };
     });
     const text = renderPlan(evaluation, {});
     expect(text).toContain('names: {lock: "nested", plain: 1}');
