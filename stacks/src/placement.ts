@@ -1,5 +1,5 @@
 // Placement for a stack: the category library decides pools and nodes from the stack's config.
-import { agentDemands, DEFAULT_AGENTS, explainPlacement, lambdaOffers, type LambdaInstanceType, localOffer, type Placement, placeAgents, PlacementError } from "@sophia/agent-categories";
+import { agentDemands, DEFAULT_AGENTS, explainPlacement, lambdaOffers, type LambdaInstanceType, localOffer, type Placement, placeAgents, PlacementError, validatePlacement } from "@sophia/agent-categories";
 import type { LambdaConfig, LocalConfig } from "@sophia/stack-config";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -18,12 +18,11 @@ export async function placeForStack(values: LocalConfig | LambdaConfig, file = `
       ? [localOffer((values as LocalConfig)["sophia:local"].cpus, (values as LocalConfig)["sophia:local"].memoryGiB)]
       : lambdaPoolOffers(values as LambdaConfig);
   try {
-    const placement = await placeAgents({
-      agents: agentDemands(DEFAULT_AGENTS),
-      offers,
-      reservePerNode: values["sophia:placement"].reservePerNode,
-      gpuPolicy: values["sophia:placement"].gpuPolicy,
-    });
+    const input = { agents: agentDemands(DEFAULT_AGENTS), offers, reservePerNode: values["sophia:placement"].reservePerNode, gpuPolicy: values["sophia:placement"].gpuPolicy };
+    const placement = await placeAgents(input);
+    // placeAgents checks its result on the way out; the stack checks the very placement it deploys
+    // again, so the plan (and the review, which compares plans) never shows one that breaks it.
+    validatePlacement(input, placement);
     return { placement, explanation: explainPlacement(placement, categoriesByAgent) };
   } catch (error) {
     // An agent that fits nowhere is a config problem of this stack: one line, no stack trace.

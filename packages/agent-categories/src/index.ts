@@ -2,6 +2,7 @@ export * from "./categories";
 export * from "./agents";
 export * from "./instance-types";
 export * from "./placement";
+export { PlacementInvariantError, validatePlacement } from "./validate-placement";
 export * from "./demand";
 export * from "./explain";
 export * from "./manifest";

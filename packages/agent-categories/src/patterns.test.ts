@@ -6,6 +6,7 @@ import { exactIntegerProgram } from "./exact";
 import { hardPlacementInput } from "./hard-instances";
 import { configurationLp, type OfferCapacity, priceByDynamicProgram, pricePattern, sequentialPatterns, type Shape } from "./patterns";
 import { placeAgents } from "./placement";
+import { propertyRuns } from "./property-runs";
 
 /** The best worth of a pattern, by trying every count of every shape. */
 function bruteForce(shapes: readonly Shape[], o: OfferCapacity, values: readonly number[]): number {
@@ -51,7 +52,7 @@ test("pricing finds the best pattern, by dynamic programming and by branch and b
       const dp = priceByDynamicProgram(shapes, o, values);
       if (dp) expect(dp.value).toBeCloseTo(best, 9);
     }),
-    { numRuns: 300 },
+    propertyRuns(300),
   );
 });
 

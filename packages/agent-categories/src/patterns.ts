@@ -76,7 +76,8 @@ export function pricePattern(
   const { nodeLimit = 1_000, start } = options;
   const exact = priceByDynamicProgram(shapes, o, values);
   if (exact) return { ...exact, bound: exact.value, weights: start ?? [1, 1, 1] };
-  const eligible = shapes.map((s, t) => ({ s, t, v: values[t]!, u: fitCount(s, o) })).filter((x) => x.v > 1e-12 && x.u > 0);
+  const eligible = shapes.map((s, t) => ({ s, t, v: values[t]!, u: fitCount(s, o) })).filter((x) => x.v > 0 && x.u > 0);
+  const tolerance = relativeTolerance(values);
   const capacity = [o.cpu, o.mem, o.gpus];
   const need = (s: Shape) => [s.cpu, s.mem, s.gpus];
   // Folded size of a shape under weights w (each dimension as a share of the node).
@@ -103,7 +104,7 @@ export function pricePattern(
   let rootBound = rootOf(weights);
   const tryWeights = (w: readonly number[]) => {
     const b = rootOf(w);
-    if (b < rootBound - 1e-12) [rootBound, weights] = [b, w];
+    if (b < rootBound - tolerance) [rootBound, weights] = [b, w];
   };
   const grid = [0, 0.125, 0.5, 2, 8];
   if (!start) {
@@ -144,9 +145,9 @@ export function pricePattern(
   let nodes = 0;
   let stopped = false;
   const visit = (i: number, cpu: number, mem: number, gpus: number, value: number): void => {
-    if (value > best.value + 1e-12) best = { value, counts: [...counts] };
+    if (value > best.value + tolerance) best = { value, counts: [...counts] };
     if (i === n || stopped) return;
-    if (value + bound(i, cpu, mem, gpus) <= best.value + 1e-12) return;
+    if (value + bound(i, cpu, mem, gpus) <= best.value + tolerance) return;
     if (++nodes > nodeLimit) {
       stopped = true;
       return;
@@ -170,18 +171,34 @@ const DYNAMIC_PROGRAM_BUDGET = 2_000_000;
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
+/** The dimensions a pattern must be checked in, of CPU, memory and GPUs (0, 1, 2). One is left out
+ * where the eligible shapes cannot fill it even all together, or where another dimension that is
+ * kept runs out first: every shape needing d also needs e, and need_d · cap_e ≤ cap_d · need_e for
+ * each (in integers, so no rounding). Only a kept dimension may vouch for another: two dimensions in
+ * exactly the node's ratio each run out "first", and dropping both on each other's word once left
+ * every capacity unchecked (issue 25). Dominance is transitive, so the kept ones cover the rest. */
+export function dimensionsThatBind(eligible: readonly { readonly need: readonly number[]; readonly u: number }[], capacity: readonly number[]): number[] {
+  const kept = [0, 1, 2].filter((d) => eligible.reduce((sum, x) => sum + x.u * x.need[d]!, 0) > capacity[d]!);
+  const dominates = (e: number, d: number) => eligible.every((x) => x.need[d]! === 0 || (x.need[e]! > 0 && x.need[d]! * capacity[e]! <= capacity[d]! * x.need[e]!));
+  for (let k = kept.length - 1; k >= 0; k--) {
+    const d = kept[k]!;
+    if (kept.some((e) => e !== d && dominates(e, d))) kept.splice(k, 1);
+  }
+  return kept;
+}
+
+/** Ties between pattern values are judged relative to the largest value: duals may be anywhere from
+ * 1e-12 to thousands, and an absolute tolerance treats tiny ones as nothing. */
+const relativeTolerance = (values: readonly number[]) => 1e-12 * Math.max(0, ...values.filter((v) => Number.isFinite(v)));
+
 /** The same knapsack solved exactly by dynamic programming over the dimensions that can bind, each
  * counted in the greatest common divisor of its needs (a dimension cannot bind where another one
  * that fills first always runs out before it). null where that grid is too big for the budget. */
 export function priceByDynamicProgram(shapes: readonly Shape[], o: OfferCapacity, values: readonly number[]): { counts: number[]; value: number } | null {
-  const eligible = shapes.map((s, t) => ({ need: [s.cpu, s.mem, s.gpus], t, v: values[t]!, u: fitCount(s, o) })).filter((x) => x.v > 1e-12 && x.u > 0);
+  const eligible = shapes.map((s, t) => ({ need: [s.cpu, s.mem, s.gpus], t, v: values[t]!, u: fitCount(s, o) })).filter((x) => x.v > 0 && x.u > 0);
+  const tolerance = relativeTolerance(values);
   const capacity = [o.cpu, o.mem, o.gpus];
-  const binds = (d: number) => {
-    if (eligible.reduce((sum, x) => sum + x.u * x.need[d]!, 0) <= capacity[d]!) return false;
-    // Another dimension e that every shape needing d also needs, and that runs out first.
-    return ![0, 1, 2].some((e) => e !== d && eligible.every((x) => x.need[d]! === 0 || x.need[e]! > 0) && Math.max(...eligible.map((x) => (x.need[d]! > 0 ? x.need[d]! / x.need[e]! : 0))) * capacity[e]! <= capacity[d]!);
-  };
-  const dims = [0, 1, 2].filter(binds);
+  const dims = dimensionsThatBind(eligible, capacity);
   const unit = dims.map((d) => eligible.reduce((g, x) => gcd(g, x.need[d]!), 0) || 1);
   const room = dims.map((d, k) => Math.floor(capacity[d]! / unit[k]!));
   const stride: number[] = [];
@@ -215,7 +232,7 @@ export function priceByDynamicProgram(shapes: readonly Shape[], o: OfferCapacity
         for (let c0 = r[0]!; c0 >= z[0]!; c0--) {
           const cell = base + c0 * st[0]!;
           const candidate = best[cell - offset]! + piece.v;
-          if (candidate > best[cell]! + 1e-12) {
+          if (candidate > best[cell]! + tolerance) {
             best[cell] = candidate;
             taken[p * cells + cell] = 1;
           }
@@ -242,9 +259,11 @@ export function highs(): Promise<Highs> {
 
 const num = (x: number) => String(Number(x.toFixed(9)));
 
-/** The model over `columns` in CPLEX LP text; integer with `integer`. */
-function modelText(shapes: readonly Shape[], offers: readonly OfferCapacity[], columns: readonly Pattern[], integer: boolean): string {
-  const shapeTerms = shapes.map(() => [] as string[]);
+/** The model over `columns` in CPLEX LP text; integer with `integer`. With `shortfallPrice`, each
+ * shape may also be left short (`u<t>`, at that price per agent): the LP is then feasible from its
+ * first, small set of columns on, and its duals price the columns that close the shortfall. */
+function modelText(shapes: readonly Shape[], offers: readonly OfferCapacity[], columns: readonly Pattern[], integer: boolean, shortfallPrice?: number): string {
+  const shapeTerms = shapes.map((_, t) => (shortfallPrice === undefined ? [] : [`u${t}`]) as string[]);
   const offerTerms = offers.map(() => [] as string[]);
   columns.forEach((p, k) => {
     p.counts.forEach((c, t) => {
@@ -252,9 +271,10 @@ function modelText(shapes: readonly Shape[], offers: readonly OfferCapacity[], c
     });
     offerTerms[p.offer]!.push(`x${k}`);
   });
+  const shortfall = shortfallPrice === undefined ? [] : shapes.map((_, t) => `${num(shortfallPrice)} u${t}`);
   return [
     "Minimize",
-    ` obj: ${columns.map((p, k) => `${num(offers[p.offer]!.price)} x${k}`).join(" + ")}`,
+    ` obj: ${[...columns.map((p, k) => `${num(offers[p.offer]!.price)} x${k}`), ...shortfall].join(" + ") || "0 x0"}`,
     "Subject To",
     ...shapes.map((s, t) => ` s${t}: ${shapeTerms[t]!.join(" + ") || "0 x0"} >= ${s.count}`),
     ...offers.flatMap((o, j) => (offerTerms[j]!.length > 0 ? [` o${j}: ${offerTerms[j]!.join(" + ")} <= ${o.max}`] : [])),
@@ -326,11 +346,15 @@ const GAP_TO_STOP = 1e-4;
 
 /** The configuration LP by column generation, with the duals smoothed towards the best ones so far
  * (Wentges): the duals of a small LP swing from one extreme to another, and the smoothed ones find
- * the columns that matter in far fewer rounds. null when the LP is infeasible: the node limits
- * cannot hold the agents even fractionally. */
+ * the columns that matter in far fewer rounds.
+ *
+ * The first columns (the heuristic's, one per shape) may not hold the fleet within the node limits
+ * when a feasible mix of nodes exists (issue 25: the heuristic put both GPU agents on the one big-GPU
+ * node). So each shape may be left short at a price above every allowed node together, and only a
+ * shortfall that survives convergence is looked at again, by minimising the shortfall alone (phase
+ * I): null only when that is proven positive, that is, when the node limits cannot hold the agents
+ * even fractionally. */
 export async function configurationLp(shapes: readonly Shape[], offers: readonly OfferCapacity[], maxIterations = 60): Promise<ConfigurationLp | null> {
-  // How deep a pricing search may go before its bound, not its answer, is what is used.
-  const deepest = 20_000;
   const solver = await highs();
   const seeded = sequentialPatterns(shapes, offers);
   const columns: Pattern[] = [];
@@ -354,14 +378,41 @@ export async function configurationLp(shapes: readonly Shape[], offers: readonly
     });
     if (cheapest) add(cheapest);
   });
+  const everyNode = offers.reduce((sum, o) => sum + o.price * o.max, 0);
+  const generate = (priced: readonly OfferCapacity[], shortfallPrice: number, iterations: number) => generateColumns(solver, shapes, priced, columns, add, shortfallPrice, iterations);
+  let lp = generate(offers, 10 * Math.max(1, everyNode), maxIterations);
+  if (lp.shortfall > SHORTFALL_TOLERANCE) {
+    const phaseOne = generate(offers.map((o) => ({ ...o, price: 0 })), 1, maxIterations);
+    if (phaseOne.shortfall > SHORTFALL_TOLERANCE && (phaseOne.converged || phaseOne.bound > SHORTFALL_TOLERANCE)) return null;
+    // Phase I found the columns that hold everyone: price the fleet again with them in the model.
+    lp = generate(offers, 1_000 * Math.max(1, everyNode), maxIterations);
+  }
+  return { columns, value: lp.value, bound: lp.bound, converged: lp.converged && lp.shortfall <= SHORTFALL_TOLERANCE, iterations: lp.iterations, heuristic, x: lp.x };
+}
+
+/** Agents left short, in all, below which an LP solution counts as holding everyone. */
+const SHORTFALL_TOLERANCE = 1e-7;
+
+/** Column generation on the LP over `columns` (grown in place by `add`), each shape allowed to be
+ * left short at `shortfallPrice` per agent. */
+function generateColumns(
+  solver: Highs,
+  shapes: readonly Shape[],
+  offers: readonly OfferCapacity[],
+  columns: readonly Pattern[],
+  add: (p: Pattern) => boolean,
+  shortfallPrice: number,
+  maxIterations: number,
+): { value: number; bound: number; converged: boolean; iterations: number; x: number[]; shortfall: number } {
+  // How deep a pricing search may go before its bound, not its answer, is what is used.
+  const deepest = 20_000;
   let bestBound = 0;
   const weightsOf: (readonly number[] | undefined)[] = offers.map(() => undefined);
   let center: number[] | undefined;
   // How far the duals are pulled towards the best ones so far.
   const SMOOTHING = 0.5;
   for (let iteration = 1; ; iteration++) {
-    const result = solver.solve(modelText(shapes, offers, columns, false), { output_flag: false, threads: 1, random_seed: 0 });
-    if (result.Status === "Infeasible") return null;
+    const result = solver.solve(modelText(shapes, offers, columns, false, shortfallPrice), { output_flag: false, threads: 1, random_seed: 0 });
     if (result.Status !== "Optimal") throw new Error(`placement: the configuration LP ended ${result.Status}`);
     const duals = new Map((result.Rows as { Name: string; Dual?: number }[]).map((r) => [r.Name, r.Dual ?? 0]));
     const lpValues = shapes.map((_, t) => Math.max(0, duals.get(`s${t}`) ?? 0));
@@ -380,20 +431,22 @@ export async function configurationLp(shapes: readonly Shape[], offers: readonly
         weightsOf[j] = priced.weights;
         worth.push(priced.bound);
         const lpWorth = priced.counts.reduce((sum, c, t) => sum + c * lpValues[t]!, 0);
-        if (o.price - countDual[j]! - lpWorth < -1e-9 * Math.max(1, o.price) && add({ offer: j, counts: priced.counts })) added++;
+        if (o.price - countDual[j]! - lpWorth < -1e-9 * Math.max(1, o.price, lpWorth) && add({ offer: j, counts: priced.counts })) added++;
       });
-      const bound = lagrangianBound(shapes, offers, values, worth);
+      const bound = lagrangianBound(shapes, offers, values, worth, shortfallPrice);
       if (bound > bestBound) [bestBound, center] = [bound, values];
       // At the LP's own duals: nothing left whose worth could beat its price means the LP is solved.
-      if (a === 0) proven = offers.every((o, j) => o.price - countDual[j]! - worth[j]! >= -1e-9 * Math.max(1, o.price));
+      if (a === 0) proven = offers.every((o, j) => o.price - countDual[j]! - worth[j]! >= -1e-9 * Math.max(1, o.price, worth[j]!));
       if (added > 0) break;
     }
     center ??= lpValues;
     const gapClosed = result.ObjectiveValue - bestBound <= GAP_TO_STOP * Math.max(1, result.ObjectiveValue);
     if (added === 0 || gapClosed || iteration >= maxIterations) {
       const converged = proven && added === 0;
-      const x = columns.map((_, k) => (result.Columns as Record<string, { Primal?: number }>)[`x${k}`]?.Primal ?? 0);
-      return { columns, value: result.ObjectiveValue, bound: converged ? result.ObjectiveValue : bestBound, converged, iterations: iteration, heuristic, x };
+      const primal = (name: string) => (result.Columns as Record<string, { Primal?: number }>)[name]?.Primal ?? 0;
+      const x = columns.map((_, k) => primal(`x${k}`));
+      const shortfall = shapes.reduce((sum, _, t) => sum + primal(`u${t}`), 0);
+      return { value: result.ObjectiveValue, bound: converged ? result.ObjectiveValue : bestBound, converged, iterations: iteration, x, shortfall };
     }
   }
 }
@@ -402,10 +455,12 @@ export async function configurationLp(shapes: readonly Shape[], offers: readonly
  * is a lower bound on every placement (the cover rows relaxed with multipliers θπ; `worth` bounds each
  * offer's best pattern at π from above). θ = 1 is the plain Lagrangian bound, θ = min price/worth is
  * Farley's; the best θ is one of the breakpoints. */
-function lagrangianBound(shapes: readonly Shape[], offers: readonly OfferCapacity[], values: readonly number[], worth: readonly number[]): number {
+function lagrangianBound(shapes: readonly Shape[], offers: readonly OfferCapacity[], values: readonly number[], worth: readonly number[], shortfallPrice: number): number {
   const demand = shapes.reduce((sum, s, t) => sum + values[t]! * s.count, 0);
   const at = (theta: number) => theta * demand + offers.reduce((sum, o, j) => sum + o.max * Math.min(0, o.price - theta * worth[j]!), 0);
-  const thetas = [1, ...offers.flatMap((o, j) => (worth[j]! > 0 ? [o.price / worth[j]!] : []))];
+  // A shape's shortfall is unbounded, so a multiplier above its price makes the bound -∞: skip it.
+  const highest = Math.max(0, ...values);
+  const thetas = [1, ...offers.flatMap((o, j) => (worth[j]! > 0 ? [o.price / worth[j]!] : []))].filter((theta) => theta * highest <= shortfallPrice);
   return Math.max(0, ...thetas.map(at));
 }
 

@@ -5,6 +5,8 @@ import { lambdaOffers } from "./demand";
 import { LAMBDA_INSTANCE_TYPE_NAMES, type LambdaInstanceType } from "./instance-types";
 import { exactIntegerProgramOf } from "./exact";
 import { type AgentDemand, type Placement, type PlacementInput, placeAgents } from "./placement";
+import { propertyRuns } from "./property-runs";
+import { validatePlacement } from "./validate-placement";
 
 const demand = (name: string) =>
   fc.record({
@@ -33,9 +35,9 @@ async function tryPlace(i: PlacementInput): Promise<Placement | null> {
   }
 }
 
-const runs = { numRuns: Number(process.env.FC_RUNS ?? 60) };
-// The monotonicity-style property: 1,500 runs, unless FC_RUNS says otherwise.
-const monotoneRuns = { numRuns: Number(process.env.FC_RUNS ?? 1500) };
+// Fixed seeds in `npm test`, fresh ones and ten times the runs in `npm run test:explore`.
+const runs = propertyRuns(60);
+const monotoneRuns = propertyRuns(150);
 
 /** The exact optimum by the integer program, run to its end (tiny fleets only). */
 async function exactOptimum(i: PlacementInput, upper: number): Promise<number> {
@@ -89,6 +91,30 @@ describe("placement invariants", () => {
         }
       }),
       runs,
+    );
+  });
+
+  // Agents that take a slice of an 8-GPU node in (or near) its own CPU-to-memory-to-GPU ratio: the
+  // family where two capacities tie, and the one that found pricing dropping both (issue 25).
+  it("keeps every invariant on fleets of multi-GPU slices of 8-GPU nodes, with reserves that put them in the node's exact ratio", async () => {
+    const slice = (name: string) =>
+      fc.record({ gpus: fc.integer({ min: 2, max: 4 }), cpuPerGpu: fc.constantFrom(15, 15, 15, 14), gibPerGpu: fc.constantFrom(222, 222, 222, 200), minGpu: fc.constantFrom(0, 16, 40) }).map(
+        ({ gpus, cpuPerGpu, gibPerGpu, minGpu }): AgentDemand => ({ name, category: "research", cpu: gpus * cpuPerGpu, memoryGiB: gpus * gibPerGpu, gpus, minGpuMemoryGiB: minGpu }),
+      );
+    const slices = fc.record({
+      agents: fc.integer({ min: 2, max: 16 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, k) => fc.oneof({ weight: 6, arbitrary: slice(`slice-${k}`) }, { weight: 1, arbitrary: demand(`slice-${k}`) })))),
+      // Always the a100 node, whose ratio the slices take.
+      types: fc.uniqueArray(fc.constantFrom(...LAMBDA_INSTANCE_TYPE_NAMES), { minLength: 8 }).map((t) => [...new Set<LambdaInstanceType>(["gpu_8x_a100", ...t])]),
+      maxNodes: fc.integer({ min: 2, max: 10 }),
+      reserve: fc.constantFrom({ cpu: 4, memoryGiB: 24 }, { cpu: 4, memoryGiB: 24 }, { cpu: 2, memoryGiB: 8 }),
+    });
+    await fc.assert(
+      fc.asyncProperty(slices, async ({ agents, types, maxNodes, reserve }) => {
+        const i: PlacementInput = { agents, offers: lambdaOffers(types, maxNodes), reservePerNode: reserve, gpuPolicy: "fail" };
+        const p = await tryPlace(i);
+        if (p) validatePlacement(i, p);
+      }),
+      propertyRuns(25),
     );
   });
 
@@ -146,7 +172,7 @@ describe("placement invariants", () => {
         if (p.optimal) expect(p.costPerHour).toBeCloseTo(optimum, 9);
       }),
       // Tiny fleets are fast: more runs.
-      { numRuns: Number(process.env.FC_RUNS ?? 500) },
+      propertyRuns(200),
     );
   });
 

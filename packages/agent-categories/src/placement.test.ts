@@ -3,6 +3,7 @@ import { agentDemands, lambdaOffers, localOffer } from "./demand";
 import { explainPlacement } from "./explain";
 import fc from "fast-check";
 import { type PlacedNode, type PlacementInput, PlacementError, placeAgents, platformNodeId } from "./placement";
+import { propertyRuns } from "./property-runs";
 import { randomPlacementInput } from "./random-instance";
 
 const reservePerNode = { cpu: 2, memoryGiB: 8 };
@@ -83,6 +84,7 @@ describe("the node that runs the MCP platform", () => {
         expect(platformNodeId({ nodes: shuffled })).toBe(platformNodeId({ nodes }));
         expect(names).toContain(platformNodeId({ nodes }));
       }),
+      propertyRuns(100),
     );
   });
 });

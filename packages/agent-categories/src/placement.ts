@@ -15,7 +15,8 @@
 // All quantities are integers (millicores, MiB) so that capacity checks are exact, and every step
 // is deterministic: solver limits count nodes and iterations, never seconds.
 import { exactIntegerProgram } from "./exact";
-import { configurationLp, highs, integerOverColumns, type Pattern, type Shape, toMiB, toMilli } from "./patterns";
+import { configurationLp, highs, integerOverColumns, type OfferCapacity, type Pattern, type Shape, toMiB, toMilli } from "./patterns";
+import { validatePlacement } from "./validate-placement";
 
 export type GpuPolicy = "fail" | "cpu-fallback";
 
@@ -346,7 +347,7 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
   const proven = () => best !== undefined && provenOptimal(cost(best), lowerBound, offers);
   const { shapes, members } = aggregateShapes(items);
   if (shapes.length <= PATTERN_MODEL_MAX_SHAPES) {
-    const offerCaps = offers.map((o, j) => ({ cpu: caps[j]!.cpu, mem: caps[j]!.mem, gpus: caps[j]!.gpus, gpuMem: o.gpuMemoryGiB, price: o.pricePerHour, max: o.maxCount }));
+    const offerCaps = offerCapsOf(offers, caps);
     const lp = await configurationLp(shapes, offerCaps);
     if (!lp) throw exhausted(items, offers, caps);
     if (lp.bound > lowerBound) [lowerBound, lowerBoundFrom] = [lp.bound, "configuration LP"];
@@ -355,7 +356,7 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
     // thousands); then, unless one is proven optimal, the costlier searches.
     if (lp.heuristic.length > 0) consider(binsFromPatterns(lp.columns, lp.columns.map((_, k) => lp.heuristic[k] ?? 0), shapes, members, offers, caps));
     consider(await roundedDown(lp, shapes, members, solver));
-    if (items.length <= SMALL_FLEET && !proven()) consider(await greedyBins(solver, counts));
+    if (items.length <= SMALL_FLEET && !proven()) consider(await greedyOrNothing(solver, counts));
     // The integer program over all the generated columns, within its node limit (on large fleets
     // the rounding above is as good, and this program slow to solve).
     if (items.length <= SMALL_FLEET && !proven()) {
@@ -371,9 +372,35 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
   }
   // Greedy best fit with repair: the placement where needs are many (and small against the nodes,
   // where the aggregate bound is tight too).
-  if (!best) consider(await greedyBins(solver, counts));
-  const kept = downsize(best!.filter((b) => b.items.length > 0), offers, caps, remaining(best!, offers));
-  return summarise(kept, { value: lowerBound, from: lowerBoundFrom }, provenOptimal(cost(kept), lowerBound, offers), warnings);
+  if (!best) consider(await greedyOrNothing(solver, counts));
+  // Tight node limits can defeat every search above while a placement exists. Refuse only when the
+  // exact program proves there is none (small fleets); otherwise say that the search gave up.
+  if (!best && items.length <= EXACT_FLEET) {
+    const upper = offers.reduce((sum, o) => sum + o.pricePerHour * o.maxCount, 0);
+    const exact = await exactIntegerProgram(shapes, offerCapsOf(offers, caps), upper + 1);
+    if (!exact) throw exhausted(items, offers, caps);
+    consider(binsFromPatterns(exact.nodes, exact.nodes.map(() => 1), shapes, members, offers, caps));
+  }
+  if (!best) throw exhausted(items, offers, caps);
+  const kept = downsize(best.filter((b) => b.items.length > 0), offers, caps, remaining(best, offers));
+  const placement = summarise(kept, { value: lowerBound, from: lowerBoundFrom }, provenOptimal(cost(kept), lowerBound, offers), warnings);
+  validatePlacement(input, placement);
+  return placement;
+}
+
+/** The greedy packing, or nothing where it runs out of nodes: under tight node limits another
+ * search may still find the placement that the greedy misses. */
+async function greedyOrNothing(solver: Solver, counts: readonly number[]): Promise<Bin[] | undefined> {
+  try {
+    return await greedyBins(solver, counts);
+  } catch (error) {
+    if (error instanceof PlacementError) return undefined;
+    throw error;
+  }
+}
+
+function offerCapsOf(offers: readonly NodeOffer[], caps: readonly Units[]): OfferCapacity[] {
+  return offers.map((o, j) => ({ cpu: caps[j]!.cpu, mem: caps[j]!.mem, gpus: caps[j]!.gpus, gpuMem: o.gpuMemoryGiB, price: o.pricePerHour, max: o.maxCount }));
 }
 
 /** Fleets up to this size that the bound does not prove optimal go through the exact program. */
