@@ -16,6 +16,7 @@
 // is deterministic: solver limits count nodes and iterations, never seconds.
 import { exactIntegerProgram } from "./exact";
 import { configurationLp, highs, integerOverColumns, type OfferCapacity, type Pattern, type Shape, toMiB, toMilli } from "./patterns";
+import { FreeCapacityTree } from "./free-capacity-tree";
 import { validatePlacement } from "./validate-placement";
 
 export type GpuPolicy = "fail" | "cpu-fallback";
@@ -241,6 +242,7 @@ function sortItems(items: readonly Item[], order: Order): Item[] {
 
 /** Best fit: the node this item leaves with the least normalised free capacity. Returns leftovers. */
 function pack(items: readonly Item[], bins: readonly Bin[]): Item[] {
+  if (bins.length > BEST_FIT_MAX_NODES) return packFirstFit(items, bins);
   const leftovers: Item[] = [];
   let last: { item: Item; bin: Bin } | undefined;
   for (const item of items) {
@@ -275,6 +277,26 @@ function pack(items: readonly Item[], bins: readonly Bin[]): Item[] {
     }
     place(item, best);
     last = { item, bin: best };
+  }
+  return leftovers;
+}
+
+/** Up to this many nodes, pack() scans them all for the best fit; beyond, it takes the first node
+ * that fits, found in logarithmic time (FreeCapacityTree), on fleets where one node is a small share. */
+const BEST_FIT_MAX_NODES = 256;
+
+/** First fit in node order, by the free-capacity tree. Returns leftovers. */
+function packFirstFit(items: readonly Item[], bins: readonly Bin[]): Item[] {
+  const tree = new FreeCapacityTree(bins.map((b) => ({ ...b.free, gpuMem: b.offer.gpuMemoryGiB })));
+  const leftovers: Item[] = [];
+  for (const item of items) {
+    const k = tree.firstFit({ ...item.units, gpuMem: item.minGpuMemoryGiB });
+    if (k < 0) {
+      leftovers.push(item);
+      continue;
+    }
+    place(item, bins[k]!);
+    tree.update(k, bins[k]!.free);
   }
   return leftovers;
 }
@@ -346,8 +368,8 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
   let lowerBoundFrom: Placement["lowerBoundFrom"] = "aggregate program";
   const proven = () => best !== undefined && provenOptimal(cost(best), lowerBound, offers);
   const { shapes, members } = aggregateShapes(items);
+  const offerCaps = offerCapsOf(offers, caps);
   if (shapes.length <= PATTERN_MODEL_MAX_SHAPES) {
-    const offerCaps = offerCapsOf(offers, caps);
     const lp = await configurationLp(shapes, offerCaps);
     if (!lp) throw exhausted(items, offers, caps);
     if (lp.bound > lowerBound) [lowerBound, lowerBoundFrom] = [lp.bound, "configuration LP"];
@@ -363,12 +385,34 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
       const x = await integerOverColumns(shapes, offerCaps, lp.columns);
       if (x) consider(binsFromPatterns(lp.columns, x, shapes, members, offers, caps));
     }
-    // A small fleet still not proven optimal: its exact integer program, node by node (exact.ts),
-    // within a node limit. One node more is a big share of a small fleet's cost.
-    if (items.length <= EXACT_FLEET && !proven()) {
-      const exact = await exactIntegerProgram(shapes, offerCaps, cost(best!), { nodeLimit: EXACT_NODE_LIMIT });
-      if (exact) consider(binsFromPatterns(exact.nodes, exact.nodes.map(() => 1), shapes, members, offers, caps));
+  } else {
+    // Many distinct needs (real fleets): the same model over shape classes. Each class holds agents
+    // of one GPU need and nearby CPU and memory. Placed as its largest member, a class's patterns
+    // hold every member (what that costs is the room a smaller member leaves unused); taken as its
+    // smallest, its LP is a relaxation of the real one, so its value stays a lower bound.
+    const classes = shapeClasses(items, PATTERN_MODEL_MAX_SHAPES);
+    const relaxed = await configurationLp(classes.smallest, offerCaps);
+    if (!relaxed) throw exhausted(items, offers, caps);
+    if (relaxed.bound > lowerBound) [lowerBound, lowerBoundFrom] = [relaxed.bound, "configuration LP"];
+    const lp = await configurationLp(classes.largest, offerCaps);
+    if (lp) {
+      if (lp.heuristic.length > 0) consider(binsFromPatterns(lp.columns, lp.columns.map((_, k) => lp.heuristic[k] ?? 0), classes.largest, classes.members, offers, caps));
+      consider(await roundedDown(lp, classes.largest, classes.members, solver));
     }
+    // The greedy too, at every size: where agents are small against the nodes it packs tightly, and
+    // the classes' rounding costs more than its misfits (first fit by the free-capacity tree on
+    // large fleets, so it stays fast).
+    if (!proven()) consider(await greedyOrNothing(solver, counts));
+    if (lp && items.length <= SMALL_FLEET && !proven()) {
+      const x = await integerOverColumns(classes.largest, offerCaps, lp.columns);
+      if (x) consider(binsFromPatterns(lp.columns, x, classes.largest, classes.members, offers, caps));
+    }
+  }
+  // A small fleet still not proven optimal: its exact integer program, node by node (exact.ts),
+  // within a node limit. One node more is a big share of a small fleet's cost.
+  if (best && items.length <= EXACT_FLEET && !proven()) {
+    const exact = await exactIntegerProgram(shapes, offerCaps, cost(best), { nodeLimit: shapes.length <= PATTERN_MODEL_MAX_SHAPES ? EXACT_NODE_LIMIT : EXACT_NODE_LIMIT_MANY_SHAPES });
+    if (exact) consider(binsFromPatterns(exact.nodes, exact.nodes.map(() => 1), shapes, members, offers, caps));
   }
   // Greedy best fit with repair: the placement where needs are many (and small against the nodes,
   // where the aggregate bound is tight too).
@@ -377,7 +421,7 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
   // exact program proves there is none (small fleets); otherwise say that the search gave up.
   if (!best && items.length <= EXACT_FLEET) {
     const upper = offers.reduce((sum, o) => sum + o.pricePerHour * o.maxCount, 0);
-    const exact = await exactIntegerProgram(shapes, offerCapsOf(offers, caps), upper + 1);
+    const exact = await exactIntegerProgram(shapes, offerCaps, upper + 1);
     if (!exact) throw exhausted(items, offers, caps);
     consider(binsFromPatterns(exact.nodes, exact.nodes.map(() => 1), shapes, members, offers, caps));
   }
@@ -406,6 +450,8 @@ function offerCapsOf(offers: readonly NodeOffer[], caps: readonly Units[]): Offe
 /** Fleets up to this size that the bound does not prove optimal go through the exact program. */
 const EXACT_FLEET = 60;
 const EXACT_NODE_LIMIT = 2_000;
+/** Where every agent is its own shape the program is far bigger: a tighter limit keeps a plan quick. */
+const EXACT_NODE_LIMIT_MANY_SHAPES = 300;
 
 /** Fleets up to this size also get the greedy packing, and every generated column in the integer
  * program: both are fast there. */
@@ -439,6 +485,40 @@ function aggregateShapes(items: readonly Item[]): { shapes: Shape[]; members: It
     });
   const shapes = members.map((g) => ({ cpu: g[0]!.units.cpu, mem: g[0]!.units.mem, gpus: g[0]!.units.gpus, gpuMem: g[0]!.minGpuMemoryGiB, count: g.length }));
   return { shapes, members };
+}
+
+/** Agents with many distinct needs grouped into at most about `budget` classes: by GPU need exactly
+ * (count and GPU memory), then by CPU in quantiles, then by memory within those. Each class is given as
+ * its largest member (every need the class's largest, for placing) and its smallest (for the bound). */
+function shapeClasses(items: readonly Item[], budget: number): { largest: Shape[]; smallest: Shape[]; members: Item[][] } {
+  const byGpu = new Map<string, Item[]>();
+  for (const item of items) {
+    const key = `${item.units.gpus}/${item.minGpuMemoryGiB}`;
+    const group = byGpu.get(key);
+    if (group) group.push(item);
+    else byGpu.set(key, [item]);
+  }
+  const groups = [...byGpu.values()].sort((a, b) => b[0]!.units.gpus - a[0]!.units.gpus || b[0]!.minGpuMemoryGiB - a[0]!.minGpuMemoryGiB);
+  const members: Item[][] = [];
+  const split = <T>(xs: readonly T[], parts: number): T[][] => Array.from({ length: Math.min(parts, xs.length) }, (_, k) => xs.slice(Math.floor((k * xs.length) / Math.min(parts, xs.length)), Math.floor(((k + 1) * xs.length) / Math.min(parts, xs.length))));
+  for (const group of groups) {
+    // A share of the budget by the group's size, at least one class each.
+    const share = Math.max(1, Math.round((budget * group.length) / items.length));
+    const cpuParts = Math.max(1, Math.round(Math.sqrt(share)));
+    const byCpu = [...group].sort((a, b) => a.units.cpu - b.units.cpu || a.units.mem - b.units.mem || (a.demand.name < b.demand.name ? -1 : 1));
+    for (const slice of split(byCpu, cpuParts)) {
+      const byMem = [...slice].sort((a, b) => a.units.mem - b.units.mem || a.units.cpu - b.units.cpu || (a.demand.name < b.demand.name ? -1 : 1));
+      members.push(...split(byMem, Math.max(1, Math.round(share / cpuParts))));
+    }
+  }
+  const shape = (g: readonly Item[], pick: (...xs: number[]) => number): Shape => ({
+    cpu: pick(...g.map((i) => i.units.cpu)),
+    mem: pick(...g.map((i) => i.units.mem)),
+    gpus: g[0]!.units.gpus,
+    gpuMem: g[0]!.minGpuMemoryGiB,
+    count: g.length,
+  });
+  return { largest: members.map((g) => shape(g, Math.max)), smallest: members.map((g) => shape(g, Math.min)), members };
 }
 
 /** Nodes from an integer solution over patterns: each pattern `x` times, the surplus (patterns cover
