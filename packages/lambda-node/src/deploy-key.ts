@@ -4,7 +4,7 @@
 // one, writes the current public key as the only entry, and checks that the current key now gets in.
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { fingerprintOf, type SshTarget, sshWithKey } from "./host-key";
+import { fingerprintOf, sshFailureKind, sshFailureMessage, type SshTarget, sshWithKey } from "./host-key";
 
 export interface DeployKeyInputs extends SshTarget {
   /** The node's pinned host key: nothing is sent to a host that is not the pinned one. */
@@ -39,9 +39,9 @@ export function publicKeyTag(publicKey: string): string {
 export const AUTHORIZE_COMMAND =
   'umask 077 && mkdir -p "$HOME/.ssh" && cat > "$HOME/.ssh/authorized_keys.sophia" && mv -f "$HOME/.ssh/authorized_keys.sophia" "$HOME/.ssh/authorized_keys"';
 
-export function refusedKeysMessage(host: string, publicKey: string, triedPrevious: boolean): string {
+export function refusedKeysMessage(target: SshTarget, publicKey: string, triedPrevious: boolean): string {
   return (
-    `node ${host}: refuses the deploy key (${fingerprintOf(authorizedKeyLine(publicKey))})` +
+    `node ${target.host}:${target.port}: refuses the deploy key (${fingerprintOf(authorizedKeyLine(publicKey))})` +
     (triedPrevious ? " and the previous one" : "") +
     "; nothing was changed on it. If you are rotating the deploy key, keep the key the node accepts now as the previous key " +
     "(the stacks read it from the secret sophia:sshPreviousPrivateKey) for one `up`, then remove it."
@@ -53,17 +53,21 @@ async function authorize(inputs: DeployKeyInputs): Promise<DeployKeyOutputs> {
   const keys = [inputs.privateKey, ...(inputs.previousPrivateKey ? [inputs.previousPrivateKey] : [])];
   let written = false;
   for (const key of keys) {
-    const { code } = await sshWithKey(inputs, key, inputs.hostKey, AUTHORIZE_COMMAND, `${line}\n`);
-    if (code === 0) {
+    const result = await sshWithKey(inputs, key, inputs.hostKey, AUTHORIZE_COMMAND, `${line}\n`);
+    if (result.code === 0) {
       written = true;
       break;
     }
+    // Only a refused key is worth the next key; a closed port, a timeout or a changed host key is
+    // the same whichever key is offered, and rotation is no remedy for it.
+    if (sshFailureKind(result) !== "key refused") throw new Error(sshFailureMessage(inputs, result, "writing the deploy key"));
   }
-  if (!written) throw new Error(refusedKeysMessage(inputs.host, inputs.publicKey, keys.length > 1));
+  if (!written) throw new Error(refusedKeysMessage(inputs, inputs.publicKey, keys.length > 1));
   const check = await sshWithKey(inputs, inputs.privateKey, inputs.hostKey, "true");
-  if (check.code !== 0) {
-    throw new Error(`node ${inputs.host}: authorized_keys now holds ${fingerprintOf(line)}, yet the deploy private key does not get in; do sophia:lambda.sshPublicKey and the private key belong together?`);
+  if (check.code !== 0 && sshFailureKind(check) === "key refused") {
+    throw new Error(`node ${inputs.host}:${inputs.port}: authorized_keys now holds ${fingerprintOf(line)}, yet the deploy private key does not get in; do sophia:lambda.sshPublicKey and the private key belong together?`);
   }
+  if (check.code !== 0) throw new Error(sshFailureMessage(inputs, check, "checking the new deploy key"));
   return { ...inputs, fingerprint: fingerprintOf(line) };
 }
 

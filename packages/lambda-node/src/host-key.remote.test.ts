@@ -39,7 +39,7 @@ test("a first contact whose login fails (a deploy key the node does not accept) 
   try {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "id")]);
     const attempt = hostKeyProvider.create!({ ...inputs(), privateKey: readFileSync(join(dir, "id"), "utf8") });
-    await expect(attempt).rejects.toThrow(/^node 127\.0\.0\.1: the first login with the deploy key, against host key SHA256:\S+, failed: .*Permission denied/);
+    await expect(attempt).rejects.toThrow(/^node 127\.0\.0\.1:\d+: the first login with the deploy key, against host key SHA256:\S+, failed: the node refuses the key \(user \w+\): .*Permission denied/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

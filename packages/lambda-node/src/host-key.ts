@@ -2,7 +2,7 @@
 // and that contact is verified by logging in with the deploy key against exactly that host key. From
 // then on, every `up` and preview rescans the node (the provider's diff) and refuses a changed key
 // with what to do; Docker's SSH checks the pinned key on every connection (`knownHostsOptions`).
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -47,11 +47,18 @@ export function changedHostKeyMessage(host: string, pinned: string, now: string,
   );
 }
 
-const run = (file: string, args: string[], stdin?: string) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    const child = execFile(file, args, { timeout: 30_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? (typeof error.code === "number" ? error.code : 1) : 0, stdout: String(stdout), stderr: String(stderr) }),
+const run = (file: string, args: string[], stdin?: string, env?: NodeJS.ProcessEnv) =>
+  new Promise<{ code: number; stdout: string; stderr: string; timedOut: boolean }>((resolve) => {
+    const child = execFile(file, args, { timeout: 30_000, env: env ? { ...process.env, ...env } : undefined }, (error, stdout, stderr) =>
+      resolve({
+        code: error ? (typeof error.code === "number" ? error.code : 1) : 0,
+        stdout: String(stdout),
+        stderr: String(stderr),
+        timedOut: !!error && (error as { killed?: boolean }).killed === true,
+      }),
     );
+    // An ssh that exits at once closes its stdin before the write; its exit code tells the failure.
+    child.stdin?.on("error", () => undefined);
     child.stdin?.end(stdin ?? "");
   });
 
@@ -73,30 +80,76 @@ export interface SshTarget {
   readonly user: string;
 }
 
+/** What an ssh run that failed ran into, from its exit and its last words. */
+export type SshFailureKind = "connection refused" | "timeout" | "host key changed" | "key refused" | "failed";
+
+export function sshFailureKind(result: { code: number; stderr: string; timedOut?: boolean }): SshFailureKind {
+  const text = result.stderr;
+  if (result.timedOut || /timed out|Connection timeout|no route to host/i.test(text)) return "timeout";
+  if (/Connection refused/i.test(text)) return "connection refused";
+  if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|host key .* (?:differs|mismatch)/i.test(text)) return "host key changed";
+  if (/Permission denied \(publickey|Too many authentication failures|no such identity/i.test(text)) return "key refused";
+  return "failed";
+}
+
+/** One line for a failed ssh run: which of the kinds, with host and port, and what to do about it. */
+export function sshFailureMessage(target: SshTarget, result: { code: number; stderr: string; timedOut?: boolean }, doing: string): string {
+  const where = `node ${target.host}:${target.port}`;
+  const last = result.stderr.trim().split("\n").pop() ?? "";
+  switch (sshFailureKind(result)) {
+    case "connection refused":
+      return `${where}: ${doing}: the connection was refused (is sshd up, and the port right?): ${last}`;
+    case "timeout":
+      return `${where}: ${doing}: no answer in time (is the node up, and does the firewall admit this machine's address on port ${target.port}?)${last ? `: ${last}` : ""}`;
+    case "host key changed":
+      return `${where}: ${doing}: the node's host key is not the pinned one; nothing was run on it: ${last}`;
+    case "key refused":
+      return `${where}: ${doing}: the node refuses the key (user ${target.user}): ${last}`;
+    default:
+      return `${where}: ${doing}: ssh exited ${result.code}: ${last}`;
+  }
+}
+
 /** Runs `commandLine` on the node as `target.user` with one private key, accepting only `hostKey`.
- * The key file lives for this one call, in a directory only this user can read. */
+ * The private key is never written to a file: it goes, by stdin, into an ssh-agent of this one call
+ * (and for at most two minutes), which is stopped on every way out of the call; only the socket and
+ * the public half touch the disk. */
 export async function sshWithKey(target: SshTarget, privateKey: string, hostKey: string, commandLine: string, stdin?: string) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-ssh-"));
+  const socket = path.join(dir, "agent");
+  const agent = spawn("ssh-agent", ["-D", "-a", socket], { stdio: "ignore" });
+  const stop = () => agent.kill();
+  process.once("exit", stop);
   try {
-    const identity = path.join(dir, "id");
-    fs.writeFileSync(identity, privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, { mode: 0o600 });
+    for (let waited = 0; !fs.existsSync(socket); waited += 10) {
+      if (waited > 5_000 || agent.exitCode !== null) throw new Error(`ssh-agent did not start (socket ${socket})`);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const env = { SSH_AUTH_SOCK: socket };
+    const added = await run("ssh-add", ["-q", "-t", "120", "-"], privateKey.endsWith("\n") ? privateKey : `${privateKey}\n`, env);
+    if (added.code !== 0) throw new Error(`node ${target.host}:${target.port}: the deploy private key could not be loaded (${added.stderr.trim().split("\n").pop()}); is it an OpenSSH private key without a passphrase?`);
+    // The public half tells ssh which of the agent's keys to offer, and only that one.
+    const publicKey = path.join(dir, "id.pub");
+    fs.writeFileSync(publicKey, (await run("ssh-add", ["-L"], undefined, env)).stdout.split("\n")[0]! + "\n", { mode: 0o600 });
     return await run(
       "ssh",
       [
-        "-i", identity, "-p", String(target.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "IdentityAgent=none", "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
+        "-i", publicKey, "-p", String(target.port), "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", `IdentityAgent=${socket}`, "-o", "ConnectTimeout=10", "-o", "LogLevel=ERROR",
         ...knownHostsOptions(hostKey), `${target.user}@${target.host}`, commandLine,
       ],
       stdin,
     );
   } finally {
+    process.removeListener("exit", stop);
+    stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 
 /** Logs in with the deploy key, accepting only `hostKey`: the contact that makes the pin trustworthy. */
 async function verifiedLogin(inputs: HostKeyInputs, hostKey: string): Promise<void> {
-  const { code, stderr } = await sshWithKey(inputs, inputs.privateKey, hostKey, "true");
-  if (code !== 0) throw new Error(`node ${inputs.host}: the first login with the deploy key, against host key ${fingerprintOf(hostKey)}, failed: ${stderr.trim().split("\n").pop()}`);
+  const result = await sshWithKey(inputs, inputs.privateKey, hostKey, "true");
+  if (result.code !== 0) throw new Error(sshFailureMessage(inputs, result, `the first login with the deploy key, against host key ${fingerprintOf(hostKey)}, failed`));
 }
 
 export const hostKeyProvider: pulumi.dynamic.ResourceProvider<HostKeyInputs, HostKeyOutputs> = {

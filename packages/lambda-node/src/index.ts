@@ -1,11 +1,11 @@
 export { LambdaClient, type LambdaClientOptions, type RetryPolicy } from "./api/client";
-export { describeLambdaError, LAMBDA_ERROR, LambdaApiError } from "./api/errors";
+export { describeLambdaError, isLambdaApiError, LAMBDA_ERROR, type LambdaApiError, lambdaApiError } from "./api/errors";
 export type { WireFirewallRule, WireInstance } from "./api/wire";
 export { BOOTSTRAP_SCRIPT_PATH, DEFAULT_GPU_CHECK_IMAGE, type BootstrapCommand, type BootstrapParams, parseBootstrapSummary, renderBootstrap, shellQuote } from "./bootstrap";
 export { type CandidateType, launchCandidates } from "./candidates";
 export { hostFirewallEnvironment, type InboundPolicy, lambdaFirewallRules } from "./firewall";
 export type { ClientTuning } from "./inputs";
-export { type LaunchCandidate, LaunchError, launchInstance, waitForActive } from "./launch";
+export { type LaunchCandidate, launchError, launchInstance, waitForActive } from "./launch";
 export { type LambdaNode, LambdaNodePool, type LambdaNodePoolArgs, type LambdaNodeSpec } from "./node";
 export { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
 export { changedHostKeyMessage, fingerprintOf, hostKeyProvider, knownHostsOptions, NodeHostKey, type NodeHostKeyArgs } from "./host-key";

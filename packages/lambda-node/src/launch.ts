@@ -2,7 +2,7 @@
 // (region, instance type) fallback list, wait for `active`, and never leave a half-launched
 // instance behind when anything fails.
 import type { LambdaClient } from "./api/client";
-import { isLambdaError, LAMBDA_ERROR, LambdaApiError } from "./api/errors";
+import { isLambdaError, LAMBDA_ERROR, lambdaApiError } from "./api/errors";
 import type { WireInstance } from "./api/wire";
 
 export interface LaunchCandidate {
@@ -25,11 +25,10 @@ export interface LaunchRequest {
 /** An instance lists late after a launch: Lambda's list is eventually consistent. */
 export const DEFAULT_STRAY_WINDOW_MS = 60_000;
 
-export class LaunchError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LaunchError";
-  }
+/** A launch that did not end in a running instance: a plain `Error` named LaunchError (see
+ * lambdaApiError for why not a subclass). */
+export function launchError(message: string): Error {
+  return Object.assign(new Error(message), { name: "LaunchError" });
 }
 
 const label = (c: LaunchCandidate) => `${c.instanceType} in ${c.region}`;
@@ -37,11 +36,11 @@ const label = (c: LaunchCandidate) => `${c.instanceType} in ${c.region}`;
 /** Launches one instance on the first candidate with capacity and returns it once `active`. */
 export async function launchInstance(client: LambdaClient, request: LaunchRequest): Promise<WireInstance> {
   const log = request.log ?? (() => undefined);
-  if (request.candidates.length === 0) throw new LaunchError("launch: no (region, instance type) candidates; expected at least one from sophia:nodePool");
+  if (request.candidates.length === 0) throw launchError("launch: no (region, instance type) candidates; expected at least one from sophia:nodePool");
   const availability = await client.instanceTypes();
   const unknown = request.candidates.filter((c) => !availability[c.instanceType]).map((c) => c.instanceType);
   if (unknown.length === request.candidates.length) {
-    throw new LaunchError(
+    throw launchError(
       `launch of ${request.name}: Lambda offers none of the instance types ${[...new Set(unknown)].join(", ")} (it offers ${Object.keys(availability).sort().join(", ")}); check sophia:nodePool.instanceTypes`,
     );
   }
@@ -67,12 +66,19 @@ export async function launchInstance(client: LambdaClient, request: LaunchReques
         outcomes.push(`${label(candidate)}: capacity gone at launch`);
         continue;
       }
+      // The pacing lease failed before anything was sent: there is nothing to look for.
+      if ((error as Error).name === "LaunchPacingError") throw error;
       // Any other failure may have happened after Lambda created the instance: clean up by name.
       await terminateStrays(client, request, before, error as Error);
       throw error;
     }
     const id = ids[0];
-    if (!id) throw new LaunchError(`launch of ${request.name} (${label(candidate)}) returned no instance id`);
+    if (!id) {
+      // Answered, but without an id: the instance may exist all the same.
+      const cause = launchError(`launch of ${request.name} (${label(candidate)}) was answered without an instance id`);
+      await terminateStrays(client, request, before, cause);
+      throw launchError(`${cause.message}; any instance it made was looked for and terminated. Deploy again.`);
+    }
     try {
       return await waitForActive(client, id, request);
     } catch (error) {
@@ -81,7 +87,7 @@ export async function launchInstance(client: LambdaClient, request: LaunchReques
       throw error;
     }
   }
-  throw new LambdaApiError(
+  throw lambdaApiError(
     400,
     LAMBDA_ERROR.insufficientCapacity,
     "POST /instance-operations/launch",
@@ -102,15 +108,15 @@ export async function waitForActive(
     try {
       instance = await client.getInstance(id);
     } catch (error) {
-      if (isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw new LaunchError(`instance ${id} disappeared while booting`);
+      if (isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw launchError(`instance ${id} disappeared while booting`);
       throw error;
     }
     if (instance.status === "active" && instance.ip) return instance;
     if (instance.status === "terminated" || instance.status === "terminating" || instance.status === "unhealthy") {
-      throw new LaunchError(`instance ${id} became ${instance.status} while booting`);
+      throw launchError(`instance ${id} became ${instance.status} while booting`);
     }
     if (Date.now() >= deadline) {
-      throw new LaunchError(`instance ${id} did not become active within ${options.activeTimeoutMs / 1000}s (last status: ${instance.status})`);
+      throw launchError(`instance ${id} did not become active within ${options.activeTimeoutMs / 1000}s (last status: ${instance.status})`);
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(options.pollIntervalMs, Math.max(0, deadline - Date.now()))));
   }
@@ -127,7 +133,7 @@ async function terminateStrays(client: LambdaClient, request: LaunchRequest, bef
     try {
       listed = await client.listInstances();
     } catch (error) {
-      throw new LaunchError(
+      throw launchError(
         `launch of ${request.name} failed (${cause.message}), and the instance list could not be read to check whether it created an instance anyway (${(error as Error).message}). ` +
           `Look for an instance named ${request.name} at https://cloud.lambda.ai/instances and terminate it if it is there.`,
       );
@@ -149,7 +155,7 @@ export async function terminateUntilGone(client: LambdaClient, ids: readonly str
     await client.terminate(ids);
   } catch (error) {
     if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) {
-      throw new LaunchError(
+      throw launchError(
         `${cause ? `${cause.message}; then ` : ""}instance ${ids.join(", ")} could not be terminated (${(error as Error).message}). It is still running and billed: ` +
           `terminate it at https://cloud.lambda.ai/instances (or POST /instance-operations/terminate with {"instance_ids": ${JSON.stringify(ids)}}).`,
       );

@@ -5,7 +5,7 @@
 import { lambdaFirewallRules } from "./firewall";
 import type { FirewallRulesOutputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
 import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
-import { asTheEngineRunsIt, FakeLambdaCloud } from "./testing";
+import { asTheEngineRunsIt, engineGlobal, FakeLambdaCloud } from "./testing";
 
 const API_KEY = "secret_sophia-serialized_0123456789abcdef";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests000000000000000000000000 test";
@@ -25,7 +25,8 @@ beforeEach(async () => {
   });
   apiUrl = await fake.start();
   stderr = [];
-  jest.spyOn(console, "error").mockImplementation((...args: unknown[]) => void stderr.push(args.join(" ")));
+  // The reloaded providers log on the host's console, not the test's.
+  for (const c of [console, engineGlobal.console]) jest.spyOn(c, "error").mockImplementation((...args: unknown[]) => void stderr.push(args.join(" ")));
 });
 
 afterEach(async () => {

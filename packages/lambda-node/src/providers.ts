@@ -4,7 +4,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { LambdaClient } from "./api/client";
 import { isLambdaError, LAMBDA_ERROR } from "./api/errors";
-import type { WireFirewallRule, WireInstance } from "./api/wire";
+import type { WireFirewallRule, WireInstance, WireSshKey } from "./api/wire";
 import { firewallRulesDiff, instanceDiff, sshKeyDiff } from "./diff";
 import { mergeFirewallRules, ownedBy, worldOpenRules } from "./firewall";
 import type { FirewallRulesInputs, FirewallRulesOutputs, InstanceInputs, InstanceOutputs, SshKeyInputs, SshKeyOutputs } from "./inputs";
@@ -53,7 +53,26 @@ export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
     return sshKeyDiff(olds, news);
   },
   async create(inputs) {
-    const key = await clientFor(inputs).addSshKey(inputs.name, inputs.publicKey);
+    const client = clientFor(inputs);
+    let key: WireSshKey;
+    try {
+      key = await client.addSshKey(inputs.name, inputs.publicKey);
+    } catch (error) {
+      // A POST whose answer was lost (a 5xx, a cut connection) may have made the key, and then every
+      // later create fails on the name. A key of that name and public key is ours: adopt it.
+      const listed = await client.listSshKeys().catch(() => undefined);
+      if (!listed) throw error;
+      const ours = listed.find((k) => k.name === inputs.name);
+      if (ours && sameKey(ours.public_key, inputs.publicKey)) {
+        console.error(`lambda: SSH key ${inputs.name} (${ours.id}) already holds this public key (${(error as Error).message}); adopting it`);
+        key = ours;
+      } else if (ours) {
+        throw new Error(
+          `SSH key ${inputs.name}: Lambda already has a key of that name with another public key (${ours.id}); nothing was changed. ` +
+            `If it is a leftover, delete it at https://cloud.lambda.ai/ssh-keys; otherwise change sophia:lambda.sshPublicKey back.`,
+        );
+      } else throw error;
+    }
     return { id: key.id, outs: { ...inputs, keyId: key.id } };
   },
   async read(id, props) {
@@ -68,6 +87,9 @@ export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
     await deleteKeyUnlessLaunchedWith(clientFor(props, this.config), id, props.name, { pollMs: props.tuning?.pollIntervalMs });
   },
 };
+
+/** Two OpenSSH public keys are the same key when their type and body are (comments differ). */
+const sameKey = (a: string, b: string) => a.trim().split(/\s+/).slice(0, 2).join(" ") === b.trim().split(/\s+/).slice(0, 2).join(" ");
 
 /** An instance still running (and so still holding the key it was launched with). A function, not a
  * module-level Set: the serialized provider loses a Set's internals. */

@@ -2,7 +2,7 @@
 // for calls that can be repeated), launch pacing, and error envelopes turned into LambdaApiError. It
 // never logs or returns the API key. It keeps no module state: Pulumi serializes the dynamic providers
 // that use it and runs them from that text.
-import { describeLambdaError, LAMBDA_ERROR, LambdaApiError } from "./errors";
+import { describeLambdaError, LAMBDA_ERROR, lambdaApiError } from "./errors";
 import { withLaunchSlot } from "./launch-pacing";
 import type { WireErrorEnvelope, WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireLaunchRequest, WireSshKey } from "./wire";
 
@@ -55,7 +55,7 @@ export class LambdaClient {
 
   constructor(private readonly options: LambdaClientOptions) {
     const problem = checkApiKeyShape(options.apiKey);
-    if (problem) throw new LambdaApiError(0, "config/api-key", "configure", `sophia:lambdaApiKey: ${problem}`);
+    if (problem) throw lambdaApiError(0, "config/api-key", "configure", `sophia:lambdaApiKey: ${problem}`);
     this.retry = { ...DEFAULT_RETRY, ...options.retry };
     this.launchIntervalMs = options.launchIntervalMs ?? DEFAULT_LAUNCH_INTERVAL_MS;
     this.requestTimeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -63,38 +63,40 @@ export class LambdaClient {
   }
 
   async instanceTypes(): Promise<Record<string, WireInstanceTypeAvailability>> {
-    return (await this.call<{ data: Record<string, WireInstanceTypeAvailability> }>("GET", "/instance-types", "idempotent")).data;
+    return this.data("GET", "/instance-types", "idempotent", isObject);
   }
 
   async listInstances(): Promise<WireInstance[]> {
-    return (await this.call<{ data: WireInstance[] }>("GET", "/instances", "idempotent")).data;
+    return this.data("GET", "/instances", "idempotent", Array.isArray);
   }
 
   async getInstance(id: string): Promise<WireInstance> {
-    return (await this.call<{ data: WireInstance }>("GET", `/instances/${encodeURIComponent(id)}`, "idempotent")).data;
+    return this.data("GET", `/instances/${encodeURIComponent(id)}`, "idempotent", isInstance);
   }
 
   async renameInstance(id: string, name: string): Promise<WireInstance> {
-    return (await this.call<{ data: WireInstance }>("POST", `/instances/${encodeURIComponent(id)}`, "idempotent", { name })).data;
+    return this.data("POST", `/instances/${encodeURIComponent(id)}`, "idempotent", isInstance, { name });
   }
 
-  /** Every attempt, a retry after 429 included, waits for its own launch slot. */
+  /** Every attempt, a retry after 429 included, waits for its own launch slot. An answer without
+   * instance ids is returned as it is (an empty list): the launch may have made one anyway. */
   async launch(request: WireLaunchRequest): Promise<string[]> {
     const paced = (attempt: () => Promise<Response>) => withLaunchSlot(this.options.apiUrl, this.launchIntervalMs, attempt, this.log);
-    return (await this.call<{ data: { instance_ids: string[] } }>("POST", "/instance-operations/launch", "once", request, paced)).data.instance_ids;
+    const data = await this.data<{ instance_ids?: unknown }>("POST", "/instance-operations/launch", "once", isObject, request, paced);
+    return Array.isArray(data.instance_ids) ? data.instance_ids.filter((id): id is string => typeof id === "string" && id.length > 0) : [];
   }
 
   async terminate(ids: readonly string[]): Promise<WireInstance[]> {
-    return (await this.call<{ data: { terminated_instances: WireInstance[] } }>("POST", "/instance-operations/terminate", "idempotent", { instance_ids: ids })).data
-      .terminated_instances;
+    const data = await this.data<{ terminated_instances?: WireInstance[] }>("POST", "/instance-operations/terminate", "idempotent", isObject, { instance_ids: ids });
+    return data.terminated_instances ?? [];
   }
 
   async listSshKeys(): Promise<WireSshKey[]> {
-    return (await this.call<{ data: WireSshKey[] }>("GET", "/ssh-keys", "idempotent")).data;
+    return this.data("GET", "/ssh-keys", "idempotent", Array.isArray);
   }
 
   async addSshKey(name: string, publicKey: string): Promise<WireSshKey> {
-    return (await this.call<{ data: WireSshKey }>("POST", "/ssh-keys", "once", { name, public_key: publicKey })).data;
+    return this.data("POST", "/ssh-keys", "once", (d): d is WireSshKey => isObject(d) && typeof d.id === "string", { name, public_key: publicKey });
   }
 
   async deleteSshKey(id: string): Promise<void> {
@@ -102,15 +104,28 @@ export class LambdaClient {
   }
 
   async firewallRules(): Promise<WireFirewallRule[]> {
-    return (await this.call<{ data: WireFirewallRule[] }>("GET", "/firewall-rules", "idempotent")).data;
+    return this.data("GET", "/firewall-rules", "idempotent", Array.isArray);
   }
 
   async replaceFirewallRules(rules: readonly WireFirewallRule[]): Promise<WireFirewallRule[]> {
-    return (await this.call<{ data: WireFirewallRule[] }>("PUT", "/firewall-rules", "idempotent", { data: rules })).data;
+    return this.data("PUT", "/firewall-rules", "idempotent", Array.isArray, { data: rules });
+  }
+
+  /** The `data` of an answer, checked for its shape: `{"data": null}` is a malformed answer (retried
+   * where the call may be repeated), never a TypeError further on. */
+  private async data<T>(method: string, path: string, repeat: Repeat, shaped: (data: unknown) => boolean, body?: unknown, paced?: (attempt: () => Promise<Response>) => Promise<Response>): Promise<T> {
+    return (await this.call<{ data: T }>(method, path, repeat, body, paced, (answer) => isObject(answer) && shaped(answer.data))).data;
   }
 
   /** One API call, retried with exponential backoff (honouring Retry-After) as `repeat` allows. */
-  private async call<T>(method: string, path: string, repeat: Repeat, body?: unknown, paced?: (attempt: () => Promise<Response>) => Promise<Response>): Promise<T> {
+  private async call<T>(
+    method: string,
+    path: string,
+    repeat: Repeat,
+    body?: unknown,
+    paced?: (attempt: () => Promise<Response>) => Promise<Response>,
+    shaped: (answer: unknown) => boolean = () => true,
+  ): Promise<T> {
     const operation = `${method} ${path}`;
     for (let attempt = 1; ; attempt++) {
       const last = attempt >= this.retry.maxAttempts;
@@ -143,18 +158,22 @@ export class LambdaClient {
           await again(`the answer broke off (${(error as Error).message})`);
           continue;
         }
-        throw new LambdaApiError(response.status, "network", operation, `Lambda Cloud ${operation}: the answer broke off: ${this.redact((error as Error).message)}`);
+        throw lambdaApiError(response.status, "network", operation, `Lambda Cloud ${operation}: the answer broke off: ${this.redact((error as Error).message)}`);
       }
       if (response.ok) {
+        let answer: unknown;
         try {
-          return (text ? JSON.parse(text) : {}) as T;
+          answer = text ? JSON.parse(text) : {};
         } catch {
-          if (repeat === "idempotent" && !last) {
-            await again("the answer was not JSON");
-            continue;
-          }
-          throw new LambdaApiError(response.status, "malformed", operation, `Lambda Cloud ${operation}: the answer was not JSON (${text.length} bytes, starting ${JSON.stringify(text.slice(0, 40))})`);
+          answer = undefined;
         }
+        if (answer !== undefined && shaped(answer)) return answer as T;
+        const what = answer === undefined ? "was not JSON" : "lacked the data it should carry";
+        if (repeat === "idempotent" && !last) {
+          await again(`the answer ${what}`);
+          continue;
+        }
+        throw lambdaApiError(response.status, "malformed", operation, `Lambda Cloud ${operation}: the answer ${what} (${text.length} bytes, starting ${JSON.stringify(text.slice(0, 40))})`);
       }
       const error = describeLambdaError(response.status, operation, parseEnvelope(text));
       if (response.status >= 500 && repeat === "idempotent" && !last) {
@@ -162,7 +181,7 @@ export class LambdaClient {
         continue;
       }
       if (response.status === 429) {
-        throw new LambdaApiError(429, error.code, operation, `${error.message} Still rate limited after ${attempt} attempts; try again in a minute.`);
+        throw lambdaApiError(429, error.code, operation, `${error.message} Still rate limited after ${attempt} attempts; try again in a minute.`);
       }
       throw error;
     }
@@ -181,7 +200,7 @@ export class LambdaClient {
       const cause = error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error);
       const timedOut = error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError");
       const reason = timedOut ? `no answer within ${this.requestTimeoutMs / 1000}s` : this.redact(cause);
-      throw new LambdaApiError(0, "network", operation, `Lambda Cloud ${operation} did not answer (${this.options.apiUrl}): ${reason}`);
+      throw lambdaApiError(0, "network", operation, `Lambda Cloud ${operation} did not answer (${this.options.apiUrl}): ${reason}`);
     }
   }
 
@@ -197,6 +216,12 @@ export class LambdaClient {
     return Math.round(exponential / 2 + (Math.random() * exponential) / 2);
   }
 }
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+const isInstance = (data: unknown): data is WireInstance => isObject(data) && typeof data.id === "string";
 
 function parseEnvelope(text: string): WireErrorEnvelope | undefined {
   try {

@@ -10,17 +10,24 @@ export const LAMBDA_ERROR = {
   keyInUse: "ssh-keys/key-in-use",
 } as const;
 
-export class LambdaApiError extends Error {
-  constructor(
-    readonly status: number,
-    /** Lambda's error code, e.g. global/invalid-api-key; `http/<status>` when the body had no envelope. */
-    readonly code: string,
-    readonly operation: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = "LambdaApiError";
-  }
+/** A failed Lambda call. It is a plain `Error` with fields added, not a subclass: Pulumi's closure
+ * serializer turns `class … extends Error` into a function that calls `Error` on `this`, which sets
+ * no message, so under a real engine every message was lost (`[object Object]`, issue 28). */
+export interface LambdaApiError extends Error {
+  readonly name: "LambdaApiError";
+  readonly status: number;
+  /** Lambda's error code, e.g. global/invalid-api-key; `http/<status>` when the body had no envelope. */
+  readonly code: string;
+  readonly operation: string;
+}
+
+export function lambdaApiError(status: number, code: string, operation: string, message: string): LambdaApiError {
+  return Object.assign(new Error(message), { name: "LambdaApiError" as const, status, code, operation });
+}
+
+/** By name, not `instanceof`: the serialized provider's errors come from another copy of this code. */
+export function isLambdaApiError(error: unknown): error is LambdaApiError {
+  return typeof error === "object" && error !== null && (error as { name?: unknown }).name === "LambdaApiError";
 }
 
 /** What went wrong and what to do, for one failed call; `operation` is e.g. "POST /instance-operations/launch". */
@@ -33,11 +40,11 @@ export function describeLambdaError(status: number, operation: string, envelope:
     : "";
   if (status === 429) {
     // Lambda's rate limiter answers 429 with Cloudflare's "error code: 1015" body, not an envelope.
-    return new LambdaApiError(status, code, operation, `Lambda Cloud rate-limited ${operation} (HTTP 429; about 1 request per second, 1 launch per 10 s).`);
+    return lambdaApiError(status, code, operation, `Lambda Cloud rate-limited ${operation} (HTTP 429; about 1 request per second, 1 launch per 10 s).`);
   }
   switch (code) {
     case LAMBDA_ERROR.invalidApiKey:
-      return new LambdaApiError(
+      return lambdaApiError(
         status,
         code,
         operation,
@@ -45,14 +52,14 @@ export function describeLambdaError(status: number, operation: string, envelope:
           "`pulumi config set --secret sophia:lambdaApiKey <key>`; keys are made at https://cloud.lambda.ai/api-keys.",
       );
     case LAMBDA_ERROR.insufficientCapacity:
-      return new LambdaApiError(status, code, operation, `Lambda Cloud has no capacity for this launch (${code}): ${detail}.${suggestion}`);
+      return lambdaApiError(status, code, operation, `Lambda Cloud has no capacity for this launch (${code}): ${detail}.${suggestion}`);
     case LAMBDA_ERROR.keyInUse:
-      return new LambdaApiError(status, code, operation, `Lambda Cloud refuses to delete an SSH key that an instance still uses (${code}): ${detail}.${suggestion}`);
+      return lambdaApiError(status, code, operation, `Lambda Cloud refuses to delete an SSH key that an instance still uses (${code}): ${detail}.${suggestion}`);
     default:
-      return new LambdaApiError(status, code, operation, `Lambda Cloud ${operation} failed (${code}): ${detail}${fields}.${suggestion}`);
+      return lambdaApiError(status, code, operation, `Lambda Cloud ${operation} failed (${code}): ${detail}${fields}.${suggestion}`);
   }
 }
 
 export function isLambdaError(error: unknown, code: string): error is LambdaApiError {
-  return error instanceof LambdaApiError && error.code === code;
+  return isLambdaApiError(error) && error.code === code;
 }

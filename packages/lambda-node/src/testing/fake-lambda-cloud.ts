@@ -70,6 +70,10 @@ export class FakeLambdaCloud {
     capacityFlaps: new Map<string, number>(),
     /** The next N launches create the instance and then answer 500. */
     launchFailsAfterCreate: 0,
+    /** The next N launches create the instance and answer 200 with an empty `instance_ids`. */
+    launchAnswersWithoutIdsNext: 0,
+    /** The next N POST /ssh-keys create the key and then answer 500 (the answer is lost). */
+    sshKeyCreateFailsAfterCreate: 0,
     /** Instances launched from now on end `unhealthy` instead of `active`. */
     bootOutcome: "active" as "active" | "unhealthy",
     /** The next N terminate calls answer 500 and terminate nothing. */
@@ -85,7 +89,7 @@ export class FakeLambdaCloud {
     /** GET /instances leaves out instances younger than this, ms (the list is eventually consistent). */
     listLagMs: 0,
     /** What the next status polls (GET /instances/:id) get instead of an answer, one per poll. */
-    pollFaults: [] as ("503" | "malformed" | "hang")[],
+    pollFaults: [] as ("503" | "malformed" | "hang" | "null-data")[],
     /** How long a terminated instance stays listed as `terminating`, still holding its SSH key. */
     terminatingMs: 0,
   };
@@ -230,6 +234,7 @@ export class FakeLambdaCloud {
         res.writeHead(200, { "content-type": "application/json" }).end('{"data": {"id": "');
         return;
       }
+      if (fault === "null-data") return send(200, { data: null });
       if (fault === "hang") {
         this.requests.push({ method, path, status: 0, at: Date.now() });
         return; // never answers; the client's request timeout must end it
@@ -260,6 +265,10 @@ export class FakeLambdaCloud {
       if ([...this.sshKeys.values()].some((k) => k.name === name)) return fail(400, "global/invalid-parameters", `An SSH key named ${name} already exists`);
       const key = { id: `key-${this.nextId++}`, name, public_key: publicKey };
       this.sshKeys.set(key.id, key);
+      if (this.faults.sshKeyCreateFailsAfterCreate > 0) {
+        this.faults.sshKeyCreateFailsAfterCreate--;
+        return fail(500, "global/unknown", "An internal error occurred");
+      }
       return send(200, { data: key });
     }
     if (method === "DELETE" && keyMatch) {
@@ -325,6 +334,10 @@ export class FakeLambdaCloud {
       this.faults.launchFailsAfterCreate--;
       this.faults.listFailsNext += this.faults.listFailsAfterFailedLaunch;
       return fail(500, "global/unknown", "An internal error occurred");
+    }
+    if (this.faults.launchAnswersWithoutIdsNext > 0) {
+      this.faults.launchAnswersWithoutIdsNext--;
+      return send(200, { data: { instance_ids: [] } });
     }
     send(200, { data: { instance_ids: [instance.id] } });
   }

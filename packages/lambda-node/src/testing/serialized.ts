@@ -13,3 +13,7 @@ export async function asTheEngineRunsIt<T>(provider: T): Promise<{ provider: T; 
   const { text } = await pulumi.runtime.serializeFunction(() => provider, { allowSecrets: true });
   return { provider: requireFromString(text).handler() as T, text };
 }
+
+/** The global object the reloaded provider runs in: the host process's own, not the test's sandbox.
+ * Its `console` is where the provider's log lines go, and its `process.env` is what it reads. */
+export const engineGlobal = (createRequire(require.resolve("@pulumi/pulumi"))("node:vm") as typeof import("node:vm")).runInThisContext("globalThis") as typeof globalThis;
