@@ -242,7 +242,12 @@ function sortItems(items: readonly Item[], order: Order): Item[] {
 
 /** Best fit: the node this item leaves with the least normalised free capacity. Returns leftovers. */
 function pack(items: readonly Item[], bins: readonly Bin[]): Item[] {
-  if (bins.length > BEST_FIT_MAX_NODES) return packFirstFit(items, bins);
+  // Best fit scans every node for each run of equal needs; where that is too much work (thousands
+  // of nodes, every agent its own size), first fit by the free-capacity tree instead.
+  let runs = 0;
+  for (let k = 0; k < items.length; k++) if (k === 0 || !sameNeed(items[k - 1]!, items[k]!)) runs++;
+  // A run whose node fills goes back to a scan, so each node filled costs a scan too.
+  if ((runs + bins.length) * bins.length > BEST_FIT_MAX_WORK) return packFirstFit(items, bins);
   const leftovers: Item[] = [];
   let last: { item: Item; bin: Bin } | undefined;
   for (const item of items) {
@@ -281,9 +286,9 @@ function pack(items: readonly Item[], bins: readonly Bin[]): Item[] {
   return leftovers;
 }
 
-/** Up to this many nodes, pack() scans them all for the best fit; beyond, it takes the first node
+/** Node visits ((runs of equal needs + nodes) × nodes) best fit may make; beyond, pack() takes the first node
  * that fits, found in logarithmic time (FreeCapacityTree), on fleets where one node is a small share. */
-const BEST_FIT_MAX_NODES = 256;
+const BEST_FIT_MAX_WORK = 20_000_000;
 
 /** First fit in node order, by the free-capacity tree. Returns leftovers. */
 function packFirstFit(items: readonly Item[], bins: readonly Bin[]): Item[] {
@@ -390,22 +395,24 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
     // of one GPU need and nearby CPU and memory. Placed as its largest member, a class's patterns
     // hold every member (what that costs is the room a smaller member leaves unused); taken as its
     // smallest, its LP is a relaxation of the real one, so its value stays a lower bound.
-    const classes = shapeClasses(items, PATTERN_MODEL_MAX_SHAPES);
-    const relaxed = await configurationLp(classes.smallest, offerCaps);
-    if (!relaxed) throw exhausted(items, offers, caps);
-    if (relaxed.bound > lowerBound) [lowerBound, lowerBoundFrom] = [relaxed.bound, "configuration LP"];
-    const lp = await configurationLp(classes.largest, offerCaps);
-    if (lp) {
-      if (lp.heuristic.length > 0) consider(binsFromPatterns(lp.columns, lp.columns.map((_, k) => lp.heuristic[k] ?? 0), classes.largest, classes.members, offers, caps));
-      consider(await roundedDown(lp, classes.largest, classes.members, solver));
-    }
-    // The greedy too, at every size: where agents are small against the nodes it packs tightly, and
-    // the classes' rounding costs more than its misfits (first fit by the free-capacity tree on
-    // large fleets, so it stays fast).
-    if (!proven()) consider(await greedyOrNothing(solver, counts));
-    if (lp && items.length <= SMALL_FLEET && !proven()) {
-      const x = await integerOverColumns(classes.largest, offerCaps, lp.columns);
-      if (x) consider(binsFromPatterns(lp.columns, x, classes.largest, classes.members, offers, caps));
+    // The greedy first, at every size: where agents are small against the nodes it packs within a
+    // hair of the aggregate bound (first fit by the free-capacity tree on large fleets, so it stays
+    // fast), and the classes' column generation would only cost time.
+    consider(await greedyOrNothing(solver, counts));
+    if (!best || cost(best) > (1 + GREEDY_GAP_ENOUGH) * lowerBound) {
+      const classes = shapeClasses(items, SHAPE_CLASSES);
+      const relaxed = await configurationLp(classes.smallest, offerCaps);
+      if (!relaxed) throw exhausted(items, offers, caps);
+      if (relaxed.bound > lowerBound) [lowerBound, lowerBoundFrom] = [relaxed.bound, "configuration LP"];
+      const lp = await configurationLp(classes.largest, offerCaps);
+      if (lp) {
+        if (lp.heuristic.length > 0) consider(binsFromPatterns(lp.columns, lp.columns.map((_, k) => lp.heuristic[k] ?? 0), classes.largest, classes.members, offers, caps));
+        consider(await roundedDown(lp, classes.largest, classes.members, solver));
+      }
+      if (lp && items.length <= SMALL_FLEET && !proven()) {
+        const x = await integerOverColumns(classes.largest, offerCaps, lp.columns);
+        if (x) consider(binsFromPatterns(lp.columns, x, classes.largest, classes.members, offers, caps));
+      }
     }
   }
   // A small fleet still not proven optimal: its exact integer program, node by node (exact.ts),
@@ -456,6 +463,11 @@ const EXACT_NODE_LIMIT_MANY_SHAPES = 300;
 /** Fleets up to this size also get the greedy packing, and every generated column in the integer
  * program: both are fast there. */
 const SMALL_FLEET = 2000;
+
+/** Where the greedy's cost is this close to the bound, many-shaped fleets skip the shape classes. */
+const GREEDY_GAP_ENOUGH = 0.01;
+/** How many shape classes many-shaped fleets are grouped into. */
+const SHAPE_CLASSES = 40;
 
 /** Fleets of up to this many distinct needs also go through the configuration model. */
 const PATTERN_MODEL_MAX_SHAPES = 40;
@@ -582,7 +594,8 @@ async function greedyBins(solver: Solver, counts: readonly number[]): Promise<Bi
   // Large fleets: one order (the two differ in how GPU agents are ordered, which matters where few).
   for (const order of items.length <= SMALL_FLEET ? (["gpu-count-first", "gpu-memory-first"] as const) : (["gpu-count-first"] as const)) {
     let extra: Item[] = [];
-    for (let round = 0; round < 3; round++) {
+    // Large fleets: one round (the leftovers of a first fit are few against thousands of nodes).
+    for (let round = 0; round < (items.length <= SMALL_FLEET ? 3 : 1); round++) {
       const planned = round === 0 ? counts : await solveNodeCounts([...items, ...extra], offers, offers.map((o) => o.maxCount), solver.reserve);
       if (!planned) break;
       const attempt = await packWithRepair(solver, planned, order);
