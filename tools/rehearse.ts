@@ -38,6 +38,8 @@ const say = (line: string) => console.log(`[rehearsal ${seconds(started)}s] ${li
 const STACK = "staging";
 const BASE_IMAGE = "sophia/base:trixie";
 const MODEL_CONTAINER = "sophia-rehearsal-model";
+/** On every container a rehearsal starts, so that the next one finds what an interrupted run left. */
+const REHEARSAL_LABEL = "sophia.rehearsal=true";
 /** The stub model's key (test scaffolding): the agents present it, and the stub wants at least 16 characters. */
 const MODEL_API_KEY = "rehearsal-model-key";
 
@@ -74,6 +76,8 @@ async function main(argv: string[]): Promise<number> {
     await run("docker", ["rm", "-f", MODEL_CONTAINER]).catch(() => undefined);
     for (const host of hosts) await host.stop();
     await fake?.stop();
+    // The state describes the fake and the hosts just stopped: nothing a later run could use.
+    fs.rmSync(backendDir, { recursive: true, force: true });
   };
   process.once("SIGINT", () => void cleanup().then(() => process.exit(130)));
   // Whatever ends this process, its containers do not outlive it.
@@ -83,6 +87,19 @@ async function main(argv: string[]): Promise<number> {
   });
 
   try {
+    // ------------------------------------------------------------ a clean start, whatever came before
+    // The fake and the throwaway nodes live only as long as a run, so state or containers left by an
+    // interrupted one (SIGKILL, a closed terminal) describe nothing real: say so, and start empty.
+    const leftovers = await leftoverContainers();
+    if (fs.existsSync(backendDir) || leftovers.length > 0) {
+      say(
+        `an earlier rehearsal was interrupted: its state (${path.relative(root, backendDir)}/) and ${leftovers.length} container(s) describe a fake account and nodes that ended with it; ` +
+          "removing them and starting from an empty stack",
+      );
+      if (leftovers.length > 0) await run("docker", ["rm", "-f", "-v", ...leftovers]);
+      fs.rmSync(backendDir, { recursive: true, force: true });
+    }
+
     // ------------------------------------------------------------ the machine stands in for Lambda
     const committed = parse(fs.readFileSync(path.join(root, "stacks", `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, unknown> };
     const pool = committed.config["sophia:nodePool"] as { instanceTypes: LambdaInstanceType[]; regions: string[] };
@@ -93,7 +110,7 @@ async function main(argv: string[]): Promise<number> {
     await run("bash", [path.join(root, "tools", "build-base-image.sh"), BASE_IMAGE]);
     const baseId = (await dockerOn(undefined, ["image", "inspect", "-f", "{{.Id}}", BASE_IMAGE])).trim();
     for (let i = 0; i < nodeCount; i++) {
-      const host = await ThrowawaySshHost.start(BASE_IMAGE);
+      const host = await ThrowawaySshHost.start(BASE_IMAGE, { label: REHEARSAL_LABEL });
       hosts.push(host);
       // No registry: the base image goes onto the node as it is (same id), and is built on by tag.
       await run("sh", ["-c", `docker save ${BASE_IMAGE} | docker exec -i ${host.container} docker load -q`], { maxBuffer: 1 << 24 });
@@ -105,7 +122,7 @@ async function main(argv: string[]): Promise<number> {
     await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${BASE_IMAGE}`, "-t", "sophia/model-stub:rehearsal", STUB_MODEL_CONTEXT]);
     // The stub refuses to start without the key its callers must present (the agents' sophia:modelApiKey,
     // set below); the value travels in the docker CLI's environment, not on its command line.
-    await run("docker", ["run", "-d", "--name", MODEL_CONTAINER, "--label", "sophia.rehearsal=true", "--read-only", "--user", "65534:65534", "--env", "SOPHIA_MODEL_API_KEY", "sophia/model-stub:rehearsal"], { env: { ...process.env, SOPHIA_MODEL_API_KEY: MODEL_API_KEY } });
+    await run("docker", ["run", "-d", "--name", MODEL_CONTAINER, "--label", REHEARSAL_LABEL, "--read-only", "--user", "65534:65534", "--env", "SOPHIA_MODEL_API_KEY", "sophia/model-stub:rehearsal"], { env: { ...process.env, SOPHIA_MODEL_API_KEY: MODEL_API_KEY } });
     const modelIp = (await dockerOn(undefined, ["inspect", "-f", "{{.NetworkSettings.IPAddress}}", MODEL_CONTAINER])).trim();
     say(`stub model (test scaffolding) at http://${modelIp}:${STUB_MODEL_PORT}/v1`);
 
@@ -168,8 +185,28 @@ async function main(argv: string[]): Promise<number> {
       return { conformanceEnv: { SOPHIA_CONFORMANCE_RESOLVE: `${host}=${address}`, NODE_EXTRA_CA_CERTS: caFile } };
     };
 
+    // ------------------------------------------------------------ Lambda's everyday failures, through the engine
+    // A key POST answered 500 after the key was made, and a launch answered 500 after the instance
+    // was: the key is adopted, the stray instance found and terminated, and `pulumi up` stops with our
+    // message (never "[object Object]" or "error: undefined").
+    account.faults.sshKeyCreateFailsAfterCreate = 1;
+    account.faults.launchFailsAfterCreate = 1;
+    const faulted = await capturingStdout(() => runDeploy({ stackName: STACK, cli, backend, reach }));
+    const engineSaid = /error: .*Lambda Cloud POST \/instance-operations\/launch failed \(global\/unknown\)[^\n]*/.exec(faulted.output)?.[0] ?? "";
+    const adopted = /SSH key \S+ \(key-\d+\) already holds this public key[^\n]*adopting it/.exec(faulted.output)?.[0] ?? "";
+    const unreadable = /\[object Object\]|error: undefined/.test(faulted.output);
+    step(
+      "faults through the engine: a key POST and a launch answered 500 after Lambda acted; the key adopted, the stray terminated, our message shown",
+      !!faulted.result.stopped && engineSaid !== "" && adopted !== "" && !unreadable && account.liveInstances().length === 0 && account.sshKeys.size === 1,
+      `engine: ${engineSaid || "(no launch message)"}; provider: ${adopted || "(no adoption line)"}; ${account.liveInstances().length} live instances, ${account.sshKeys.size} key(s)${unreadable ? "; the output has [object Object] or error: undefined" : ""}`,
+    );
+    // No capacity on the first region (every type): the node lands on the next candidate.
+    for (const type of pool.instanceTypes) account.faults.capacityFlaps.set(`${type}@${pool.regions[0]}`, 1);
+
     // ------------------------------------------------------------ deploy, twice
     const first = await runDeploy({ stackName: STACK, cli, backend, reach });
+    const landed = account.liveInstances().map((i) => `${i.instance_type.name} in ${i.region.name}`);
+    step("no capacity on the first candidate: the node lands on the next one", landed.length > 0 && landed.every((l) => !l.endsWith(` in ${pool.regions[0]}`)), `${landed.join(", ")} (${pool.regions[0]} refused every launch once)`);
     const firstPassed = first.results.filter((r) => r.ok).length;
     step("first up: the post-deploy checklist through the TLS ingress", first.ok, first.stopped ?? `${firstPassed}/${first.results.length} checks, ${first.created} created`);
     const nodes = account.liveInstances().length;
@@ -240,6 +277,27 @@ async function main(argv: string[]): Promise<number> {
   const passed = steps.filter((s) => s.ok).length;
   console.log(`rehearsal ${STACK}: ${passed}/${steps.length} checks passed, ${launched} nodes, ${orphaned} orphaned in ${seconds(started)}s`);
   return passed === steps.length ? 0 : 1;
+}
+
+/** Containers an earlier rehearsal started and did not remove (it was killed). */
+async function leftoverContainers(): Promise<string[]> {
+  const { stdout } = await run("docker", ["ps", "-aq", "--filter", `label=${REHEARSAL_LABEL}`]);
+  return stdout.split("\n").filter(Boolean);
+}
+
+/** Runs `action` with this process's stdout also kept, for the engine's own lines. */
+async function capturingStdout<T>(action: () => Promise<T>): Promise<{ result: T; output: string }> {
+  const chunks: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    chunks.push(typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8"));
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  try {
+    return { result: await action(), output: chunks.join("") };
+  } finally {
+    process.stdout.write = write;
+  }
 }
 
 interface Rotation {

@@ -27,14 +27,14 @@ export class ThrowawaySshHost {
   ) {}
 
   /** Builds the image if needed (base image first), starts the host and waits for sshd. */
-  static async start(baseImage = process.env.SOPHIA_BASE_IMAGE ?? "sophia/base:trixie"): Promise<ThrowawaySshHost> {
+  static async start(baseImage = process.env.SOPHIA_BASE_IMAGE ?? "sophia/base:trixie", { label = "sophia.test=ssh-host" }: { readonly label?: string } = {}): Promise<ThrowawaySshHost> {
     await run("bash", [join(REPO_ROOT, "tools", "build-base-image.sh"), baseImage], { maxBuffer: 1 << 24 });
     await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${baseImage}`, "-t", SSH_HOST_IMAGE, CONTEXT], { maxBuffer: 1 << 24 });
     const keyDir = mkdtempSync(join(tmpdir(), "sophia-ssh-"));
     await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "sophia-test", "-f", join(keyDir, "id")]);
     const publicKey = readFileSync(join(keyDir, "id.pub"), "utf8").trim();
     const { stdout } = await run("docker", [
-      "run", "-d", "--label", "sophia.test=ssh-host",
+      "run", "-d", "--label", "sophia.test=ssh-host", "--label", label,
       // What dockerd and iptables need inside; not --privileged, which asks for SYS_RESOURCE too
       // and fails on hosts (like this CI machine) that do not grant it.
       "--cap-add", "ALL", "--cap-drop", "SYS_RESOURCE", "--security-opt", "seccomp=unconfined", "--security-opt", "apparmor=unconfined",
