@@ -9,9 +9,13 @@
 //     LP over node patterns by column generation. Its value is the bound; its columns, by an integer
 //     program and by rounding down and packing the rest, are placements. Small fleets that the bound
 //     does not prove optimal also get their exact integer program (exact.ts), within a node limit.
-//  3. Greedy best fit with repair into the aggregate program's nodes: the placement where shapes
-//     are many, and a second opinion on small fleets. The cheapest placement wins.
-//  4. Drop nodes left empty and move a node's agents to a cheaper offer where they all fit.
+//  3. Where agents have many distinct needs: greedy first, then (where it is over 1 % of the bound)
+//     the same model over shape classes, placed as each class's largest member and bounded by its
+//     smallest. Greedy best fit with repair into the aggregate program's nodes (first fit by a
+//     free-capacity tree on large fleets) is also a second opinion on small fleets. The cheapest
+//     placement wins, and small fleets not proven optimal get the exact program.
+//  4. Drop nodes left empty and move a node's agents to a cheaper offer where they all fit; check
+//     the result against the input (validate-placement.ts) before it leaves.
 // All quantities are integers (millicores, MiB) so that capacity checks are exact, and every step
 // is deterministic: solver limits count nodes and iterations, never seconds.
 import { exactIntegerProgram } from "./exact";
@@ -421,11 +425,9 @@ export async function placeAgents(input: PlacementInput): Promise<Placement> {
     const exact = await exactIntegerProgram(shapes, offerCaps, cost(best), { nodeLimit: shapes.length <= PATTERN_MODEL_MAX_SHAPES ? EXACT_NODE_LIMIT : EXACT_NODE_LIMIT_MANY_SHAPES });
     if (exact) consider(binsFromPatterns(exact.nodes, exact.nodes.map(() => 1), shapes, members, offers, caps));
   }
-  // Greedy best fit with repair: the placement where needs are many (and small against the nodes,
-  // where the aggregate bound is tight too).
-  if (!best) consider(await greedyOrNothing(solver, counts));
-  // Tight node limits can defeat every search above while a placement exists. Refuse only when the
-  // exact program proves there is none (small fleets); otherwise say that the search gave up.
+  // Tight node limits can defeat every search above while a placement exists. A small fleet is
+  // refused only when the exact program proves there is none; a large one, when the configuration LP
+  // (or the aggregate program) finds none, or every search comes back without one.
   if (!best && items.length <= EXACT_FLEET) {
     const upper = offers.reduce((sum, o) => sum + o.pricePerHour * o.maxCount, 0);
     const exact = await exactIntegerProgram(shapes, offerCaps, upper + 1);
