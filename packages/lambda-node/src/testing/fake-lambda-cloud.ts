@@ -27,7 +27,8 @@ export interface FakeLambdaCloudOptions {
   readonly bootMs?: number;
   /** Address handed to every instance (point it at a throwaway SSH host to go end to end). */
   readonly instanceIp?: string;
-  /** Addresses handed out in launch order, one per instance (throwaway hosts, one per node). */
+  /** Addresses of throwaway hosts, one per live instance: each instance gets one that no live
+   * instance holds (a terminated one gives its host back), and never an address outside the list. */
   readonly instanceIps?: readonly string[];
 }
 
@@ -178,8 +179,12 @@ export class FakeLambdaCloud {
 
   private addressOf(i: StoredInstance): string {
     if (!this.addresses.has(i.id)) {
-      const next = this.options.instanceIps?.[this.addresses.size];
-      this.addresses.set(i.id, next ?? this.options.instanceIp ?? `192.0.2.${Number(i.id.replace(/\D/g, "")) % 250}`);
+      // A host of the pool that no live instance holds: a terminated instance (a stray the launch
+      // cleaned up, say) gives its host back, as Lambda gives its machine back.
+      const held = new Set([...this.addresses].filter(([id]) => !this.instances.get(id)?.terminated).map(([, ip]) => ip));
+      const free = this.options.instanceIps?.find((ip) => !held.has(ip));
+      if (this.options.instanceIps && !free) throw new Error(`fake Lambda Cloud: every throwaway host (${this.options.instanceIps.join(", ")}) is held by a live instance`);
+      this.addresses.set(i.id, free ?? this.options.instanceIp ?? `192.0.2.${Number(i.id.replace(/\D/g, "")) % 250}`);
     }
     return this.addresses.get(i.id)!;
   }
