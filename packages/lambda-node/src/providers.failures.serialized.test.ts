@@ -12,37 +12,26 @@ import { deployKeyProvider } from "./deploy-key";
 import { hostKeyProvider } from "./host-key";
 import type { InstanceOutputs, SshKeyOutputs } from "./inputs";
 import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
-import { asTheEngineRunsIt, engineGlobal, FakeLambdaCloud } from "./testing";
+import { asTheEngineRunsIt, engineGlobal, type FakeLambdaCloud } from "./testing";
+import { useFakeAccount } from "./testing/fake-account-fixture";
 
 const API_KEY = "secret_sophia-failures_0123456789abcdef";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests000000000000000000000000 test";
 const tuning = { launchIntervalMs: 50, retryBaseDelayMs: 5, pollIntervalMs: 10, strayWindowMs: 300 };
 
+const account = useFakeAccount({
+  apiKey: API_KEY,
+  launchIntervalMs: tuning.launchIntervalMs,
+  bootMs: 20,
+  instanceTypes: [
+    { name: "gpu_1x_a10", priceCentsPerHour: 129, vcpus: 30, memoryGiB: 200, gpus: 1, regions: ["us-east-1"] },
+    { name: "gpu_1x_h100_pcie", priceCentsPerHour: 329, vcpus: 26, memoryGiB: 200, gpus: 1, regions: ["us-west-1"] },
+  ],
+});
 let fake: FakeLambdaCloud;
 let apiUrl: string;
 let stderr: string[];
-
-beforeEach(async () => {
-  fake = new FakeLambdaCloud({
-    apiKey: API_KEY,
-    launchIntervalMs: tuning.launchIntervalMs,
-    bootMs: 20,
-    instanceTypes: [
-      { name: "gpu_1x_a10", priceCentsPerHour: 129, vcpus: 30, memoryGiB: 200, gpus: 1, regions: ["us-east-1"] },
-      { name: "gpu_1x_h100_pcie", priceCentsPerHour: 329, vcpus: 26, memoryGiB: 200, gpus: 1, regions: ["us-west-1"] },
-    ],
-  });
-  apiUrl = await fake.start();
-  stderr = [];
-  // The reloaded providers log on the host's console, not the test's.
-  for (const c of [console, engineGlobal.console]) jest.spyOn(c, "error").mockImplementation((...args: unknown[]) => void stderr.push(args.join(" ")));
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await fake.stop();
-  expect(stderr.join("\n")).not.toContain(API_KEY);
-});
+beforeEach(() => ({ fake, apiUrl, stderr } = account));
 
 /** What the engine's dynamic-provider host shows of a failed call: `e.message`, and the text of `e`. */
 async function shown(call: Promise<unknown>): Promise<{ message: unknown; text: string }> {

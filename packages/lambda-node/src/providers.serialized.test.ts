@@ -5,35 +5,22 @@
 import { lambdaFirewallRules } from "./firewall";
 import type { FirewallRulesOutputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
 import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
-import { asTheEngineRunsIt, engineGlobal, FakeLambdaCloud } from "./testing";
+import { asTheEngineRunsIt, type FakeLambdaCloud } from "./testing";
+import { useFakeAccount } from "./testing/fake-account-fixture";
 
 const API_KEY = "secret_sophia-serialized_0123456789abcdef";
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests000000000000000000000000 test";
 const tuning = { launchIntervalMs: 100, retryBaseDelayMs: 5, pollIntervalMs: 10 };
 
-
+const account = useFakeAccount({
+  apiKey: API_KEY,
+  launchIntervalMs: tuning.launchIntervalMs,
+  bootMs: 30,
+  instanceTypes: [{ name: "gpu_1x_a10", priceCentsPerHour: 129, vcpus: 30, memoryGiB: 200, gpus: 1, regions: ["us-east-1"] }],
+});
 let fake: FakeLambdaCloud;
 let apiUrl: string;
-let stderr: string[];
-
-beforeEach(async () => {
-  fake = new FakeLambdaCloud({
-    apiKey: API_KEY,
-    launchIntervalMs: tuning.launchIntervalMs,
-    bootMs: 30,
-    instanceTypes: [{ name: "gpu_1x_a10", priceCentsPerHour: 129, vcpus: 30, memoryGiB: 200, gpus: 1, regions: ["us-east-1"] }],
-  });
-  apiUrl = await fake.start();
-  stderr = [];
-  // The reloaded providers log on the host's console, not the test's.
-  for (const c of [console, engineGlobal.console]) jest.spyOn(c, "error").mockImplementation((...args: unknown[]) => void stderr.push(args.join(" ")));
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await fake.stop();
-  expect(stderr.join("\n")).not.toContain(API_KEY);
-});
+beforeEach(() => ({ fake, apiUrl } = account));
 
 test("serialized key, firewall and instance providers create, read, update and delete against the fake, leaving the account as it was", async () => {
   const keys = await asTheEngineRunsIt(sshKeyProvider);

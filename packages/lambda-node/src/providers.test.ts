@@ -3,38 +3,27 @@
 import { lambdaFirewallRules } from "./firewall";
 import type { FirewallRulesOutputs, InstanceInputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
 import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
-import { FakeLambdaCloud } from "./testing";
+import type { FakeLambdaCloud } from "./testing";
+import { useFakeAccount } from "./testing/fake-account-fixture";
 
 const API_KEY = "secret_sophia-test_0123456789abcdef";
 const LAUNCH_INTERVAL_MS = 150;
 const PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeKeyForTests000000000000000000000000 test";
 
+const account = useFakeAccount({
+  apiKey: API_KEY,
+  launchIntervalMs: LAUNCH_INTERVAL_MS,
+  bootMs: 50,
+  instanceTypes: [
+    { name: "gpu_1x_a10", priceCentsPerHour: 129, vcpus: 30, memoryGiB: 200, gpus: 1, regions: ["us-east-1"] },
+    { name: "gpu_1x_h100_pcie", priceCentsPerHour: 249, vcpus: 26, memoryGiB: 200, gpus: 1, regions: ["us-west-1"] },
+    { name: "gpu_1x_gh200", priceCentsPerHour: 149, vcpus: 64, memoryGiB: 432, gpus: 1, regions: [] },
+  ],
+});
 let fake: FakeLambdaCloud;
 let apiUrl: string;
 let stderr: string[];
-
-beforeEach(async () => {
-  fake = new FakeLambdaCloud({
-    apiKey: API_KEY,
-    launchIntervalMs: LAUNCH_INTERVAL_MS,
-    bootMs: 50,
-    instanceTypes: [
-      { name: "gpu_1x_a10", priceCentsPerHour: 129, vcpus: 30, memoryGiB: 200, gpus: 1, regions: ["us-east-1"] },
-      { name: "gpu_1x_h100_pcie", priceCentsPerHour: 249, vcpus: 26, memoryGiB: 200, gpus: 1, regions: ["us-west-1"] },
-      { name: "gpu_1x_gh200", priceCentsPerHour: 149, vcpus: 64, memoryGiB: 432, gpus: 1, regions: [] },
-    ],
-  });
-  apiUrl = await fake.start();
-  stderr = [];
-  jest.spyOn(console, "error").mockImplementation((...args: unknown[]) => void stderr.push(args.join(" ")));
-});
-
-afterEach(async () => {
-  jest.restoreAllMocks();
-  await fake.stop();
-  // Whatever a test did, the key never reached a log line.
-  expect(stderr.join("\n")).not.toContain(API_KEY);
-});
+beforeEach(() => ({ fake, apiUrl, stderr } = account));
 
 const tuning = { launchIntervalMs: LAUNCH_INTERVAL_MS, retryBaseDelayMs: 5, pollIntervalMs: 10 };
 const instanceInputs = (overrides: Partial<InstanceInputs> = {}): InstanceInputs => ({
