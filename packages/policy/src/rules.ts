@@ -1,7 +1,7 @@
 // The platform's policies as pure functions over a resource as Pulumi's policy runtime shows it: its
 // type, name, URN, input properties (secret values wrapped in @pulumi/policy's Secret) and whether
 // it is protected. The pack (src/pack.ts) hands them to @pulumi/policy for `pulumi preview
-// --policy-pack`; the review (tools/review.ts) runs the same functions over mock-mode resources.
+// --policy-pack`; the review (packages/review) runs the same functions over mock-mode resources.
 import { Secret } from "@pulumi/policy";
 import { ALLOWED_EXCEPTIONS, type ContainerException } from "./exceptions";
 

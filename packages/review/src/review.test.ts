@@ -1,12 +1,8 @@
-// The review's comparison and rendering (tools/review-diff.ts) on hand-made sides, and its command on
-// this repository: a change that touches no stack says so.
-import { execFile } from "node:child_process";
-import * as path from "node:path";
-import { promisify } from "node:util";
-import { diffSides, fleetCost, renderReview, replacingInputs, reviewStack, type Side, type SideResource, showValue, summaryLine } from "./review-diff";
-import { stacksFromFiles } from "./review";
+// The review's comparison and rendering (./diff.ts) on hand-made sides, and its command on this
+// repository: a change that touches no stack says so.
+import { review, stacksFromFiles, UsageError } from "./command";
+import { diffSides, fleetCost, renderReview, replacingInputs, reviewStack, type Side, type SideResource, showValue, summaryLine } from "./diff";
 
-const run = promisify(execFile);
 const container = (name: string, inputs: Record<string, unknown>, extra: Partial<SideResource> = {}): SideResource => ({ type: "docker:index/container:Container", name, custom: true, inputs, ...extra });
 const instance = (name: string, instanceType: string): SideResource => ({ type: "pulumi-nodejs:dynamic/lambda:Instance", name, custom: true, inputs: { name, candidates: [{ region: "us-east-1", instanceType }], apiUrl: "u", sshKeyName: "k" } });
 const side = (resources: SideResource[], verdicts: Side["verdicts"] = []): Side => ({ stack: "staging", resources, outputs: {}, verdicts });
@@ -68,14 +64,14 @@ test("which stacks a change can affect: a stack file alone affects its stack; an
   expect(stacksFromFiles(["README.md"])).toEqual(["local", "staging", "production"]);
 });
 
-test("npm run review against the checked-out commit: a change that touches no stack says so, and exits 0", async () => {
-  const { stdout } = await run(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "review.ts"), "--base", "HEAD"], { cwd: path.join(__dirname, "..") });
-  const last = stdout.trimEnd().split("\n").pop();
+test("the review of the checked-out commit: a change that touches no stack says so, with no mandatory violation", async () => {
+  const { text, code } = await review(["--base", "HEAD"]);
   // A clean checkout (CI) has nothing to review; a working tree with changes reviews them.
-  expect(last).toMatch(/^review: \d+ stacks, \d+ changes, 0 mandatory violations, [+-]\$\d+\.\d\d \$\/h$/);
+  expect(text.trimEnd().split("\n").pop()).toMatch(/^review: \d+ stacks, \d+ changes, 0 mandatory violations, [+-]\$\d+\.\d\d \$\/h$/);
+  expect(code).toBe(0);
 }, 180_000);
 
-test("bad usage names what was expected", async () => {
-  const failed = await run(process.execPath, [require.resolve("tsx/cli"), path.join(__dirname, "review.ts"), "--base", "no-such-ref-here"], { cwd: path.join(__dirname, "..") }).catch((e: { code: number; stderr: string }) => e);
-  expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('review: --base: expected a git ref of this repository (a branch, tag or commit); got "no-such-ref-here"') });
+test("bad usage is a UsageError that names what was expected (the command exits 2 with its message)", async () => {
+  await expect(review(["--base", "no-such-ref-here"])).rejects.toThrow(new UsageError('review: --base: expected a git ref of this repository (a branch, tag or commit); got "no-such-ref-here"'));
+  await expect(review([])).rejects.toBeInstanceOf(UsageError);
 });

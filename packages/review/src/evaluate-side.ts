@@ -1,4 +1,4 @@
-// tsx tools/review-evaluate.ts <root> <stack>: one side of a review. Evaluates the program of the
+// tsx packages/review/src/evaluate-side.ts <root> <stack>: one side of a review, run by the command. Evaluates the program of the
 // checkout at <root> (its stacks/index.ts, its config file, its own plan code) in mock mode and prints
 // the resources and outputs as JSON on stdout. Secret values are replaced by a short hash of
 // themselves, so the review can say a secret changed without ever holding it. One evaluation per
@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import * as path from "node:path";
 import { Secret } from "@pulumi/policy";
+import type { Evaluation } from "@sophia/plan";
 import { evaluatePolicies, type PolicyResource } from "@sophia/policy";
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -36,10 +37,14 @@ export function hashSecrets(value: unknown): unknown {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, hashSecrets(v)]));
 }
 
+/** The shape of a checkout's `evaluateStack` (stacks/plan-stack.ts) that a side needs: the package
+ * loads it from the checkout by path, and never imports the stacks that compose it. */
+type EvaluateStack = (root: string, stack: string, program: () => Promise<Record<string, unknown>>) => Promise<Evaluation>;
+
 async function main(root: string, stack: string): Promise<void> {
   // The checkout's own code: its plan module and program, with the dependencies its node_modules resolve.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { evaluateStack } = require(path.join(root, "stacks", "plan-stack.ts")) as typeof import("../stacks/plan-stack");
+  const { evaluateStack } = require(path.join(root, "stacks", "plan-stack.ts")) as { evaluateStack: EvaluateStack };
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const program = require(path.join(root, "stacks", "index.ts")) as () => Promise<Record<string, unknown>>;
   const evaluation = await evaluateStack(root, stack, program);
