@@ -1,7 +1,7 @@
 // Turning declarations into placement input: agents into demands, an environment's node pool into offers.
 import { type AgentDeclaration, agentNeeds } from "./agents";
 import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "./instance-types";
-import type { AgentDemand, NodeOffer } from "./placement";
+import type { AgentDemand, NodeOffer } from "./placement-types";
 
 export function agentDemands(agents: readonly AgentDeclaration[]): AgentDemand[] {
   return agents.map((agent) => {

@@ -5,7 +5,7 @@
 // solves it; with `nodeLimit` it stops after that many branch-and-bound nodes (so the result does
 // not depend on the machine), and says whether it proved the optimum.
 import { highs, type OfferCapacity, type Shape, shapeFits, toMiB, toMilli } from "./patterns";
-import type { PlacementInput } from "./placement";
+import type { PlacementInput } from "./placement-types";
 
 export interface ExactSolution {
   /** Per node used: its offer and the agents of each shape on it. */

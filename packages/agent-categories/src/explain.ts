@@ -1,5 +1,5 @@
 // A placement, told the way a reviewer reads it: what runs where, why there, and what it costs.
-import type { Placement } from "./placement";
+import type { Placement } from "./placement-types";
 
 const HOURS_PER_MONTH = 730;
 

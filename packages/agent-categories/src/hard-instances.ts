@@ -4,7 +4,7 @@
 import prand from "pure-rand";
 import { lambdaOffers } from "./demand";
 import { LAMBDA_INSTANCE_TYPE_NAMES, type LambdaInstanceType } from "./instance-types";
-import type { AgentDemand, PlacementInput } from "./placement";
+import type { AgentDemand, PlacementInput } from "./placement-types";
 import { randomPlacementInput } from "./random-instance";
 
 export const PLACEMENT_FAMILIES = [

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { MCP_SERVER_NAMES } from "@sophia/mcp-servers/catalog";
 import { type AgentDeclaration, agentNeeds } from "./agents";
 import { CATEGORIES, CATEGORY_NAMES, CURSOR_MODES, LATENCY_CLASSES } from "./categories";
-import type { Placement } from "./placement";
+import type { Placement } from "./placement-types";
 
 const CategoryNameSchema = z.enum(CATEGORY_NAMES as [string, ...string[]]);
 

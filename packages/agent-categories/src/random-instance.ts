@@ -4,7 +4,7 @@ import prand from "pure-rand";
 import { CATEGORIES, CATEGORY_NAMES, type CategoryName } from "./categories";
 import { lambdaOffers } from "./demand";
 import { LAMBDA_INSTANCE_TYPE_NAMES } from "./instance-types";
-import type { AgentDemand, PlacementInput } from "./placement";
+import type { AgentDemand, PlacementInput } from "./placement-types";
 
 // How often each category appears in a generated fleet: mostly light CPU agents, a few GPU ones.
 const WEIGHTS: Record<CategoryName, number> = {

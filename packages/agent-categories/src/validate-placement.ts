@@ -2,7 +2,7 @@
 // may use it. It recomputes every node's load from the agents assigned to it (never trusting the
 // placement's own `used`), in the same integer units placement packs in, so a solver's slip is a
 // thrown error naming the node and the dimension, never a fleet that cannot hold its agents.
-import type { Placement, PlacementInput } from "./placement";
+import type { Placement, PlacementInput } from "./placement-types";
 import { toMiB, toMilli } from "./patterns";
 
 export class PlacementInvariantError extends Error {
