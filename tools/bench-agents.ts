@@ -7,7 +7,7 @@
 //                   of the same task on the same agent (the model's time is in both), medians of 30.
 import { setTimeout as sleep } from "node:timers/promises";
 import { containerIp, median, withLocalStack } from "./bench-support";
-import { cursorEntries, withClient } from "./checklist";
+import { cursorEntries, withClient } from "@sophia/verify";
 import { docker, smokeName } from "./local-stack";
 
 const RUNTIME_NAME = "sophia-local-agents-local-0-infrastructure-cpu";

@@ -6,7 +6,7 @@
 //   - 2,000 MCP sessions opened and abandoned without DELETE;
 //   - 16 parallel 10 MB bodies;
 //   - one slow-header connection held open;
-//   - every way around the ingress (tools/probes.ts).
+//   - every way around the ingress (packages/verify/src/probes.ts).
 // After each: seconds until every container is healthy again (target 10), seconds until an end-to-end
 // route_task answers again (target 15), no container OOM-killed, and one more acknowledged write to
 // memory. At the end every acknowledged write must read back. Tears down on success, failure and Ctrl-C.
@@ -23,10 +23,8 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { containerUsage } from "./bench-support";
 import { CONTAINER_METRICS } from "@sophia/monitoring";
-import { dockerOn, textOf, withClient } from "./checklist";
+import { bigBodyFile, bypassProbes, dockerOn, notYet, promQuery, textOf, withClient, within } from "@sophia/verify";
 import { type Created, docker, type LocalStack, bringUpLocal, smokeName, teardownOnSignal } from "./local-stack";
-import { notYet, promQuery, within } from "./monitoring-checks";
-import { bigBodyFile, bypassProbes } from "./probes";
 
 const HEALTHY_TARGET_S = 10;
 const END_TO_END_TARGET_S = 15;

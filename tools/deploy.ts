@@ -13,7 +13,7 @@ import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
 import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
-import { type CheckResult, committedPlanLine, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "./checklist";
+import { type CheckResult, committedPlanLine, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "@sophia/verify";
 import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
 

@@ -6,7 +6,7 @@ import * as tls from "node:tls";
 import { DockerRuntime } from "@sophia/docker-runtime";
 import { INGRESS_INTERNAL_ALIAS, INGRESS_MONITORING_ALIAS, McpPlatform } from "@sophia/mcp-servers";
 import { evaluate, type PlannedResource } from "@sophia/plan";
-import { dockerOn } from "./checklist";
+import { dockerOn } from "@sophia/verify";
 import { applyOrder, applyResource, type Created, teardown } from "./local-stack";
 
 const HOST = "mcp.rehearsal.test";

@@ -25,7 +25,7 @@ import { type ConfigOverrides, evaluateStack, programDir } from "../stacks/plan-
 import { buildSync } from "esbuild";
 import { KNOWN_ANSWER } from "@sophia/mcp-servers/gong/testing";
 import { buildImageContexts } from "./build-image-contexts";
-import { committedPlanLine, type LiveDeployment } from "./checklist";
+import { committedPlanLine, type LiveDeployment } from "@sophia/verify";
 
 const run = promisify(execFile);
 const root = path.resolve(__dirname, "..");

@@ -26,7 +26,7 @@ import { STUB_MODEL_CONTEXT, STUB_MODEL_PORT } from "@sophia/agent-runtime";
 import { FakeLambdaCloud, ThrowawaySshHost } from "@sophia/lambda-node/testing";
 import { Agent, setGlobalDispatcher } from "undici";
 import { parse } from "yaml";
-import { dockerOn } from "./checklist";
+import { dockerOn } from "@sophia/verify";
 import { runDeploy } from "./deploy";
 import { MissingCli, openStack, type PrivateBackend, pulumiCli } from "./pulumi-stack";
 

@@ -1,11 +1,10 @@
 // npm run smoke -- local
 // CI's stand-in for a real `pulumi up` (CI has no Pulumi engine): brings the local stack up on the local
 // Docker engine with tools/local-stack.ts (exactly what the program registers, every input applied or a
-// failure naming it), runs the post-deploy checklist the deploy tool runs (tools/checklist.ts), then
+// failure naming it), runs the post-deploy checklist the deploy tool runs (packages/verify), then
 // removes everything it created, on failure and on Ctrl-C too.
-import { type CheckResult, dockerOn, type LiveDeployment, renderChecklist, runChecklist, textOf, withClient } from "./checklist";
+import { alertLog, type CheckResult, dockerOn, type LiveDeployment, notYet, promQuery, renderChecklist, runChecklist, textOf, withClient, within } from "@sophia/verify";
 import { type Created, SmokeError, bringUpLocal, smokeName, teardownOnSignal } from "./local-stack";
-import { alertLog, notYet, promQuery, within } from "./monitoring-checks";
 
 const started = Date.now();
 const elapsed = () => `${((Date.now() - started) / 1000).toFixed(1)}s`;

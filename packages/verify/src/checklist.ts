@@ -1,21 +1,20 @@
 // The post-deploy checklist of the original deployment strategy, run against any live deployment from
 // its outputs: the ingress URL, the Cursor mcp.json, the client tokens, and the Docker engine it runs
 // on. The deploy tool runs it after `pulumi up`; the smoke runs the same code after its own bring-up.
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { generatedFiles } from "@sophia/agent-categories";
-import { shellQuote } from "@sophia/lambda-node";
 import { MONITORING_PATH, MONITORING_VIEWER, tokenEnvName } from "@sophia/mcp-servers";
 import { dashboardQueries } from "@sophia/monitoring";
+import { dockerOn, type DockerRunner } from "./docker-runner";
 import { agentRuntimesReported, containersReported, dashboardQueriesRun, everyTargetUp, serverHistograms } from "./monitoring-checks";
 
-const run = promisify(execFile);
-const root = path.resolve(__dirname, "..");
+/** The repository this package is part of (committed plans, generated Cursor rules). */
+const root = path.resolve(__dirname, "..", "..", "..");
 
 /** What a live deployment exposes, read from its stack outputs (or, in the smoke, its bring-up). */
 export interface LiveDeployment {
@@ -92,31 +91,9 @@ export async function withClient<T>(url: string, headers: Record<string, string>
 
 export const textOf = (result: unknown) => ((result as { content?: { type: string; text?: string }[] }).content ?? []).map((c) => c.text ?? "").join("\n");
 
-export type DockerRunner = (args: string[]) => Promise<string>;
-
-/** `docker` against the local engine (`host` undefined) or one named by a DOCKER_HOST URL. */
-export async function dockerOn(host: string | undefined, args: string[]): Promise<string> {
-  return runDocker("docker", args, host ? { ...process.env, DOCKER_HOST: host } : process.env);
-}
-
-/** `docker` on a node over ssh with the given options (the pinned host key; the key from SSH_AUTH_SOCK):
- * the docker CLI's own ssh:// support takes no ssh options. */
-export function dockerOverSsh(destination: string, sshOptions: readonly string[]): DockerRunner {
-  return (args) => runDocker("ssh", ["-o", "BatchMode=yes", ...sshOptions, destination, "docker", ...args.map(shellQuote)], process.env);
-}
-
-async function runDocker(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  try {
-    return (await run(file, args, { env, maxBuffer: 1 << 26 })).stdout.trim();
-  } catch (error) {
-    const command = file === "docker" ? args.slice(0, 2) : args.slice(args.indexOf("docker"), args.indexOf("docker") + 3);
-    throw new Error(`${command.join(" ")} failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
-  }
-}
-
 export function conformance(url: string, token: string, scenario: string, extraEnv: Readonly<Record<string, string>> = {}): Promise<{ code: number; output: string }> {
   // The conformance CLI has no option for headers; a preload adds this run's bearer token to its
-  // requests to the ingress (tools/smoke-conformance-auth.cjs), so it is tested through the real auth.
+  // requests to the ingress (./smoke-conformance-auth.cjs), so it is tested through the real auth.
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [require.resolve("@modelcontextprotocol/conformance/dist/index.js"), "server", "--url", url, "--scenario", scenario], {
       env: { ...process.env, ...extraEnv, NODE_OPTIONS: `--require ${path.join(__dirname, "smoke-conformance-auth.cjs")}`, SOPHIA_CONFORMANCE_URL: url, SOPHIA_CONFORMANCE_TOKEN: token },

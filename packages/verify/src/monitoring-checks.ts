@@ -3,7 +3,7 @@
 // containers, on the engine the stack runs on.
 import { AGENT_RUNTIME_START_METRIC, AGENT_RUNTIME_UP_METRIC } from "@sophia/mcp-servers";
 import { CONTAINER_METRICS } from "@sophia/monitoring";
-import type { DockerRunner } from "./checklist";
+import type { DockerRunner } from "./docker-runner";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

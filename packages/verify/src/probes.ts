@@ -7,7 +7,9 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { docker } from "./local-stack";
+import { dockerOn } from "./docker-runner";
+
+const docker = (args: string[], _what: string) => dockerOn(undefined, args);
 
 export interface ProbeTarget {
   /** A container's real name from its name in the program (`sophia-local-memory`). */
