@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import program from "../stacks/index";
 import { evaluateStack } from "../stacks/plan-stack";
-import { MissingCli, openStack, pulumiCli } from "./pulumi-stack";
+import { MissingCli, openStack, pulumiCli } from "@sophia/deploy";
 
 const root = path.resolve(__dirname, "..");
 

@@ -2,7 +2,7 @@
 // Tears a stack down with a real Pulumi engine. Production is refused unless the engineer says so
 // explicitly; its stateful resources are protected besides, and stay until unprotected by hand.
 // Last line: destroy <stack>: <deleted> deleted in <s>s
-import { openStack, stackAndCli } from "./pulumi-stack";
+import { openStack, stackAndCli } from "@sophia/deploy";
 
 const started = Date.now();
 

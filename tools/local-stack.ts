@@ -24,7 +24,7 @@ import program from "../stacks/index";
 import { type ConfigOverrides, evaluateStack, programDir } from "../stacks/plan-stack";
 import { buildSync } from "esbuild";
 import { KNOWN_ANSWER } from "@sophia/mcp-servers/gong/testing";
-import { buildImageContexts } from "./build-image-contexts";
+import { buildImageContexts } from "@sophia/deploy";
 import { committedPlanLine, type LiveDeployment } from "@sophia/verify";
 
 const run = promisify(execFile);

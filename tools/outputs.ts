@@ -1,7 +1,7 @@
 // npm run outputs -- <stack> [<name>] [--show-secrets]
 // A deployed stack's outputs, read from its real state (for `local`, the file backend in
 // .pulumi-local/). Secret outputs (mcpTokens) print as [secret] unless --show-secrets is given.
-import { openStack, stackAndCli } from "./pulumi-stack";
+import { openStack, stackAndCli } from "@sophia/deploy";
 
 async function main(argv: string[]): Promise<number> {
   const start = await stackAndCli("outputs", argv, { usage: "npm run outputs -- <stack> [<output name>] [--show-secrets]", install: false });

@@ -106,7 +106,7 @@ export class LambdaNodePool extends pulumi.ComponentResource {
         `${nodeName}-docker`,
         {
           host: instance.ip.apply((address) => dockerHostUrl({ kind: "ssh", user: args.ssh.user, address })),
-          // The deploy key comes from ssh-agent (tools/deploy.ts loads it from the secret); only the
+          // The deploy key comes from ssh-agent (the deploy, packages/deploy, loads it from the secret); only the
           // pinned host key is accepted.
           sshOpts: hostKey.hostKey.apply((key) => [...knownHostsOptions(key), "-o", "ServerAliveInterval=15"]),
           labels: { ...args.labels, "sophia.node": spec.id },

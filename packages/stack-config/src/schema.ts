@@ -140,7 +140,7 @@ export const LambdaConfigSchema = z
       /** Pinned by digest; only a rehearsal names the image it loaded onto its nodes by tag. */
       base: z.string().regex(/^[a-z0-9./_-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/, "an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex>"),
     }),
-    /** A rehearsal on one machine (tools/rehearse.ts): its nodes have no NVIDIA GPU, so GPU pools are
+    /** A rehearsal on one machine (packages/deploy, npm run rehearse): its nodes have no NVIDIA GPU, so GPU pools are
      * skipped, each with a warning, and have this machine's cores, so pools get no CPU quota; the base
      * image may be named by tag (the one the rehearsal loaded onto its nodes). Refused on production. */
     "sophia:rehearsal": z.boolean().optional(),

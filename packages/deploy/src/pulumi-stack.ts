@@ -19,7 +19,8 @@ import * as semver from "semver";
 import YAML, { parse } from "yaml";
 
 export const PULUMI_CLI_VERSION = "3.274.1";
-const root = path.resolve(__dirname, "..");
+/** The repository this package is part of. */
+const root = path.resolve(__dirname, "..", "..", "..");
 const localDir = path.join(root, ".pulumi-local");
 
 export class MissingCli extends Error {}

@@ -11,7 +11,8 @@ import * as path from "node:path";
 import { buildSync } from "esbuild";
 import { TELEGRAF_VERSION } from "@sophia/monitoring";
 
-const root = path.resolve(__dirname, "..");
+/** The repository this package is part of. */
+const root = path.resolve(__dirname, "..", "..", "..");
 const images = path.join(root, "packages", "mcp-servers", "images");
 
 /** CPU architectures as `uname -m` names them, which is how the runtime's Dockerfile finds its wheels. */
@@ -91,4 +92,3 @@ export function buildTelegraf(dist: string): string {
   return `telegraf ${TELEGRAF_VERSION} built from its Go module in ${((Date.now() - started) / 1000).toFixed(0)} s`;
 }
 
-if (require.main === module) buildImageContexts();

@@ -1,0 +1,228 @@
+// npm run deploy -- <stack>   (npm run deploy:local is `deploy -- local`)
+// Deploys a stack with a real Pulumi engine (Automation API), in the phase order of the deployment
+// strategy: pre-deployment checks, `pulumi up` with its progress streamed, the post-deployment
+// checklist and the integration validation against the live stack's outputs. Nothing is changed when a
+// pre-deployment check fails. Last line:
+//   deploy <stack>: <passed>/<total> checks passed, <created> created, <updated> updated in <s>s
+// The rehearsal (./rehearse.ts) runs the same phases through runDeploy; tools/deploy.ts is the
+// command line.
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
+import { CATEGORIES } from "@sophia/agent-categories";
+import { knownHostsOptions } from "@sophia/lambda-node";
+import { parse } from "yaml";
+import { type CheckResult, committedPlanLine, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "@sophia/verify";
+import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
+import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
+import { startSshAgent } from "./ssh-agent";
+
+/** The repository this package is part of. */
+const root = path.resolve(__dirname, "..", "..", "..");
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
+
+interface PreCheck {
+  readonly name: string;
+  readonly run: () => Promise<string> | string;
+}
+
+/** Runs the pre-deployment checks in order; the first failure stops the deploy before anything changes. */
+async function preDeployment(checks: readonly PreCheck[]): Promise<boolean> {
+  console.log("pre-deployment checks");
+  for (const check of checks) {
+    const t = Date.now();
+    try {
+      const figure = await check.run();
+      console.log(`  ✔ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${figure}`);
+    } catch (error) {
+      console.log(`  ✘ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${(error as Error).message}`);
+      return false;
+    }
+  }
+  return true;
+}
+
+export interface DeployOptions {
+  readonly stackName: string;
+  readonly cli: PulumiCommand;
+  /** A private file backend with a working copy of the config (local; a rehearsal). */
+  readonly backend?: PrivateBackend;
+  /** What a rehearsal adds to the live deployment before the checklist (how to reach a TLS name). */
+  readonly reach?: (outputs: OutputMap) => Promise<Partial<LiveDeployment>>;
+  readonly log?: (line: string) => void;
+}
+
+export interface DeployResult {
+  readonly ok: boolean;
+  /** Set when the deploy stopped before or during `pulumi up`. */
+  readonly stopped?: string;
+  readonly results: readonly CheckResult[];
+  readonly created: number;
+  readonly updated: number;
+  readonly outputs: OutputMap;
+  readonly handle?: StackHandle;
+}
+
+export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
+  const started = Date.now();
+  const say = options.log ?? ((line: string) => console.log(`[deploy ${seconds(started)}s] ${line}`));
+  const { stackName, cli } = options;
+  const local = stackName === "local";
+  const planLine = committedPlanLine(stackName);
+  let handle: StackHandle | undefined;
+  let architectures: WheelArchitecture[] = [];
+  const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });
+
+  const ok = await preDeployment([
+    { name: "Pulumi CLI", run: () => `${cli.command} ${cli.version?.format() ?? "(version unknown)"}` },
+    ...(local
+      ? [
+          {
+            // Docker (installed from Debian and started when missing, as root) and the local base image.
+            name: "host: Docker engine, base image",
+            run: () => {
+              execFileSync("bash", [path.join(root, "tools", "setup-host.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+              return "ready";
+            },
+          },
+          {
+            name: "Docker reachable",
+            run: async () => {
+              const [version, arch] = (await dockerOn(undefined, ["info", "-f", "{{.ServerVersion}} {{.Architecture}}"])).split(" ");
+              const platform = arch === "aarch64" ? "linux/arm64" : arch === "x86_64" ? "linux/amd64" : `linux/${arch}`;
+              const configured = (parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, { platform?: string }> }).config["sophia:local"]?.platform;
+              if (configured !== platform) throw new Error(`stacks/Pulumi.local.yaml: sophia:local.platform: expected ${platform} (this engine's architecture is ${arch}); got ${JSON.stringify(configured)}`);
+              return `engine ${version}, ${platform}`;
+            },
+          },
+        ]
+      : []),
+    {
+      name: "stack and its config file",
+      run: async () => {
+        handle = await openStack(stackName, cli, options.backend);
+        return handle.configFile ? path.relative(root, handle.configFile) : `stacks/Pulumi.${stackName}.yaml`;
+      },
+    },
+    {
+      name: "config, MCP servers, agent categories",
+      // The program itself, in mock mode with the stack's config: the schema, placement, the MCP
+      // catalog and routes, and the agent manifest are all checked before anything is registered.
+      // In a child process: the SDK's mock mode keeps module state, and a program that stops leaves it
+      // failing later in the process that ran it.
+      run: () => {
+        const plan = spawnSync(process.execPath, [...process.execArgv, path.join(root, "tools", "plan.ts"), stackName, ...(handle!.configFile ? [`--config-file=${handle!.configFile}`] : [])], { encoding: "utf8" });
+        if (plan.status !== 0) throw new Error(plan.stderr.trim().split("\n").filter((l) => !l.startsWith("warning: ")).join(" ") || `plan exited with ${plan.status}`);
+        architectures = wheelArchitectures(plan.stdout);
+        const lines = plan.stdout.trimEnd().split("\n");
+        const placement = lines[lines.indexOf("## Placement") + 3] ?? "";
+        const servers = plan.stdout.match(/^ {2}- docker:index\/container:Container \S+-mcp-(?!ingress)\S+/gm)?.length ?? 0;
+        return `${lines.pop()!.replace(/^plan \S+: /, "")}; ${servers} MCP servers; ${Object.keys(CATEGORIES).length} agent categories; ${placement}`;
+      },
+    },
+    ...(local
+      ? []
+      : [
+          {
+            // Docker on the nodes is reached over ssh://; the deploy key goes from the secret into a
+            // private ssh-agent, never to a file.
+            name: "deploy key in a private ssh-agent",
+            run: async () => {
+              const key = await handle!.getConfig("sophia:sshPrivateKey");
+              if (!key) throw new Error(`stacks/Pulumi.${stackName}.yaml: sophia:sshPrivateKey: missing required secret; set it with: pulumi config set --secret sshPrivateKey --stack ${stackName} < key`);
+              const previous = await handle!.getConfig("sophia:sshPreviousPrivateKey");
+              process.env.SSH_AUTH_SOCK = startSshAgent(key, previous).socket;
+              return previous ? "loaded, with the previous key (a rotation: remove sophia:sshPreviousPrivateKey after this up)" : "loaded";
+            },
+          },
+        ]),
+    {
+      name: "image build contexts",
+      run: () => {
+        const lines: string[] = [];
+        buildImageContexts((line) => lines.push(line), architectures);
+        return `${lines.length} contexts prepared; wheels for ${architectures.join(", ") || "this machine"}`;
+      },
+    },
+  ]);
+  if (!ok || !handle) return stopped("a pre-deployment check failed; nothing was changed");
+
+  if (local) await refuseOrphans(stackName, handle);
+  console.log(`pulumi up (${stackName})`);
+  let up;
+  try {
+    // showSecrets false: the summary call would otherwise decrypt against the tracked stack file and
+    // write a new salt into it.
+    up = await handle.stack.up({ configFile: handle.configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) });
+  } catch {
+    // The engine's own report is above, streamed; the error repeats all of it.
+    return stopped(`pulumi up failed after ${seconds(started)}s (the engine's report is above)`);
+  }
+  const changes = up.summary.resourceChanges ?? {};
+  const created = (changes.create ?? 0) + (changes["create-replacement"] ?? 0);
+  const updated = (changes.update ?? 0) + (changes.replace ?? 0);
+
+  console.log("post-deployment checklist and integration validation");
+  const live = { ...liveDeployment(stackName, up.outputs, planLine), ...(await options.reach?.(up.outputs)) };
+  const results = await runChecklist(live, (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}`));
+  console.log(renderChecklist(results));
+  return { ok: results.every((r) => r.ok), results, created, updated, outputs: up.outputs, handle };
+}
+
+/** What the checklist needs, from a deployed stack's outputs. */
+export function liveDeployment(stack: string, outputs: OutputMap, planLine: string): LiveDeployment {
+  const value = <T>(name: string): T => {
+    const output = outputs[name];
+    if (output === undefined) throw new Error(`stack ${stack} has no output ${name}`);
+    return output.value as T;
+  };
+  const base = {
+    stack,
+    ingressUrl: value<string>("ingressUrl"),
+    cursorMcpJson: value<string>("cursorMcpJson"),
+    tokens: value<Record<string, string>>("mcpTokens"),
+    planLine,
+    monitoringToken: outputs.monitoringToken?.value as string | undefined,
+  };
+  if (stack === "local") return base;
+  // The MCP platform's node, over ssh with its pinned host key (the agent holds the deploy key).
+  const node = value<string>("mcpNode");
+  const address = value<Record<string, string>>("nodeAddresses")[node]!;
+  const hostKey = value<Record<string, string>>("nodeHostKeys")[node]!;
+  return { ...base, docker: dockerOverSsh(`${value<string>("sshUser")}@${address}`, knownHostsOptions(hostKey)) };
+}
+
+/** A deployment whose state is gone (for example .pulumi-local/ deleted) leaves containers the new
+ * state does not know; `pulumi up` would fail on their names. Say what to remove instead. */
+async function refuseOrphans(stackName: string, handle: StackHandle): Promise<void> {
+  const known = (await handle.stack.exportStack()).deployment?.resources?.length ?? 0;
+  if (known > 0) return;
+  const label = `label=sophia.stack=${stackName}`;
+  // The smoke's and the chaos suite's containers carry the stack's label too (sophia.smoke=true marks
+  // them); they are theirs to remove, and a deploy runs beside them.
+  const listed = (await dockerOn(undefined, ["ps", "-a", "--filter", label, "--format", '{{.ID}} {{.Label "sophia.smoke"}}'])).split("\n").filter(Boolean);
+  const containers = listed.filter((line) => line.split(" ")[1] !== "true");
+  if (containers.length === 0) return;
+  throw new Error(
+    `deploy ${stackName}: ${containers.length} containers labelled sophia.stack=${stackName} run on this engine, but this stack's state (.pulumi-local/) does not know them. ` +
+      `Remove them first: docker rm -f $(docker ps -aq --filter ${label}); docker network rm $(docker network ls -q --filter ${label}); ` +
+      `docker volume rm $(docker volume ls -q --filter ${label})   (the last one deletes the memory server's data)`,
+  );
+}
+
+/** `npm run deploy -- <stack>`: the whole command; its exit code. */
+export async function deployCommand(argv: readonly string[]): Promise<number> {
+  const started = Date.now();
+  const start = await stackAndCli("deploy", argv, { usage: "npm run deploy -- <stack>", install: true });
+  if (typeof start === "number") return start;
+  const { stackName, cli } = start;
+  const result = await runDeploy({ stackName, cli });
+  if (result.stopped) {
+    console.log(`deploy ${stackName}: stopped: ${result.stopped}`);
+    return 1;
+  }
+  const passed = result.results.filter((r) => r.ok).length;
+  console.log(`deploy ${stackName}: ${passed}/${result.results.length} checks passed, ${result.created} created, ${result.updated} updated in ${seconds(started)}s`);
+  return result.ok ? 0 : 1;
+}
