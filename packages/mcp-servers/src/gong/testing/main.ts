@@ -1,5 +1,5 @@
 // TEST SCAFFOLDING: the fake Gong API as a process, for the smoke, which runs it in a container of
-// its own on the smoke's edge network (tools/local-stack.ts), so the Gong server reaches it as it
+// its own on the smoke's edge network (packages/local-apply/src/local-stack.ts), so the Gong server reaches it as it
 // would reach Gong. Its keys come from FAKE_GONG_ACCESS_KEY and FAKE_GONG_ACCESS_SECRET; it listens
 // on FAKE_GONG_PORT (8080). Gong's rate limit is enforced, as in the unit tests.
 import { FakeGong } from "./fake-gong";

@@ -19,16 +19,18 @@ import { promisify } from "node:util";
 import { CATEGORIES } from "@sophia/agent-categories";
 import { shellQuote } from "@sophia/lambda-node";
 import { CURSOR_CLIENT, tokenEnvName } from "@sophia/mcp-servers";
-import { mockImageId, type PlannedResource, RecordingMocks, SECRET_SIG_KEY } from "@sophia/plan";
-import program from "../stacks/index";
-import { type ConfigOverrides, evaluateStack, programDir } from "../stacks/plan-stack";
+import { type Evaluation, mockImageId, type PlannedResource, RecordingMocks, SECRET_SIG_KEY } from "@sophia/plan";
 import { buildSync } from "esbuild";
 import { KNOWN_ANSWER } from "@sophia/mcp-servers/gong/testing";
 import { buildImageContexts } from "@sophia/deploy";
 import { committedPlanLine, type LiveDeployment } from "@sophia/verify";
 
 const run = promisify(execFile);
-const root = path.resolve(__dirname, "..");
+/** The repository this package is part of (the base image script, the fake Gong's source, a cache). */
+const root = path.resolve(__dirname, "..", "..", "..");
+/** Where the engine runs the program, the directory of Pulumi.yaml's `main`: image build contexts
+ * are given relative to it, as the docker plugin reads them. */
+export const programDir = path.join(root, "stacks");
 let say: (line: string) => void = console.log;
 
 export class SmokeError extends Error {}
@@ -60,14 +62,14 @@ class InputReader {
     const value = this.take<T>(key);
     for (const item of Array.isArray(value) ? value : value === undefined ? [] : [value]) {
       const left = Object.keys(item as object).filter((k) => !applied.includes(k) && (item as Record<string, unknown>)[k] !== undefined);
-      if (left.length > 0) throw new SmokeError(`${this.resource.type} ${this.resource.name}: input ${left.map((k) => `${key}.${k}`).join(", ")} is not applied by the smoke; teach tools/local-stack.ts to apply it`);
+      if (left.length > 0) throw new SmokeError(`${this.resource.type} ${this.resource.name}: input ${left.map((k) => `${key}.${k}`).join(", ")} is not applied by the smoke; teach packages/local-apply/src/local-stack.ts to apply it`);
     }
     return value;
   }
   /** Every input must have been taken: nothing declared is silently dropped. */
   done(): void {
     const left = Object.keys(this.inputs).filter((k) => !this.used.has(k) && this.inputs[k] !== undefined);
-    if (left.length > 0) throw new SmokeError(`${this.resource.type} ${this.resource.name}: input ${left.join(", ")} is not applied by the smoke; teach tools/local-stack.ts to apply it`);
+    if (left.length > 0) throw new SmokeError(`${this.resource.type} ${this.resource.name}: input ${left.join(", ")} is not applied by the smoke; teach packages/local-apply/src/local-stack.ts to apply it`);
   }
 }
 
@@ -128,7 +130,7 @@ export async function applyResource(r: PlannedResource, created: Created, images
       const buildArgs = Object.entries(build.args ?? {}).flatMap(([k, v]) => ["--build-arg", `${k}=${v}`]);
       const platform = build.platform ? ["--platform", build.platform] : [];
       // Paths are relative to where the engine runs the program (stacks/), as the docker plugin reads them.
-      const from = programDir(root);
+      const from = programDir;
       const t = Date.now();
       const id = await docker(["build", "-q", ...platform, "-t", imageName, "-f", path.resolve(from, build.dockerfile), ...buildArgs, path.resolve(from, build.context)], what);
       images.set(mockImageId(imageName), id);
@@ -144,7 +146,7 @@ export async function applyResource(r: PlannedResource, created: Created, images
       break;
     default:
       if (!r.custom) return; // component resources group others and create nothing themselves
-      throw new SmokeError(`${what}: resource type not applied by the smoke; teach tools/smoke.ts to create it`);
+      throw new SmokeError(`${what}: resource type not applied by the smoke; teach packages/local-apply/src/local-stack.ts to create it`);
   }
   input.done();
 }
@@ -276,7 +278,7 @@ export function teardownOnSignal(created: Created, log: (line: string) => void):
 }
 
 export interface LocalStack {
-  readonly evaluation: Awaited<ReturnType<typeof evaluateStack>>;
+  readonly evaluation: Evaluation;
   /** What the post-deploy checklist needs, as a deployment's outputs would give it. */
   readonly live: LiveDeployment;
   /** Token per environment variable name, exactly as the ingress receives them. */
@@ -383,6 +385,16 @@ async function startFakeGong(created: Created, accessKey: string, accessKeySecre
   return name;
 }
 
+/** Config set on top of the stack file, checked like it (stacks/plan-stack.ts's ConfigOverrides). */
+export type ConfigOverrides = Readonly<Record<string, { readonly value: unknown; readonly secret?: boolean }>>;
+
+/** The local stack's program as the applier needs it: evaluated in mock mode with these mocks and
+ * config overrides. The command lines in tools/ hand it over (tools/local-program.ts); this package
+ * never imports the stacks that compose it. */
+export interface LocalProgram {
+  evaluate(options: { readonly mocks: RecordingMocks; readonly overrides?: ConfigOverrides }): Promise<Evaluation>;
+}
+
 export interface BringUpOptions {
   /** Gong enabled against a fake Gong API of the smoke's own (the smoke's Gong checks). */
   readonly fakeGong?: boolean;
@@ -390,7 +402,7 @@ export interface BringUpOptions {
 
 /** Evaluates the local stack in mock mode (with real random tokens) and creates what it registered.
  * `created` is filled as resources come up, so the caller can tear down after a partial failure. */
-export async function bringUpLocal(created: Created, log: (line: string) => void, options: BringUpOptions = {}): Promise<LocalStack> {
+export async function bringUpLocal(program: LocalProgram, created: Created, log: (line: string) => void, options: BringUpOptions = {}): Promise<LocalStack> {
   say = log;
   say("base image and image contexts");
   await run("bash", [path.join(root, "tools", "build-base-image.sh")]);
@@ -404,7 +416,7 @@ export async function bringUpLocal(created: Created, log: (line: string) => void
     },
   });
   const gongKeys = options.fakeGong ? { accessKey: randomBytes(16).toString("hex"), accessKeySecret: randomBytes(24).toString("hex") } : undefined;
-  const evaluation = await evaluateStack(root, "local", program, { mocks, overrides: gongKeys && fakeGongOverrides(gongKeys.accessKey, gongKeys.accessKeySecret) });
+  const evaluation = await program.evaluate({ mocks, overrides: gongKeys && fakeGongOverrides(gongKeys.accessKey, gongKeys.accessKeySecret) });
   const ingressUrl = evaluation.outputs.ingressUrl as string;
   const envOf = (container: string) => {
     const r = evaluation.resources.find((x) => x.type === "docker:index/container:Container" && x.inputs.name === container);

@@ -2,15 +2,15 @@
 // tear it down (also on failure and Ctrl-C), and only then print what the benchmark returned, so its
 // summary line is the last line. Plus the statistics every table uses.
 import { readFile } from "node:fs/promises";
-import { type Created, docker, type LocalStack, bringUpLocal, teardownOnSignal } from "./local-stack";
+import { bringUpLocal, type Created, docker, type LocalProgram, type LocalStack, teardownOnSignal } from "./local-stack";
 
-export async function withLocalStack(name: string, use: (stack: LocalStack) => Promise<string[]>): Promise<void> {
+export async function withLocalStack(name: string, program: LocalProgram, use: (stack: LocalStack) => Promise<string[]>): Promise<void> {
   const created: Created = { containers: [], networks: [], volumes: [] };
   const log = (line: string) => console.error(`[${name}] ${line}`);
   const finish = teardownOnSignal(created, log);
   let report: string[];
   try {
-    report = await use(await bringUpLocal(created, log));
+    report = await use(await bringUpLocal(program, created, log));
   } finally {
     await finish();
   }

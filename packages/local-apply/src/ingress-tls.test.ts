@@ -7,7 +7,7 @@ import { DockerRuntime } from "@sophia/docker-runtime";
 import { INGRESS_INTERNAL_ALIAS, INGRESS_MONITORING_ALIAS, McpPlatform } from "@sophia/mcp-servers";
 import { evaluate, type PlannedResource } from "@sophia/plan";
 import { dockerOn } from "@sophia/verify";
-import { applyOrder, applyResource, type Created, teardown } from "./local-stack";
+import { applyOrder, applyResource, type Created, programDir, teardown } from "./local-stack";
 
 const HOST = "mcp.rehearsal.test";
 const NETWORK = "sophia-tlstest-net";
@@ -36,6 +36,9 @@ function certificateOf(port: number): Promise<string> {
 
 test("the ingress's certificate is issued once and survives a container restart, kept on its volume", async () => {
   const port = await freePort();
+  // Evaluated where the engine runs the program, as every plan is: build contexts are relative to it.
+  const previous = process.cwd();
+  process.chdir(programDir);
   const { resources } = await evaluate({
     project: "sophia",
     stack: "tlstest",
@@ -54,7 +57,7 @@ test("the ingress's certificate is issued once and survives a container restart,
         logs: { maxSizeMiB: 1, maxFiles: 1 },
       });
     },
-  });
+  }).finally(() => process.chdir(previous));
   // The ingress, its image and its volume; on a network of the test's own (with the internal and
   // monitoring aliases the ingress looks itself up by), so nothing clashes with a running stack's networks.
   const wanted = applyOrder(resources).filter((r) => ["docker:index/image:Image", "docker:index/volume:Volume", "docker:index/container:Container"].includes(r.type));
