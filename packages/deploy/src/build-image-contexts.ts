@@ -32,7 +32,8 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
     buildSync({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error", legalComments: "none", external });
   // The server loads the Pulumi SDK only where a Pulumi CLI exists, which the image never has.
   bundle(path.join(root, "packages", "mcp-servers", "src", "ops", "main.ts"), path.join(ops, "server.js"), ["@pulumi/pulumi", "@pulumi/pulumi/*"]);
-  bundle(path.join(images, "ops", "plan-entry.ts"), path.join(ops, "plan.js"));
+  // The stacks' plan command, and with it the program (stacks/plan-entry.ts).
+  bundle(path.join(root, "stacks", "plan-entry.ts"), path.join(ops, "plan.js"));
   fs.mkdirSync(path.join(ops, "stacks"), { recursive: true });
   for (const file of fs.readdirSync(path.join(root, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
     fs.copyFileSync(path.join(root, "stacks", file), path.join(ops, "stacks", file));
