@@ -5,8 +5,8 @@
 // file references the token as ${env:SOPHIA_MCP_TOKEN_CURSOR}; it never holds a token.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import program from "../stacks/index";
-import { evaluateStack } from "../stacks/plan-stack";
+import program from "@sophia/stacks";
+import { evaluateStack } from "@sophia/stacks/plan-stack";
 import { MissingCli, openStack, pulumiCli } from "@sophia/deploy";
 
 const root = path.resolve(__dirname, "..");

@@ -2,8 +2,8 @@
 // (smoke, chaos, the benches) hand it over, so that no package imports the stacks that compose it.
 import * as path from "node:path";
 import type { LocalProgram } from "@sophia/local-apply";
-import program from "../stacks/index";
-import { evaluateStack } from "../stacks/plan-stack";
+import program from "@sophia/stacks";
+import { evaluateStack } from "@sophia/stacks/plan-stack";
 
 const root = path.resolve(__dirname, "..");
 

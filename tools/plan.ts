@@ -3,6 +3,6 @@
 // tsx tools/plan.ts --check <stack>… fail, with a diff, where a committed plan is stale
 // tsx tools/plan.ts <stack> --config-file=<file>   the plan with another config file (the deploy tools'
 //                                    working copies), for their pre-deployment check
-import { planMain } from "./plan-cli";
+import { planMain } from "@sophia/stacks/plan-cli";
 
 planMain(process.argv.slice(2)).then((code) => process.exit(code));

@@ -1,5 +1,5 @@
-// The plan command, as a function: tools/plan.ts runs it as a process; the config corpus test runs it
-// in-process, once per broken stack file, and reads its exit code and stderr.
+// The stacks' plan command, as a function: tools/plan.ts runs it as a process; the config corpus test
+// (./config-corpus.test.ts) runs it in-process, once per broken stack file, and reads its exit code and stderr.
 //
 // npm run plan -- <stack>            print the plan of one stack (mock mode, no credentials needed)
 // npm run plan:update                rewrite stacks/plans/<stack>.md for every stack
@@ -10,8 +10,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import program from "../stacks/index";
-import { planStack } from "../stacks/plan-stack";
+import program from "./index";
+import { planStack } from "./plan-stack";
 
 const root = path.resolve(__dirname, "..");
 const planFile = (stack: string) => path.join(root, "stacks", "plans", `${stack}.md`);
