@@ -186,6 +186,35 @@ describe("the instance provider, serialized", () => {
   });
 });
 
+describe("a rotated-out key whose last holder was never in the state", () => {
+  test("it stays while a stray launched with it runs, and goes with the next instance create once the stray is terminated by hand", async () => {
+    const keys = (await asTheEngineRunsIt(sshKeyProvider)).provider;
+    const instances = (await asTheEngineRunsIt(instanceProvider)).provider;
+    const keyOf = (name: string, publicKey: string) => keys.create!({ apiUrl, apiKey: API_KEY, tuning, name, publicKey });
+    const oldKey = await keyOf("sophia-staging-deploy-0a0a0a0a", PUBLIC_KEY);
+    // A stray launched with the old key that the state never held: its launch's answer was lost and
+    // its termination failed, so a person was told to terminate it (the error above says how).
+    fake.faults.launchFailsAfterCreate = 1;
+    fake.faults.terminateBroken = true;
+    await shown(instances.create!(instanceInputs({ sshKeyName: "sophia-staging-deploy-0a0a0a0a", candidates: [{ region: "us-east-1", instanceType: "gpu_1x_a10" }] })));
+    fake.faults.terminateBroken = false;
+    const [stray] = fake.liveInstances();
+    expect(stray).toBeDefined();
+    // The rotation: a new key; the old key's resource is deleted and stays for the stray.
+    const newKey = await keyOf("sophia-staging-deploy-1b1b1b1b", PUBLIC_KEY.replace("Fake", "Next"));
+    await keys.delete!(oldKey.id, oldKey.outs as SshKeyOutputs);
+    expect([...fake.sshKeys.values()].map((k) => k.name).sort()).toEqual(["sophia-staging-deploy-0a0a0a0a", "sophia-staging-deploy-1b1b1b1b"]);
+    // The person terminates the stray; the next instance of the pool sweeps the key nobody holds.
+    await instances.delete!(stray!.id, { ...instanceInputs(), instanceId: stray!.id, sshKeyName: "sophia-staging-deploy-1b1b1b1b" } as never);
+    const node = await instances.create!(instanceInputs({ sshKeyName: "sophia-staging-deploy-1b1b1b1b" }));
+    expect([...fake.sshKeys.values()].map((k) => k.name)).toEqual(["sophia-staging-deploy-1b1b1b1b"]);
+    expect(stderr.join("\n")).toMatch(/SSH key sophia-staging-deploy-0a0a0a0a \(key-\d+\) was rotated out and no running instance holds it any more; deleting it/);
+    await instances.delete!(node.id, node.outs as InstanceOutputs);
+    await keys.delete!(newKey.id, newKey.outs as SshKeyOutputs);
+    expect({ instances: fake.liveInstances().length, keys: fake.sshKeys.size }).toEqual({ instances: 0, keys: 0 });
+  });
+});
+
 describe("the firewall provider, serialized", () => {
   test("a rejected API key: the message, not [object Object]", async () => {
     const firewalls = (await asTheEngineRunsIt(firewallRulesProvider)).provider;

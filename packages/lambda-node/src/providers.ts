@@ -134,6 +134,32 @@ async function retireLaunchKey(client: LambdaClient, props: InstanceOutputs): Pr
   await deleteKeyUnlessLaunchedWith(client, key.id, launchKey, { terminated: props.instanceId, pollMs: props.tuning?.pollIntervalMs });
 }
 
+/** Keys of this pool (`<pool>-deploy-<tag>`, as LambdaNodePool names them) other than the current one
+ * that no running instance holds any more. A rotation leaves the old key for the instances launched
+ * with it, and the last of them to be deleted retires it (`retireLaunchKey`); one that was never in
+ * the state (a stray of a failed launch, terminated by hand as its error says) has no delete to do
+ * that, so every instance create and delete of the pool also sweeps what is left. */
+async function sweepRetiredKeys(client: LambdaClient, currentKeyName: string, opts: { terminated?: string; pollMs?: number } = {}): Promise<void> {
+  try {
+    await sweep(client, currentKeyName, opts);
+  } catch (error) {
+    // Never fail the instance's own operation for it (a launched instance must reach the state): the next one sweeps again.
+    console.error(`lambda: warning: rotated-out SSH keys of this pool were not swept (${(error as Error).message}); the next instance create or delete tries again`);
+  }
+}
+
+async function sweep(client: LambdaClient, currentKeyName: string, opts: { terminated?: string; pollMs?: number }): Promise<void> {
+  const pool = /^(.+-deploy-)[0-9a-f]{8}$/.exec(currentKeyName)?.[1];
+  if (!pool) return;
+  const retired = (await client.listSshKeys()).filter((k) => k.name !== currentKeyName && k.name.startsWith(pool) && /^[0-9a-f]{8}$/.test(k.name.slice(pool.length)));
+  if (retired.length === 0) return;
+  const running = (await client.listInstances()).filter((i) => isRunning(i.status) && i.id !== opts.terminated);
+  for (const key of retired.filter((k) => !running.some((i) => i.ssh_key_names.includes(k.name)))) {
+    console.error(`lambda: SSH key ${key.name} (${key.id}) was rotated out and no running instance holds it any more; deleting it`);
+    await deleteKeyUnlessLaunchedWith(client, key.id, key.name, opts);
+  }
+}
+
 export const firewallRulesProvider: Provider<FirewallRulesInputs, FirewallRulesOutputs> = {
   configure: keepConfig,
   async check(_olds, news) {
@@ -208,6 +234,7 @@ export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
       strayWindowMs: inputs.tuning?.strayWindowMs,
       log: (line) => console.error(`lambda: ${line}`),
     });
+    await sweepRetiredKeys(clientFor(inputs), inputs.sshKeyName, { pollMs: inputs.tuning?.pollIntervalMs });
     return { id: instance.id, outs: instanceOutputs(inputs, instance) };
   },
   async read(id, props) {
@@ -235,5 +262,6 @@ export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
       if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw error;
     }
     await retireLaunchKey(client, props);
+    await sweepRetiredKeys(client, props.sshKeyName, { terminated: props.instanceId, pollMs: props.tuning?.pollIntervalMs });
   },
 };
