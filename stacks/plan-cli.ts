@@ -57,7 +57,8 @@ async function plan(argv: string[], io: PlanIo): Promise<number> {
     // The SDK keeps its state in module globals: one stack per process.
     let failed = 0;
     for (const stack of stacks) {
-      const run = spawnSync(process.execPath, [...process.execArgv, path.join(__dirname, "plan.ts"), `--${mode}`, stack], { stdio: "inherit" });
+      // Through the command line (tools/plan.ts), a process each.
+      const run = spawnSync(process.execPath, [...process.execArgv, path.join(root, "tools", "plan.ts"), `--${mode}`, stack], { stdio: "inherit" });
       if (run.status !== 0) failed++;
     }
     return failed > 0 ? 1 : 0;

@@ -59,3 +59,9 @@ describe("a bad stack file", () => {
     }
   });
 });
+
+it("checks several stacks in one command, one process each (npm run plan:update and the stacks' plan target)", () => {
+  const run = plan("--check", "local", "staging");
+  expect(run.status).toBe(0);
+  expect(run.stdout).toBe("stacks/plans/local.md is current\nstacks/plans/staging.md is current\n");
+});
