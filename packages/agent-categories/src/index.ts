@@ -12,3 +12,4 @@ export * from "./hard-instances";
 export { exactIntegerProgramOf } from "./exact";
 export * from "./generated-files";
 export * from "./routing";
+export { propertyRuns } from "./property-runs";

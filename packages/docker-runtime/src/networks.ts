@@ -2,7 +2,7 @@
 
 export interface NetworkSpec {
   /** Suffix of the network's name; the full name is `sophia-<suffix>`. */
-  readonly suffix: "edge" | "mcp" | "monitoring";
+  readonly suffix: "edge" | "mcp" | "monitoring" | "fleet";
   /** internal: no route out of the host. */
   readonly internal: boolean;
   readonly purpose: string;
@@ -15,6 +15,18 @@ export const RUNTIME_NETWORKS: readonly NetworkSpec[] = [
   // Alertmanager or the probe, which answer without credentials on their own network.
   { suffix: "monitoring", internal: true, purpose: "the monitoring stack ↔ the ingress's internal and metrics sites; no way out" },
 ];
+
+/** The network of containers that talk to other nodes of the stack over its private (WireGuard)
+ * network: agent pools, sophia-ops, Prometheus, blackbox-exporter and the exporters. Only on nodes
+ * of a fleet (staging, production). Docker gives an internal network no route off the host, so this
+ * one is not internal; its bridge has a fixed name so that the node's private-network firewall can
+ * let it out to the WireGuard interface and nowhere else. */
+export const FLEET_NETWORK: NetworkSpec & { readonly bridge: string } = {
+  suffix: "fleet",
+  internal: false,
+  bridge: "sophia-fleet",
+  purpose: "pools, sophia-ops and monitoring ↔ other nodes over the private network; out to the WireGuard interface only",
+};
 
 /** How a Docker host is reached: the local socket, or SSH to a node. */
 export function dockerHostUrl(target: { kind: "local"; socket: string } | { kind: "ssh"; user: string; address: string }): string {

@@ -2,7 +2,7 @@
 // provider), so that what runs where is decided in one place.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { RUNTIME_NETWORKS, type NetworkSpec } from "./networks";
+import { FLEET_NETWORK, RUNTIME_NETWORKS } from "./networks";
 
 export interface DockerRuntimeArgs {
   /** unix:///var/run/docker.sock, or ssh://user@address for a node (see dockerHostUrl). */
@@ -13,6 +13,8 @@ export interface DockerRuntimeArgs {
   readonly labels: Readonly<Record<string, string>>;
   /** The engine's platform: images are built for it (a node's architecture, not the deploying machine's). */
   readonly platform: DockerPlatform;
+  /** A node of a fleet: it also gets the fleet network (FLEET_NETWORK). */
+  readonly fleet?: boolean;
 }
 
 export const DOCKER_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
@@ -23,7 +25,7 @@ export class DockerRuntime extends pulumi.ComponentResource {
   readonly host: pulumi.Output<string>;
   readonly labels: Readonly<Record<string, string>>;
   readonly platform: DockerPlatform;
-  readonly networks: Readonly<Record<NetworkSpec["suffix"], docker.Network>>;
+  readonly networks: { readonly edge: docker.Network; readonly mcp: docker.Network; readonly monitoring: docker.Network; readonly fleet?: docker.Network };
 
   constructor(name: string, args: DockerRuntimeArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:docker:DockerRuntime", name, {}, opts);
@@ -36,7 +38,14 @@ export class DockerRuntime extends pulumi.ComponentResource {
     const networks = RUNTIME_NETWORKS.map(
       (spec) => [spec.suffix, new docker.Network(`${name}-${spec.suffix}`, { name: `sophia-${spec.suffix}`, driver: "bridge", internal: spec.internal, labels }, child)] as const,
     );
-    this.networks = Object.fromEntries(networks) as Record<NetworkSpec["suffix"], docker.Network>;
+    const fleet = args.fleet
+      ? new docker.Network(
+          `${name}-${FLEET_NETWORK.suffix}`,
+          { name: `sophia-${FLEET_NETWORK.suffix}`, driver: "bridge", internal: false, options: { "com.docker.network.bridge.name": FLEET_NETWORK.bridge }, labels },
+          child,
+        )
+      : undefined;
+    this.networks = { ...(Object.fromEntries(networks) as Record<"edge" | "mcp" | "monitoring", docker.Network>), ...(fleet ? { fleet } : {}) };
     this.registerOutputs({ host: this.host });
   }
 }

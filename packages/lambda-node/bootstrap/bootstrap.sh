@@ -158,6 +158,8 @@ firewall_script='#!/usr/bin/env bash
 # inbound SSH and the ingress port only, and only from the allowed CIDRs. Safe to run repeatedly.
 set -euo pipefail
 . /etc/sophia/firewall.env
+# Not declared below: iptables-restore would empty it, and its rules are the private network'"'"'s.
+iptables -N SOPHIA-WG 2>/dev/null || true
 {
   echo "*filter"
   echo ":SOPHIA-INPUT - [0:0]"
@@ -167,6 +169,8 @@ set -euo pipefail
   echo "-A SOPHIA-INPUT -p icmp -j ACCEPT"
   for cidr in $SOPHIA_SSH_CIDRS; do echo "-A SOPHIA-INPUT -s $cidr -p tcp -m tcp --dport 22 -j ACCEPT"; done
   for cidr in $SOPHIA_INGRESS_CIDRS; do echo "-A SOPHIA-INPUT -s $cidr -p tcp -m tcp --dport $SOPHIA_INGRESS_PORT -j ACCEPT"; done
+  # The private network (packages/private-network) fills SOPHIA-WG: WireGuard from the fleet only.
+  echo "-A SOPHIA-INPUT -j SOPHIA-WG"
   echo "-A SOPHIA-INPUT -j DROP"
   for cidr in $SOPHIA_INGRESS_CIDRS; do echo "-A SOPHIA-DOCKER -s $cidr -p tcp -m conntrack --ctstate DNAT --ctdir ORIGINAL --ctorigdstport $SOPHIA_INGRESS_PORT -j RETURN"; done
   echo "-A SOPHIA-DOCKER -p tcp -m conntrack --ctstate DNAT --ctdir ORIGINAL --ctorigdstport $SOPHIA_INGRESS_PORT -j DROP"

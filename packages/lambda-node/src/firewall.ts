@@ -47,6 +47,19 @@ export function lambdaFirewallRules(policy: InboundPolicy, owner: string): WireF
   ];
 }
 
+/** The owner of a pool's private-network rules: apart from its SSH and ingress rules, because they
+ * follow the nodes' addresses, known only once the instances exist. */
+export function privateNetworkOwner(pool: string): string {
+  return `${pool}-private-network`;
+}
+
+/** WireGuard's UDP port from each of the fleet's own nodes, and from nothing else. */
+export function privateNetworkFirewallRules(port: number, nodeAddresses: readonly string[], owner: string): WireFirewallRule[] {
+  return unique(nodeAddresses)
+    .sort()
+    .map((address) => ({ protocol: "udp", port_range: [port, port], source_network: `${address}/32`, description: `${ownerTag(owner)}wireguard from ${address}/32` }));
+}
+
 /** Environment the bootstrap script reads for the host firewall (space-separated CIDR lists). */
 export function hostFirewallEnvironment(policy: InboundPolicy): Record<string, string> {
   return {

@@ -5,7 +5,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { type DockerPlatform, DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
 import { type BootstrapParams, renderBootstrap } from "./bootstrap";
-import { FIREWALL_UNSUPPORTED_REGIONS, lambdaFirewallRules, type InboundPolicy } from "./firewall";
+import { FIREWALL_UNSUPPORTED_REGIONS, lambdaFirewallRules, type InboundPolicy, privateNetworkFirewallRules, privateNetworkOwner } from "./firewall";
 import type { ClientTuning } from "./inputs";
 import type { LaunchCandidate } from "./launch";
 import { NodeDeployKey, publicKeyTag } from "./deploy-key";
@@ -37,6 +37,8 @@ export interface LambdaNodePoolArgs {
     readonly previousPrivateKey?: pulumi.Output<string>;
   };
   readonly inbound: InboundPolicy;
+  /** The stack's private network: its UDP port is admitted from the pool's own nodes only. */
+  readonly privateNetwork?: { readonly port: number };
   readonly logging: Pick<BootstrapParams, "logMaxSizeMiB" | "logMaxFiles">;
   readonly gpuCheckImage: string;
   readonly nodes: readonly LambdaNodeSpec[];
@@ -57,6 +59,8 @@ export interface LambdaNode {
 export class LambdaNodePool extends pulumi.ComponentResource {
   readonly sshKey: LambdaSshKey;
   readonly firewall: LambdaFirewallRules;
+  /** The private network's rules (WireGuard from the nodes' addresses), when there is one. */
+  readonly privateNetworkFirewall?: LambdaFirewallRules;
   readonly nodes: Readonly<Record<string, LambdaNode>>;
 
   constructor(name: string, args: LambdaNodePoolArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -111,12 +115,23 @@ export class LambdaNodePool extends pulumi.ComponentResource {
           sshOpts: hostKey.hostKey.apply((key) => [...knownHostsOptions(key), "-o", "ServerAliveInterval=15"]),
           labels: { ...args.labels, "sophia.node": spec.id },
           platform: spec.platform,
+          fleet: args.privateNetwork !== undefined,
         },
         { parent: this, dependsOn: [bootstrap] },
       );
       nodes[spec.id] = { instance, hostKey, deployKey, bootstrap, runtime };
     }
     this.nodes = nodes;
+    if (args.privateNetwork) {
+      const { port } = args.privateNetwork;
+      const owner = privateNetworkOwner(name);
+      // After the SSH and ingress rules: both read the account's one list and write it back whole.
+      this.privateNetworkFirewall = new LambdaFirewallRules(
+        `${name}-private-network-firewall`,
+        { ...api, owner, rules: pulumi.all(Object.values(nodes).map((n) => n.instance.ip)).apply((ips) => privateNetworkFirewallRules(port, ips, owner)) },
+        { parent: this, dependsOn: [this.firewall] },
+      );
+    }
     this.registerOutputs({ nodes: Object.fromEntries(Object.entries(nodes).map(([id, n]) => [id, n.instance.ip])) });
   }
 }

@@ -41,6 +41,8 @@ export class ThrowawaySshHost {
       // Docker's data inside the host lives on a volume: overlayfs cannot nest on overlayfs. On a
       // cgroup v1 machine the cgroup tree must be writable for its dockerd to start containers.
       "-v", "/var/lib/docker", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
+      // The userspace WireGuard (this kernel has no module) makes its interface through the TUN device.
+      "--device", "/dev/net/tun",
       "-p", "127.0.0.1::22", "-e", `AUTHORIZED_KEY=${publicKey}`, SSH_HOST_IMAGE,
     ]);
     const container = stdout.trim();
@@ -99,6 +101,22 @@ export class ThrowawaySshHost {
   async rotateHostKeys(): Promise<void> {
     await run("docker", ["exec", this.container, "sh", "-c", "rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && kill -HUP 1"]);
     await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+
+  /** The host dies at once (SIGKILL to everything on it), as a node that loses power. */
+  async kill(): Promise<void> {
+    await run("docker", ["kill", this.container]);
+  }
+
+  /** The host boots again: same disk, host keys and address (when Docker's bridge still has it free);
+   * the entrypoint brings up what systemd would, then Docker restarts its containers. */
+  async boot(): Promise<void> {
+    await run("docker", ["start", this.container]);
+    for (let attempt = 0; attempt <= 60; attempt++) {
+      if ((await this.ssh("true").catch(() => ({ code: -1 }))).code === 0) return;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error(`throwaway ssh host ${this.container.slice(0, 12)} did not accept SSH within 30s of booting again`);
   }
 
   /** Removes the container and its anonymous volume; nothing of the host is left behind. */

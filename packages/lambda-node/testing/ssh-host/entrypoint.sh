@@ -3,9 +3,17 @@
 set -euo pipefail
 printf '%s\n' "$AUTHORIZED_KEY" >/home/ubuntu/.ssh/authorized_keys
 chown ubuntu /home/ubuntu/.ssh/authorized_keys && chmod 600 /home/ubuntu/.ssh/authorized_keys
-# A fresh node has its own host keys (the image may carry some from its package install).
-rm -f /etc/ssh/ssh_host_*
-ssh-keygen -A >/dev/null
+# A fresh node has its own host keys (the image may carry some from its package install); a node
+# that restarts (the rehearsal's kill-and-recover) keeps the ones it made, as a rebooted machine does.
+if [[ ! -f /etc/ssh/.sophia-host-keys ]]; then
+  rm -f /etc/ssh/ssh_host_*
+  ssh-keygen -A >/dev/null
+  touch /etc/ssh/.sophia-host-keys
+fi
+# What systemd does at a Lambda node's boot: the node firewall, then the private network before
+# Docker (its containers publish on the private address).
+[[ -x /usr/local/sbin/sophia-firewall ]] && /usr/local/sbin/sophia-firewall || true
+[[ -f /etc/wireguard/sophia-wg.conf ]] && wg-quick up sophia-wg 2>/dev/null || true
 # This container's /proc/sys is read-only: Docker must not insist on turning IPv6 off per interface.
 echo 'export DOCKER_ALLOW_IPV6_ON_IPV4_INTERFACE=1' >>/etc/default/docker
 service docker start >/dev/null
