@@ -76,3 +76,60 @@ test("a job named like the probe job, or twice, is refused by name", () => {
   expect(() => renderPrometheusConfig({ ...args, jobs: [{ job: "node", targets: ["n:9100"] }, { job: "node", targets: ["m:9100"] }] })).toThrow('got "node" twice');
   expect(() => renderPrometheusConfig({ ...args, jobs: [{ job: "mcp-probe", targets: ["n:9100"] }] })).toThrow(/not "mcp-probe"/);
 });
+
+describe("a fleet's configuration", () => {
+  const fleet = renderPrometheusConfig({
+    scrapeIntervalSeconds: 15,
+    ruleFile: file("fleet-rules.yml", renderRuleFile(platformRules(platformSlos(["memory"]), 15, [], { fleet: true }))),
+    alertmanager: "alertmanager:9093",
+    blackbox: "blackbox:9115",
+    jobs: [
+      {
+        job: "node",
+        groups: [
+          { targets: ["node-exporter:9100"], labels: { node: "gpu-1x-a10-0" } },
+          { targets: ["10.210.8.2:9100"], labels: { node: "gpu-1x-a10-1" } },
+        ],
+      },
+    ],
+    probes: [{ server: "memory", url: "http://ingress-mcp:8081/memory/mcp" }],
+    poolProbes: [{ pool: "gpu-1x-a10-1-coding", node: "gpu-1x-a10-1", url: "http://10.210.8.2:7780/health" }],
+  });
+  const jobs = (parse(fleet) as { scrape_configs: { job_name: string; metrics_path?: string; params?: unknown; static_configs: unknown[]; relabel_configs?: unknown[] }[] }).scrape_configs;
+
+  test("promtool accepts it, with the fleet's rules", () => {
+    expect(runChecker("promtool", ["check", "config", file("prometheus-fleet.yml", fleet)])).toMatch(/SUCCESS: .*prometheus-fleet\.yml is valid prometheus config file syntax/);
+  });
+
+  test("each target group keeps its own labels: every node's exporter says which node it is", () => {
+    expect(jobs.find((j) => j.job_name === "node")!.static_configs).toEqual([
+      { targets: ["node-exporter:9100"], labels: { node: "gpu-1x-a10-0" } },
+      { targets: ["10.210.8.2:9100"], labels: { node: "gpu-1x-a10-1" } },
+    ]);
+  });
+
+  test("every agent pool's /health is probed through blackbox-exporter's http_health module, labelled with its pool and node", () => {
+    const pools = jobs.find((j) => j.job_name === "agent-pools")!;
+    expect(pools.metrics_path).toBe("/probe");
+    expect(pools.params).toEqual({ module: ["http_health"] });
+    expect(pools.static_configs).toEqual([{ targets: ["http://10.210.8.2:7780/health"], labels: { pool: "gpu-1x-a10-1-coding", node: "gpu-1x-a10-1" } }]);
+    expect(pools.relabel_configs).toContainEqual({ target_label: "__address__", replacement: "blackbox:9115" });
+  });
+
+  test("blackbox-exporter accepts the http_health module: a GET, any 2xx, no token", () => {
+    const config = renderBlackboxConfig(token, { httpHealth: true });
+    runChecker("prometheus-blackbox-exporter", ["--config.check", `--config.file=${file("blackbox-fleet.yml", config)}`]);
+    const health = (parse(config) as { modules: Record<string, { prober: string; http: Record<string, unknown> }> }).modules.http_health!;
+    expect(health).toMatchObject({ prober: "http", http: { method: "GET" } });
+    expect(health.http.authorization).toBeUndefined();
+    expect(health.http.valid_status_codes).toBeUndefined();
+    expect(renderBlackboxConfig(token)).not.toContain("http_health");
+  });
+
+  test("a job with no target, a label name Prometheus refuses, or a job named agent-pools is refused by name", () => {
+    const args = { scrapeIntervalSeconds: 15, ruleFile: "r.yml", alertmanager: "a:9093", blackbox: "b:9115", probes: [{ server: "memory", url: "http://i/memory/mcp" }] };
+    expect(() => renderPrometheusConfig({ ...args, jobs: [{ job: "node", groups: [] }] })).toThrow('job "node": expected at least one target');
+    expect(() => renderPrometheusConfig({ ...args, jobs: [{ job: "node", groups: [{ targets: ["n:9100"], labels: { "node-id": "x" } }] }] })).toThrow('expected Prometheus label names; got "node-id"');
+    expect(() => renderPrometheusConfig({ ...args, jobs: [{ job: "agent-pools", targets: ["n:9100"] }] })).toThrow(/not .*"agent-pools"/);
+  });
+});

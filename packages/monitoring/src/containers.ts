@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { type ContainerSpec, cpuLimit, HARDENING, healthcheckFor, type LogRetention, memoryLimit } from "@sophia/mcp-servers";
 import { DASHBOARD_FILE_NAME, grafanaProvisioning, platformDashboard } from "./dashboards";
-import { renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig, renderTelegrafConfig, type ScrapeJob } from "./prometheus-config";
+import { NODE_JOB, renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig, renderTelegrafConfig, type ScrapeJob } from "./prometheus-config";
 import { type NodeCost, platformRules, renderRuleFile } from "./rules";
 import { platformSlos } from "./slo";
 
@@ -120,8 +120,10 @@ export const MONITORING_UI_PATH = "/monitoring";
  *   so it mounts Docker's socket, as uid 0, the socket's owner (still with every capability dropped).
  *   `:ro` does not make a socket read-only: whatever runs in this container can drive Docker, which
  *   is root on the node. What keeps that narrow: Telegraf's docker input only sends GETs; the
- *   container has no capability, no published port, a read-only root, and sits on the monitoring
- *   network alone, which no MCP server or agent reaches; and it mounts nothing else of the host.
+ *   container has no capability, a read-only root, and sits on the monitoring network alone, which
+ *   no MCP server or agent reaches; and it mounts nothing else of the host. On the other nodes of a
+ *   fleet (NodeExporters) it publishes its metrics port on the node's private address only, where
+ *   what answers is Telegraf's Prometheus output (GET /metrics), not the socket.
  * - dcgm-exporter (NVIDIA's, GPU nodes, upstream images only) reads the GPUs through DCGM, which
  *   wants the NVIDIA runtime, the node's GPUs and CAP_SYS_ADMIN for its profiling counters; it runs
  *   as its image's root, with every other capability dropped.
@@ -133,6 +135,17 @@ export const NODE_EXPORTER_HOST_MOUNTS = [
 export const DOCKER_SOCKET = "/var/run/docker.sock";
 export const CONTAINER_EXPORTER_HOST_MOUNTS = [{ hostPath: DOCKER_SOCKET, containerPath: DOCKER_SOCKET, readOnly: true }] as const;
 const CONTAINER_EXPORTER_USER = "0:0";
+
+/** The other nodes of a fleet that the platform node's monitoring watches over the stack's private
+ * (WireGuard) network: their exporters (NodeExporters on each) and every agent pool's /health. */
+export interface FleetTargets {
+  /** The placement node id of the node monitoring runs on (its own exporters stay on the monitoring network). */
+  readonly localNode: string;
+  /** Every other node: its placement id, its private (WireGuard) address, and its GPUs. */
+  readonly remoteNodes: readonly { readonly node: string; readonly address: string; readonly gpus: number }[];
+  /** Every agent pool's health URL over the private network, e.g. http://10.210.8.1:7780/health. */
+  readonly pools: readonly { readonly pool: string; readonly node: string; readonly url: string }[];
+}
 
 export interface MonitoringSpecArgs {
   readonly stack: string;
@@ -156,9 +169,17 @@ export interface MonitoringSpecArgs {
   /** Pages and tickets go to the webhooks the stack's secrets name (read from files); without them,
    * to the alert log on this node. */
   readonly receivers?: "alert-log" | "webhooks";
+  /** The rest of the fleet, watched over the private network; without it, this node alone. */
+  readonly fleet?: FleetTargets;
   readonly logs: LogRetention;
   readonly labels: Readonly<Record<string, string>>;
 }
+
+/** The exporters every watched node runs. */
+export type ExporterRole = Extract<MonitoringRole, "nodeExporter" | "containerExporter" | "gpuExporter">;
+
+/** What the exporters of one node are built from: the platform node's and every other node's alike. */
+export type ExporterSpecArgs = Pick<MonitoringSpecArgs, "stack" | "images" | "gpus" | "scrapeIntervalSeconds" | "logs" | "labels">;
 
 /** A monitoring container: the MCP servers' container settings with an entrypoint (upstream images
  * have their own, which a command would only add arguments to), its role, image, the secrets it is
@@ -179,7 +200,49 @@ export interface MonitoringContainerSpec extends Omit<ContainerSpec, "command" |
   readonly gpu?: { readonly runtime: "nvidia"; readonly deviceRequests: { driver: "nvidia"; count: number; capabilities: string[] }[] };
 }
 
+/** dcgm-exporter has only an upstream image: Debian packages none. */
 const hasGpuExporter = (args: Pick<MonitoringSpecArgs, "images" | "gpus">) => args.images === "upstream" && (args.gpus ?? 0) > 0;
+
+/** A private IPv4 address (RFC 1918, or RFC 6598's shared space), as the stack's WireGuard network
+ * uses: exporters published on anything else (0.0.0.0 above all) would listen publicly. */
+export function isPrivateIpv4(address: string): boolean {
+  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
+  if (!match) return false;
+  const [a, b, c, d] = match.slice(1).map(Number) as [number, number, number, number];
+  if ([a, b, c, d].some((octet) => octet > 255) || match.slice(1).some((octet) => octet.length > 1 && octet.startsWith("0"))) return false;
+  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
+}
+
+/** Refuses a fleet whose targets would scrape the wrong thing or nothing, naming the field. */
+function checkFleet(fleet: FleetTargets): void {
+  const fail = (field: string, expected: string, got: unknown) => {
+    throw new Error(`monitoring: fleet.${field}: expected ${expected}; got ${JSON.stringify(got)}`);
+  };
+  if (fleet.localNode === "") fail("localNode", "the placement id of the node monitoring runs on", fleet.localNode);
+  const nodes = [fleet.localNode];
+  fleet.remoteNodes.forEach((n, i) => {
+    if (n.node === "" || nodes.includes(n.node)) fail(`remoteNodes[${i}].node`, `a placement id other than ${nodes.map((x) => JSON.stringify(x)).join(", ")}`, n.node);
+    nodes.push(n.node);
+    if (!isPrivateIpv4(n.address)) fail(`remoteNodes[${i}].address`, "the node's private IPv4 address (its WireGuard address)", n.address);
+    if (!Number.isInteger(n.gpus) || n.gpus < 0) fail(`remoteNodes[${i}].gpus`, "a whole number of GPUs, 0 or more", n.gpus);
+  });
+  const pools: string[] = [];
+  fleet.pools.forEach((p, i) => {
+    if (p.pool === "" || pools.includes(p.pool)) fail(`pools[${i}].pool`, "a pool name not used before", p.pool);
+    pools.push(p.pool);
+    if (!nodes.includes(p.node)) fail(`pools[${i}].node`, `one of the fleet's nodes (${nodes.join(", ")})`, p.node);
+    if (!/^https?:\/\/[^/\s]+\/\S*$/.test(p.url)) fail(`pools[${i}].url`, "an http(s) URL of the pool's health endpoint, e.g. http://10.210.8.1:7780/health", p.url);
+  });
+}
+
+/** Remote GPU nodes whose GPUs go unwatched, one line each for the stack to print as a warning:
+ * with Debian-built images (the local stack, a rehearsal) there is no dcgm-exporter to run there. */
+export function skippedGpuExporters(args: Pick<MonitoringSpecArgs, "images" | "fleet">): string[] {
+  if (args.images === "upstream") return [];
+  return (args.fleet?.remoteNodes ?? [])
+    .filter((n) => n.gpus > 0)
+    .map((n) => `monitoring: no GPU exporter on ${n.node} (${n.gpus} GPU${n.gpus === 1 ? "" : "s"}): images "${args.images}" have no dcgm-exporter, so its GPUs are not scraped`);
+}
 
 const ETC = "/tmp/etc";
 
@@ -224,21 +287,31 @@ export const monitoringUiUrl = (publicUrl: string, ui: "prometheus" | "alertmana
 
 /** The configuration files, rendered from the SLOs and the stack's targets. */
 export function monitoringFiles(args: MonitoringSpecArgs) {
+  const { fleet } = args;
+  if (fleet) checkFleet(fleet);
   const alertLog = `http://${hostPort("alertLog")}`;
   const receivers =
     args.receivers === "webhooks"
       ? { page: { urlFile: TOKEN_FILES.pageWebhook }, ticket: { urlFile: TOKEN_FILES.ticketWebhook } }
       : { page: { url: `${alertLog}/page` }, ticket: { url: `${alertLog}/ticket` } };
-  const rules = renderRuleFile(platformRules(platformSlos(args.servers, args.longRunningTools), args.scrapeIntervalSeconds, args.nodeCosts));
+  const rules = renderRuleFile(platformRules(platformSlos(args.servers, args.longRunningTools), args.scrapeIntervalSeconds, args.nodeCosts, { fleet: fleet !== undefined }));
+  // With a fleet, each exporter job lists this node's exporter on the monitoring network and every
+  // other node's at its private address, each labelled with its node; without one, as it always was.
+  const exporterJob = (job: string, role: ExporterRole, local: boolean, remote: readonly { node: string; address: string }[]): ScrapeJob[] => {
+    if (!fleet) return local ? [{ job, targets: [hostPort(role)] }] : [];
+    const groups = [...(local ? [{ targets: [hostPort(role)], labels: { node: fleet.localNode } }] : []), ...remote.map((n) => ({ targets: [`${n.address}:${MONITORING_PORTS[role]}`], labels: { node: n.node } }))];
+    return groups.length > 0 ? [{ job, groups }] : [];
+  };
+  const remote = fleet?.remoteNodes ?? [];
   const jobs: ScrapeJob[] = [
     { job: "prometheus", targets: [`localhost:${MONITORING_PORTS.prometheus}`] },
     { job: "alertmanager", targets: [hostPort("alertmanager")] },
     { job: "blackbox", targets: [hostPort("blackbox")] },
-    { job: "node", targets: [hostPort("nodeExporter")] },
-    { job: "containers", targets: [hostPort("containerExporter")] },
+    ...exporterJob(NODE_JOB, "nodeExporter", true, remote),
+    ...exporterJob("containers", "containerExporter", true, remote),
     { job: "ingress", targets: [args.ingressMetrics], tokenFile: TOKEN_FILES.ingressMetrics },
     ...(args.images === "upstream" ? [{ job: "grafana", targets: [hostPort("grafana")] }] : []),
-    ...(hasGpuExporter(args) ? [{ job: "gpu", targets: [hostPort("gpuExporter")] }] : []),
+    ...exporterJob("gpu", "gpuExporter", hasGpuExporter(args), remote.filter((n) => hasGpuExporter({ images: args.images, gpus: n.gpus }))),
   ];
   const prometheus = renderPrometheusConfig({
     scrapeIntervalSeconds: args.scrapeIntervalSeconds,
@@ -248,25 +321,25 @@ export function monitoringFiles(args: MonitoringSpecArgs) {
     jobs,
     probes: args.servers.map((server) => ({ server, url: `${args.ingressInternalUrl}/${server}/mcp` })),
     serverMetrics: { target: args.ingressMetrics, tokenFile: TOKEN_FILES.ingressMetrics, servers: args.servers },
+    ...(fleet ? { poolProbes: fleet.pools } : {}),
   });
   return {
     prometheus,
     rules,
-    blackbox: renderBlackboxConfig(TOKEN_FILES.probe),
+    blackbox: renderBlackboxConfig(TOKEN_FILES.probe, fleet ? { httpHealth: true } : {}),
     alertmanager: renderAlertmanagerConfig({ ...receivers, groupWaitSeconds: 5 }),
-    telegraf: renderTelegrafConfig({ port: MONITORING_PORTS.containerExporter, intervalSeconds: args.scrapeIntervalSeconds }),
+    telegraf: telegrafConfig(args),
   };
 }
 
-/** Every container of the monitoring stack on one node. */
-export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringContainerSpec[] {
-  if (args.servers.length === 0) throw new Error("monitoringContainerSpecs: servers: expected at least one MCP server to probe; got none");
-  const files = monitoringFiles(args);
+const telegrafConfig = (args: Pick<MonitoringSpecArgs, "scrapeIntervalSeconds">) => renderTelegrafConfig({ port: MONITORING_PORTS.containerExporter, intervalSeconds: args.scrapeIntervalSeconds });
+
+/** The hardened container of a role, as every node's monitoring builds it. */
+function containerMaker(args: Pick<MonitoringSpecArgs, "stack" | "images" | "logs" | "labels">): MakeContainer {
   const source = args.images;
   const image = (role: MonitoringRole): MonitoringContainerSpec["image"] =>
     role === "alertLog" ? { build: "alert-log" } : source === "debian" ? { build: "monitoring" } : { upstream: UPSTREAM_IMAGES[role] };
-  const program = (role: keyof typeof PROGRAMS) => PROGRAMS[role][source];
-  const container: MakeContainer = (role, parts) => ({
+  return (role, parts) => ({
     role,
     image: image(role),
     name: `sophia-${args.stack}-${MONITORING_HOSTNAMES[role]}`,
@@ -283,6 +356,57 @@ export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringCo
     logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
     labels: Object.entries({ ...args.labels, "sophia.component": "monitoring", "sophia.monitoring": role }).map(([label, value]) => ({ label, value })),
   });
+}
+
+/** A node's own exporters: node-exporter, Telegraf (containers) and, with upstream images on a node
+ * with GPUs, dcgm-exporter. The platform node runs them within Monitoring; every other node of a
+ * fleet runs the same specs through NodeExporters. */
+export function exporterContainerSpecs(args: ExporterSpecArgs): MonitoringContainerSpec[] {
+  const container = containerMaker(args);
+  const source = args.images;
+  const port = MONITORING_PORTS;
+  const specs = [
+    container("nodeExporter", {
+      envs: [],
+      secretEnvs: [],
+      entrypoints: [PROGRAMS.nodeExporter[source], "--path.procfs=/host/proc", "--path.sysfs=/host/sys", `--web.listen-address=:${port.nodeExporter}`],
+      hostMounts: NODE_EXPORTER_HOST_MOUNTS.map((m) => ({ ...m })),
+      healthcheck: healthcheck(source, port.nodeExporter, "/"),
+    }),
+    container("containerExporter", {
+      envs: [`SOPHIA_TELEGRAF_CONF=${telegrafConfig(args)}`],
+      secretEnvs: [],
+      entrypoints: writeThenExec([{ env: "SOPHIA_TELEGRAF_CONF", path: `${ETC}/telegraf.conf` }], [PROGRAMS.containerExporter[source], `--config=${ETC}/telegraf.conf`]),
+      hostMounts: CONTAINER_EXPORTER_HOST_MOUNTS.map((m) => ({ ...m })),
+      user: CONTAINER_EXPORTER_USER,
+      healthcheck: healthcheck(source, port.containerExporter, "/metrics"),
+    }),
+  ];
+  if (hasGpuExporter(args)) {
+    specs.push(
+      container("gpuExporter", {
+        envs: [],
+        secretEnvs: [],
+        entrypoints: ["dcgm-exporter", `--address=:${port.gpuExporter}`],
+        user: "0:0",
+        capabilities: { drops: ["ALL"], adds: ["SYS_ADMIN"] },
+        gpu: { runtime: "nvidia", deviceRequests: [{ driver: "nvidia", count: -1, capabilities: ["gpu"] }] },
+        // Ubuntu's image has bash but no HTTP client: the health check is that the port answers.
+        healthcheck: { ...healthcheckFor(port.gpuExporter, "/"), tests: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port.gpuExporter}`] },
+      }),
+    );
+  }
+  return specs;
+}
+
+/** Every container of the monitoring stack on one node. */
+export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringContainerSpec[] {
+  if (args.servers.length === 0) throw new Error("monitoringContainerSpecs: servers: expected at least one MCP server to probe; got none");
+  const files = monitoringFiles(args);
+  const source = args.images;
+  const program = (role: keyof typeof PROGRAMS) => PROGRAMS[role][source];
+  const container = containerMaker(args);
+  const exporters = exporterContainerSpecs(args);
   const port = MONITORING_PORTS;
   const secret = (s: MonitoringSecret) => ({ env: TOKEN_ENVS[s], path: TOKEN_FILES[s] });
   const webhookSecrets: MonitoringSecret[] = args.receivers === "webhooks" ? ["pageWebhook", "ticketWebhook"] : [];
@@ -330,21 +454,8 @@ export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringCo
       entrypoints: writeThenExec([{ env: "SOPHIA_BLACKBOX_YML", path: `${ETC}/blackbox.yml` }, secret("probe")], [program("blackbox"), `--config.file=${ETC}/blackbox.yml`, `--web.listen-address=:${port.blackbox}`]),
       healthcheck: healthcheck(source, port.blackbox, "/-/healthy"),
     }),
-    container("nodeExporter", {
-      envs: [],
-      secretEnvs: [],
-      entrypoints: [program("nodeExporter"), "--path.procfs=/host/proc", "--path.sysfs=/host/sys", `--web.listen-address=:${port.nodeExporter}`],
-      hostMounts: NODE_EXPORTER_HOST_MOUNTS.map((m) => ({ ...m })),
-      healthcheck: healthcheck(source, port.nodeExporter, "/"),
-    }),
-    container("containerExporter", {
-      envs: [`SOPHIA_TELEGRAF_CONF=${files.telegraf}`],
-      secretEnvs: [],
-      entrypoints: writeThenExec([{ env: "SOPHIA_TELEGRAF_CONF", path: `${ETC}/telegraf.conf` }], [program("containerExporter"), `--config=${ETC}/telegraf.conf`]),
-      hostMounts: CONTAINER_EXPORTER_HOST_MOUNTS.map((m) => ({ ...m })),
-      user: CONTAINER_EXPORTER_USER,
-      healthcheck: healthcheck(source, port.containerExporter, "/metrics"),
-    }),
+    // The node's own exporters, in the order they always had.
+    ...exporters.filter((e) => e.role !== "gpuExporter"),
     container("alertLog", {
       envs: [`SOPHIA_ALERT_LOG_PORT=${port.alertLog}`],
       secretEnvs: [],
@@ -353,20 +464,7 @@ export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringCo
     }),
   ];
   if (source === "upstream") specs.push(grafanaContainer(args, container));
-  if (hasGpuExporter(args)) {
-    specs.push(
-      container("gpuExporter", {
-        envs: [],
-        secretEnvs: [],
-        entrypoints: ["dcgm-exporter", `--address=:${port.gpuExporter}`],
-        user: "0:0",
-        capabilities: { drops: ["ALL"], adds: ["SYS_ADMIN"] },
-        gpu: { runtime: "nvidia", deviceRequests: [{ driver: "nvidia", count: -1, capabilities: ["gpu"] }] },
-        // Ubuntu's image has bash but no HTTP client: the health check is that the port answers.
-        healthcheck: { ...healthcheckFor(port.gpuExporter, "/"), tests: ["CMD", "bash", "-c", `exec 3<>/dev/tcp/127.0.0.1/${port.gpuExporter}`] },
-      }),
-    );
-  }
+  specs.push(...exporters.filter((e) => e.role === "gpuExporter"));
   return specs;
 }
 

@@ -38,11 +38,11 @@ test("every panel's query is valid PromQL: promtool parses each as a recording r
 });
 
 test("every series a panel reads is produced here: by the generated rules, the servers' histograms, sophia-ops, node-exporter, Telegraf, dcgm-exporter or Prometheus itself", () => {
-  const recorded = platformRules(platformSlos(["memory"]), 15, [{ node: "n", offer: "o", pricePerHour: 1 }])
+  const recorded = platformRules(platformSlos(["memory"]), 15, [{ node: "n", offer: "o", pricePerHour: 1 }], { fleet: true })
     .flatMap((g) => g.rules)
     .flatMap((r) => ("record" in r ? [r.record] : []));
   const histogram = [SLI_METRICS.operationDuration, ROUTE_TASK_METRIC].flatMap((m) => ["_bucket", "_count", "_sum"].map((s) => `${m}${s}`));
-  const exporters = ["up", SLI_METRICS.probeSuccess, "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", ...Object.values(CONTAINER_METRICS), ...Object.values(GPU_METRICS), AGENT_RUNTIME_UP_METRIC, SLI_METRICS.agentStart];
+  const exporters = ["up", SLI_METRICS.probeSuccess, "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes", ...Object.values(CONTAINER_METRICS), ...Object.values(GPU_METRICS), AGENT_RUNTIME_UP_METRIC, SLI_METRICS.agentStart];
   const produced = new Set([...recorded, ...histogram, ...exporters]);
   const unknown = queries.flatMap((q) => seriesNames(q.expr).filter((n) => !produced.has(n)).map((n) => `${q.panel}: ${n}`));
   expect(unknown).toEqual([]);
@@ -54,11 +54,24 @@ test("every panel and query names the provisioned Prometheus datasource; the das
   expect(built.uid).toBe(DASHBOARD_UID);
   const panels = built.panels.filter((p) => p.type !== "row");
   expect(panels.map((p) => p.title)).toEqual(DASHBOARD_ROWS.flatMap((r) => r.panels.map((p) => p.title)));
-  expect(built.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual(["SLOs", "MCP traffic", "Agents", "Containers", "GPUs", "Host and cost"]);
+  expect(built.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual(["SLOs", "MCP traffic", "Agents", "Containers", "GPUs", "Host and cost", "Nodes"]);
   for (const p of panels) {
     expect(p.datasource).toEqual(DATASOURCE);
     for (const t of p.targets ?? []) expect(t.datasource).toEqual(DATASOURCE);
   }
   const provisioned = parse(grafanaProvisioning("/etc/grafana/dashboards", "http://prometheus:9090").datasources) as { datasources: { uid: string; url: string }[] };
   expect(provisioned.datasources).toEqual([expect.objectContaining({ uid: DATASOURCE.uid, url: "http://prometheus:9090" })]);
+});
+
+test("the Nodes row shows each node apart: up, CPU busy and memory used by node from node-exporter's job, and agent pools reachable by node from their probes", () => {
+  const row = DASHBOARD_ROWS.find((r) => r.title === "Nodes")!;
+  const exprs = row.panels.flatMap((p) => p.queries.map((q) => q.expr));
+  expect(exprs).toEqual([
+    'up{job="node"}',
+    '1 - avg by (node, instance) (rate(node_cpu_seconds_total{job="node",mode="idle"}[$__rate_interval]))',
+    '1 - node_memory_MemAvailable_bytes{job="node"} / node_memory_MemTotal_bytes{job="node"}',
+    'sum by (node) (probe_success{job="agent-pools"})',
+    'count by (node) (probe_success{job="agent-pools"})',
+  ]);
+  for (const p of row.panels) for (const q of p.queries) expect(q.legend).toContain("{{node}}");
 });

@@ -7,7 +7,7 @@ import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat"
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
 import { AGENT_RUNTIME_UP_METRIC, ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
 import { stringify } from "yaml";
-import { SERVER_METRICS_JOB } from "./prometheus-config";
+import { AGENT_POOLS_JOB, NODE_JOB, SERVER_METRICS_JOB } from "./prometheus-config";
 import { CONTAINER_METRICS, FLEET_COST_RECORD, NODE_COST_RECORD, RESTART_WINDOW } from "./rules";
 import { SLI_METRICS } from "./slo";
 
@@ -29,6 +29,8 @@ const ops = `${SLI_METRICS.operationDuration}`;
 /** dcgm-exporter's default counters read by the GPU row. */
 export const GPU_METRICS = { utilisation: "DCGM_FI_DEV_GPU_UTIL", memoryUsed: "DCGM_FI_DEV_FB_USED", temperature: "DCGM_FI_DEV_GPU_TEMP" } as const;
 const byServer = `job="${SERVER_METRICS_JOB}"`;
+const nodes = `job="${NODE_JOB}"`;
+const pools = `${SLI_METRICS.probeSuccess}{job="${AGENT_POOLS_JOB}"}`;
 
 /** The dashboard's rows and panels, as data: what each shows and the PromQL behind it. */
 export const DASHBOARD_ROWS: readonly { readonly title: string; readonly panels: readonly PanelSpec[] }[] = [
@@ -62,28 +64,39 @@ export const DASHBOARD_ROWS: readonly { readonly title: string; readonly panels:
   {
     title: "Containers",
     panels: [
-      { title: "Memory used of the limit, by container", kind: "timeseries", unit: "percentunit", queries: [{ expr: `${CONTAINER_METRICS.memory} / ${CONTAINER_METRICS.memoryLimit}`, legend: "{{container_name}}" }], description: "Telegraf, from Docker's stats: near 1 is an OOM kill coming." },
-      { title: "CPU, by container", kind: "timeseries", unit: "percent", queries: [{ expr: `${CONTAINER_METRICS.cpuPercent}{cpu="cpu-total"}`, legend: "{{container_name}}" }], description: "Percent of one core." },
-      { title: `Restarts (${RESTART_WINDOW})`, kind: "stat", unit: "none", queries: [{ expr: `sum by (container_name) (increase(${CONTAINER_METRICS.restarts}[${RESTART_WINDOW}])) > 0`, legend: "{{container_name}}" }], description: "Restarts Docker made (restart policy), by container; blank when there were none." },
-      { title: "OOM-killed at last exit", kind: "stat", unit: "none", queries: [{ expr: `${CONTAINER_METRICS.oomKilled} == 1`, legend: "{{container_name}}" }], description: "Containers whose last exit was the kernel's OOM kill." },
+      { title: "Memory used of the limit, by container", kind: "timeseries", unit: "percentunit", queries: [{ expr: `${CONTAINER_METRICS.memory} / ${CONTAINER_METRICS.memoryLimit}`, legend: "{{container_name}} {{node}}" }], description: "Telegraf, from Docker's stats: near 1 is an OOM kill coming." },
+      { title: "CPU, by container", kind: "timeseries", unit: "percent", queries: [{ expr: `${CONTAINER_METRICS.cpuPercent}{cpu="cpu-total"}`, legend: "{{container_name}} {{node}}" }], description: "Percent of one core." },
+      { title: `Restarts (${RESTART_WINDOW})`, kind: "stat", unit: "none", queries: [{ expr: `sum by (node, container_name) (increase(${CONTAINER_METRICS.restarts}[${RESTART_WINDOW}])) > 0`, legend: "{{container_name}} {{node}}" }], description: "Restarts Docker made (restart policy), by container (and node, in a fleet); blank when there were none." },
+      { title: "OOM-killed at last exit", kind: "stat", unit: "none", queries: [{ expr: `${CONTAINER_METRICS.oomKilled} == 1`, legend: "{{container_name}} {{node}}" }], description: "Containers whose last exit was the kernel's OOM kill." },
     ],
   },
   {
     title: "GPUs",
     panels: [
-      { title: "GPU utilisation", kind: "timeseries", unit: "percent", queries: [{ expr: `${GPU_METRICS.utilisation}`, legend: "{{Hostname}} GPU {{gpu}}" }], description: "dcgm-exporter on the GPU node that runs the platform (upstream images only; none locally)." },
-      { title: "GPU memory used", kind: "timeseries", unit: "decmbytes", queries: [{ expr: `${GPU_METRICS.memoryUsed}`, legend: "{{Hostname}} GPU {{gpu}}" }], description: "Framebuffer memory in use, MiB." },
-      { title: "GPU temperature", kind: "timeseries", unit: "celsius", queries: [{ expr: `${GPU_METRICS.temperature}`, legend: "{{Hostname}} GPU {{gpu}}" }], description: "Degrees Celsius." },
+      { title: "GPU utilisation", kind: "timeseries", unit: "percent", queries: [{ expr: `${GPU_METRICS.utilisation}`, legend: "{{node}} GPU {{gpu}}" }], description: "dcgm-exporter on each watched GPU node (upstream images only; none locally)." },
+      { title: "GPU memory used", kind: "timeseries", unit: "decmbytes", queries: [{ expr: `${GPU_METRICS.memoryUsed}`, legend: "{{node}} GPU {{gpu}}" }], description: "Framebuffer memory in use, MiB." },
+      { title: "GPU temperature", kind: "timeseries", unit: "celsius", queries: [{ expr: `${GPU_METRICS.temperature}`, legend: "{{node}} GPU {{gpu}}" }], description: "Degrees Celsius." },
     ],
   },
   {
     title: "Host and cost",
     panels: [
-      { title: "CPU busy", kind: "timeseries", unit: "percentunit", queries: [{ expr: `1 - avg(rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))`, legend: "busy" }], description: "node-exporter, the MCP platform's node." },
-      { title: "Memory available", kind: "timeseries", unit: "bytes", queries: [{ expr: "node_memory_MemAvailable_bytes", legend: "available" }], description: "node-exporter." },
+      { title: "CPU busy", kind: "timeseries", unit: "percentunit", queries: [{ expr: `1 - avg(rate(node_cpu_seconds_total{mode="idle"}[$__rate_interval]))`, legend: "busy" }], description: "node-exporter, averaged over every watched node (the platform's node alone without a fleet); per node in the Nodes row." },
+      { title: "Memory available", kind: "timeseries", unit: "bytes", queries: [{ expr: "node_memory_MemAvailable_bytes", legend: "available {{node}}" }], description: "node-exporter, per watched node." },
       { title: "Scrape targets up", kind: "stat", unit: "none", queries: [{ expr: "sum(up)", legend: "up" }, { expr: "count(up)", legend: "targets" }], description: "Every target Prometheus scrapes." },
       { title: "Fleet cost", kind: "stat", unit: "currencyUSD", queries: [{ expr: FLEET_COST_RECORD, legend: "$/hour" }, { expr: `${FLEET_COST_RECORD} * 730`, legend: "$/month (730 h)" }], description: "Placement's figures, Lambda's dated price list." },
       { title: "Cost per node", kind: "stat", unit: "currencyUSD", queries: [{ expr: NODE_COST_RECORD, legend: "{{node}} ({{offer}})" }], description: "$/hour of each node." },
+    ],
+  },
+  {
+    // One series per node in each panel, by the `node` label the fleet's scrape jobs set (a stack
+    // without a fleet has one unlabelled node; the instance tells it).
+    title: "Nodes",
+    panels: [
+      { title: "Nodes up", kind: "stat", unit: "none", queries: [{ expr: `up{${nodes}}`, legend: "{{node}} {{instance}}" }], description: "1 while Prometheus scrapes the node's node-exporter (over the private network for other nodes); 0 pages as SophiaNodeDown after a minute." },
+      { title: "CPU busy, by node", kind: "timeseries", unit: "percentunit", queries: [{ expr: `1 - avg by (node, instance) (rate(node_cpu_seconds_total{${nodes},mode="idle"}[$__rate_interval]))`, legend: "{{node}} {{instance}}" }], description: "Share of CPU time not idle, over all of the node's cores." },
+      { title: "Memory used, by node", kind: "timeseries", unit: "percentunit", queries: [{ expr: `1 - node_memory_MemAvailable_bytes{${nodes}} / node_memory_MemTotal_bytes{${nodes}}`, legend: "{{node}} {{instance}}" }], description: "Share of the node's memory not available to new work." },
+      { title: "Agent pools reachable, by node", kind: "stat", unit: "none", queries: [{ expr: `sum by (node) (${pools})`, legend: "{{node}} reachable" }, { expr: `count by (node) (${pools})`, legend: "{{node}} pools" }], description: "Pools whose /health answers over the private network, of those placed on each node; one down for a minute pages as SophiaAgentPoolUnreachable. Empty without a fleet." },
     ],
   },
 ];

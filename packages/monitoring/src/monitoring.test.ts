@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerRuntime } from "@sophia/docker-runtime";
 import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import { parse } from "yaml";
-import { CONTAINER_EXPORTER_HOST_MOUNTS, monitoringContainerSpecs, monitoringFiles, type MonitoringSpecArgs, NODE_EXPORTER_HOST_MOUNTS, TOKEN_FILES, UPSTREAM_IMAGES, writeThenExec } from "./containers";
+import { CONTAINER_EXPORTER_HOST_MOUNTS, type FleetTargets, isPrivateIpv4, monitoringContainerSpecs, monitoringFiles, type MonitoringSpecArgs, NODE_EXPORTER_HOST_MOUNTS, skippedGpuExporters, TOKEN_FILES, UPSTREAM_IMAGES, writeThenExec } from "./containers";
 import { Monitoring } from "./monitoring";
 
 const args: MonitoringSpecArgs = {
@@ -25,6 +25,23 @@ const args: MonitoringSpecArgs = {
 };
 
 const upstream: MonitoringSpecArgs = { ...args, images: "upstream", gpus: 1 };
+
+/** The platform node, a remote GPU node and a remote CPU node, with a pool on each remote node. */
+const fleet: FleetTargets = {
+  localNode: "gpu-1x-a10-0",
+  remoteNodes: [
+    { node: "gpu-1x-h100-pcie-0", address: "10.210.8.2", gpus: 1 },
+    { node: "cpu-4x-0", address: "10.210.8.3", gpus: 0 },
+  ],
+  pools: [
+    { pool: "gpu-1x-h100-pcie-0-coding", node: "gpu-1x-h100-pcie-0", url: "http://10.210.8.2:7780/health" },
+    { pool: "cpu-4x-0-research", node: "cpu-4x-0", url: "http://10.210.8.3:7780/health" },
+  ],
+};
+
+type ScrapeConfig = { job_name: string; params?: unknown; static_configs: { targets: string[]; labels?: Record<string, string> }[] };
+const scrapeJobs = (a: MonitoringSpecArgs) => (parse(monitoringFiles(a).prometheus) as { scrape_configs: ScrapeConfig[] }).scrape_configs;
+const staticConfigs = (a: MonitoringSpecArgs, job: string) => scrapeJobs(a).find((j) => j.job_name === job)?.static_configs;
 
 test("every monitoring container runs read-only, with all capabilities dropped, no-new-privileges, a restart policy, limits and a health check; non-root but for the written exceptions", () => {
   const specs = monitoringContainerSpecs(args);
@@ -113,6 +130,67 @@ test("a stack with no MCP server to probe is refused by name", () => {
   expect(() => monitoringContainerSpecs({ ...args, servers: [] })).toThrow("servers: expected at least one MCP server");
 });
 
+describe("a fleet's targets", () => {
+  test("the exporter jobs list this node's exporters on the monitoring network and every other node's at its private address, each labelled with its node", () => {
+    const withFleet = { ...upstream, fleet };
+    for (const [job, host, port] of [["node", "node-exporter", 9100], ["containers", "container-exporter", 9273]] as const) {
+      expect(staticConfigs(withFleet, job)).toEqual([
+        { targets: [`${host}:${port}`], labels: { node: "gpu-1x-a10-0" } },
+        { targets: [`10.210.8.2:${port}`], labels: { node: "gpu-1x-h100-pcie-0" } },
+        { targets: [`10.210.8.3:${port}`], labels: { node: "cpu-4x-0" } },
+      ]);
+    }
+    // dcgm-exporter only where there are GPUs: here and on the H100 node, not on the CPU node.
+    expect(staticConfigs(withFleet, "gpu")).toEqual([
+      { targets: ["gpu-exporter:9400"], labels: { node: "gpu-1x-a10-0" } },
+      { targets: ["10.210.8.2:9400"], labels: { node: "gpu-1x-h100-pcie-0" } },
+    ]);
+    expect(staticConfigs({ ...withFleet, gpus: 0 }, "gpu")).toEqual([{ targets: ["10.210.8.2:9400"], labels: { node: "gpu-1x-h100-pcie-0" } }]);
+  });
+
+  test("every agent pool is probed over the private network with its pool and node; blackbox gets the http_health module", () => {
+    const files = monitoringFiles({ ...args, fleet });
+    expect(scrapeJobs({ ...args, fleet }).find((j) => j.job_name === "agent-pools")).toMatchObject({
+      params: { module: ["http_health"] },
+      static_configs: [
+        { targets: ["http://10.210.8.2:7780/health"], labels: { pool: "gpu-1x-h100-pcie-0-coding", node: "gpu-1x-h100-pcie-0" } },
+        { targets: ["http://10.210.8.3:7780/health"], labels: { pool: "cpu-4x-0-research", node: "cpu-4x-0" } },
+      ],
+    });
+    expect(files.blackbox).toContain("http_health:");
+    expect(files.rules).toContain("alert: SophiaNodeDown");
+    expect(files.rules).toContain("alert: SophiaAgentPoolUnreachable");
+    // Containers of the same name run on every node: an OOM kill is matched with its own node's restarts.
+    expect(files.rules).toContain("and on (container_name, node) increase(");
+  });
+
+  test("without a fleet nothing changes: one unlabelled target per exporter job, no pool probes, no fleet alerts", () => {
+    const files = monitoringFiles(upstream);
+    expect(staticConfigs(upstream, "node")).toEqual([{ targets: ["node-exporter:9100"] }]);
+    expect(staticConfigs(upstream, "gpu")).toEqual([{ targets: ["gpu-exporter:9400"] }]);
+    expect(scrapeJobs(upstream).map((j) => j.job_name)).not.toContain("agent-pools");
+    expect(files.blackbox).not.toContain("http_health");
+    expect(files.rules).not.toContain("SophiaNodeDown");
+    expect(files.rules).toContain("and on (container_name) increase(");
+  });
+
+  test("a remote GPU node with Debian-built images (no dcgm-exporter) is left out of the gpu job and named in one warning line; upstream images skip none", () => {
+    expect(staticConfigs({ ...args, gpus: 1, fleet }, "gpu")).toBeUndefined();
+    expect(skippedGpuExporters({ images: "debian", fleet })).toEqual(['monitoring: no GPU exporter on gpu-1x-h100-pcie-0 (1 GPU): images "debian" have no dcgm-exporter, so its GPUs are not scraped']);
+    expect(skippedGpuExporters({ images: "upstream", fleet })).toEqual([]);
+    expect(skippedGpuExporters({ images: "debian" })).toEqual([]);
+  });
+
+  test("a fleet that would scrape the wrong thing is refused, naming the field", () => {
+    const remote = fleet.remoteNodes[0]!;
+    expect(() => monitoringFiles({ ...args, fleet: { ...fleet, remoteNodes: [{ ...remote, address: "10.210.8.2:9100" }] } })).toThrow('fleet.remoteNodes[0].address: expected the node\'s private IPv4 address (its WireGuard address); got "10.210.8.2:9100"');
+    expect(() => monitoringFiles({ ...args, fleet: { ...fleet, remoteNodes: [{ ...remote, address: "198.51.100.7" }] } })).toThrow("fleet.remoteNodes[0].address");
+    expect(() => monitoringFiles({ ...args, fleet: { ...fleet, remoteNodes: [{ ...remote, node: fleet.localNode }] } })).toThrow("fleet.remoteNodes[0].node");
+    expect(() => monitoringFiles({ ...args, fleet: { ...fleet, pools: [{ pool: "p", node: "gpu-8x-0", url: "http://10.210.8.9:7780/health" }] } })).toThrow("fleet.pools[0].node: expected one of the fleet's nodes");
+    expect(() => monitoringFiles({ ...args, fleet: { ...fleet, pools: [{ pool: "p", node: "cpu-4x-0", url: "10.210.8.3:7780/health" }] } })).toThrow("fleet.pools[0].url");
+  });
+});
+
 describe("the Monitoring component (mock mode)", () => {
   let resources: readonly PlannedResource[];
   beforeAll(async () => {
@@ -187,4 +265,40 @@ describe("the Monitoring component with upstream images (mock mode)", () => {
     expect(volumes.map((v) => v.inputs.name).sort()).toEqual(["sophia-t-grafana-data", "sophia-t-prometheus-data"]);
     expect(resources.find((r) => r.name === "mon-gpu-exporter")!.inputs).toMatchObject({ runtime: "nvidia", capabilities: { drops: ["ALL"], adds: ["SYS_ADMIN"] } });
   });
+});
+
+describe("the Monitoring component with a fleet (mock mode)", () => {
+  let resources: readonly PlannedResource[];
+  beforeAll(async () => {
+    const evaluation = await evaluateComponent(() => {
+      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: { "sophia.stack": "t" }, platform: "linux/amd64", fleet: true });
+      const monitoring = new Monitoring("mon", { ...upstream, fleet, runtime, baseImage: "debian:trixie-slim@sha256:" + "a".repeat(64), tokens: { probe: pulumi.secret("p"), ingressMetrics: pulumi.secret("m") } });
+      return { containers: monitoring.containers };
+    });
+    resources = evaluation.resources;
+  });
+
+  test("Prometheus and blackbox-exporter also join the fleet network, to reach other nodes; every other container stays on the monitoring network alone", () => {
+    const containers = resources.filter((r) => r.type === "docker:index/container:Container");
+    expect(containers.length).toBeGreaterThan(2);
+    for (const c of containers) {
+      const fleetNetwork = ["prometheus", "blackbox"].includes(c.inputs.hostname as string) ? [{ name: "sophia-fleet" }] : [];
+      expect(c.inputs.networksAdvanced).toEqual([{ name: "sophia-monitoring", aliases: [c.inputs.hostname] }, ...fleetNetwork]);
+      expect(c.inputs.ports).toBeUndefined();
+    }
+  });
+});
+
+test("a fleet on a runtime without the fleet network is refused, naming the argument", async () => {
+  await expect(
+    evaluateComponent(() => {
+      const runtime = new DockerRuntime("rt", { host: "unix:///var/run/docker.sock", labels: { "sophia.stack": "t" }, platform: "linux/amd64" });
+      new Monitoring("mon", { ...args, fleet, runtime, baseImage: "sophia/base:trixie", tokens: { probe: "p", ingressMetrics: "m" } });
+    }),
+  ).rejects.toThrow("Monitoring mon: fleet: set, so Prometheus must reach other nodes, but runtime has no fleet network");
+});
+
+test("only private IPv4 addresses pass as a node's WireGuard address", () => {
+  for (const ok of ["10.210.8.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "100.64.0.1"]) expect([ok, isPrivateIpv4(ok)]).toEqual([ok, true]);
+  for (const bad of ["0.0.0.0", "198.51.100.7", "172.32.0.1", "10.210.8.256", "010.1.1.1", "10.210.8", "::1", "10.210.8.1:9100"]) expect([bad, isPrivateIpv4(bad)]).toEqual([bad, false]);
 });

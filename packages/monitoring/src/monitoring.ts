@@ -3,13 +3,21 @@
 // Telegraf (containers), the alert log and, from upstream images, Grafana. All on the monitoring
 // network, none published: they reach the ingress's internal site and its metrics with their own
 // tokens, the ingress reaches their UIs for viewers with the monitoring token, and no MCP server or
-// agent (on the MCP network) reaches them.
+// agent (on the MCP network) reaches them. With a fleet, Prometheus and blackbox-exporter also join
+// the runtime's fleet network, the way out to the other nodes' exporters and agent pools over the
+// stack's private network.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
-import { ALERT_LOG_CONTEXT, MONITORING_CONTEXT, MONITORING_PORTS, monitoringContainerSpecs, type MonitoringRole, type MonitoringSecret, type MonitoringSpecArgs } from "./containers";
+import type { DockerRuntime } from "@sophia/docker-runtime";
+import { monitoringContainerArgs, monitoringImages } from "./container-resources";
+import { MONITORING_PORTS, monitoringContainerSpecs, type MonitoringRole, type MonitoringSecret, type MonitoringSpecArgs } from "./containers";
 
+/** The containers that reach other nodes (scrapes, pool probes); the rest stay on the monitoring
+ * network alone. */
+const FLEET_ROLES: readonly MonitoringRole[] = ["prometheus", "blackbox"];
+
+/** `fleet` (FleetTargets): the other nodes to watch; the runtime must then have the fleet network. */
 export interface MonitoringArgs extends Omit<MonitoringSpecArgs, "labels" | "receivers"> {
   readonly runtime: DockerRuntime;
   /** BASE_IMAGE of the images built here: the local debootstrapped image, or a pinned Debian trixie. */
@@ -37,27 +45,12 @@ export class Monitoring extends pulumi.ComponentResource {
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("sophia:monitoring:Stack", name, {}, opts);
     const { runtime } = args;
+    const fleetNetwork = runtime.networks.fleet;
+    if (args.fleet && !fleetNetwork) throw new Error(`Monitoring ${name}: fleet: set, so Prometheus must reach other nodes, but runtime has no fleet network (create its DockerRuntime with fleet: true)`);
     const child = { parent: this, provider: runtime.provider };
     const specArgs: MonitoringSpecArgs = { ...args, labels: runtime.labels, receivers: args.webhooks ? "webhooks" : "alert-log" };
     const specs = monitoringContainerSpecs(specArgs);
-    const built = {
-      monitoring: () => buildLocalImage(`${name}-image`, runtime, { imageName: `sophia/monitoring:${args.stack}`, contextDir: MONITORING_CONTEXT, baseImage: args.baseImage }, this).ref,
-      "alert-log": () => buildLocalImage(`${name}-alert-log-image`, runtime, { imageName: `sophia/alert-log:${args.stack}`, contextDir: ALERT_LOG_CONTEXT, baseImage: args.baseImage }, this).ref,
-    };
-    const images = new Map<string, pulumi.Output<string>>();
-    const imageFor = (spec: (typeof specs)[number]) => {
-      const key = "build" in spec.image ? spec.image.build : spec.image.upstream;
-      if (!images.has(key)) {
-        images.set(
-          key,
-          "build" in spec.image
-            ? built[spec.image.build]()
-            : // Pulled by digest; kept on the node when the stack goes, like any base image.
-              new docker.RemoteImage(`${name}-${spec.hostname}-image`, { name: spec.image.upstream, keepLocally: true }, child).imageId,
-        );
-      }
-      return images.get(key)!;
-    };
+    const imageFor = monitoringImages(name, { runtime, stack: args.stack, baseImage: args.baseImage }, this);
     const grafanaAdmin = specs.some((s) => s.role === "grafana") ? new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this }).result : undefined;
     const secrets: Record<MonitoringSecret, pulumi.Input<string> | undefined> = {
       probe: args.tokens.probe,
@@ -68,7 +61,7 @@ export class Monitoring extends pulumi.ComponentResource {
     };
     const containers: Partial<Record<MonitoringRole, pulumi.Output<string>>> = {};
     for (const spec of specs) {
-      const { role, secretEnvs, hostMounts, dataDir, gpu, image: _image, ...container } = spec;
+      const { role, dataDir } = spec;
       const data = dataDir
         ? new docker.Volume(
             `${name}-${spec.hostname}-data`,
@@ -78,18 +71,17 @@ export class Monitoring extends pulumi.ComponentResource {
         : undefined;
       const created = new docker.Container(
         `${name}-${spec.hostname}`,
-        {
-          ...container,
-          ...gpu,
-          image: imageFor(spec),
-          envs: [...container.envs, ...secretEnvs.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secrets[s.secret]!}`))],
-          volumes: [...hostMounts, ...(data && dataDir ? [{ containerPath: dataDir, volumeName: data.name }] : [])],
-          // The monitoring network only: it reaches the ingress's internal and metrics sites, and no MCP
-          // server or agent reaches it.
-          networksAdvanced: [{ name: runtime.networks.monitoring.name, aliases: [spec.hostname] }],
-          wait: true,
-          waitTimeout: 60,
-        },
+        monitoringContainerArgs(spec, imageFor(spec), {
+          secretEnvs: spec.secretEnvs.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secrets[s.secret]!}`)),
+          volumes: data && dataDir ? [{ containerPath: dataDir, volumeName: data.name }] : [],
+          // The monitoring network: it reaches the ingress's internal and metrics sites, and no MCP
+          // server or agent reaches it. With a fleet, Prometheus and blackbox-exporter also join the
+          // fleet network (no alias there: nothing on it is meant to call them).
+          networksAdvanced: [
+            { name: runtime.networks.monitoring.name, aliases: [spec.hostname] },
+            ...(args.fleet && fleetNetwork && FLEET_ROLES.includes(role) ? [{ name: fleetNetwork.name }] : []),
+          ],
+        }),
         { ...child, dependsOn: [...(args.after ?? [])] },
       );
       containers[role] = created.name;

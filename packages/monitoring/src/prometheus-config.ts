@@ -3,11 +3,20 @@
 import { stringify } from "yaml";
 import { PROBE_INTERVAL_SECONDS, SLI_METRICS } from "./slo";
 
+/** Targets that share labels of their own, e.g. one node's exporter with its `node`. */
+export interface TargetGroup {
+  /** host:port of each. */
+  readonly targets: readonly string[];
+  readonly labels: Readonly<Record<string, string>>;
+}
+
 /** A set of HTTP endpoints Prometheus scrapes for metrics. */
 export interface ScrapeJob {
   readonly job: string;
-  /** host:port on the monitoring network. */
-  readonly targets: readonly string[];
+  /** host:port on the monitoring network, with no labels of their own. */
+  readonly targets?: readonly string[];
+  /** Further targets, labelled per group (a fleet's nodes). */
+  readonly groups?: readonly TargetGroup[];
   readonly metricsPath?: string;
   /** File holding the bearer token the endpoint wants. */
   readonly tokenFile?: string;
@@ -17,6 +26,15 @@ export interface ScrapeJob {
 export interface ProbedServer {
   readonly server: string;
   /** Its URL on the ingress's internal site, e.g. http://ingress-mcp:8081/memory/mcp. */
+  readonly url: string;
+}
+
+/** An agent pool's health endpoint, probed over the stack's private network. */
+export interface PoolProbe {
+  readonly pool: string;
+  /** The placement id of the node the pool runs on. */
+  readonly node: string;
+  /** e.g. http://10.210.8.1:7780/health */
   readonly url: string;
 }
 
@@ -38,6 +56,8 @@ export interface PrometheusConfigArgs {
   readonly jobs: readonly ScrapeJob[];
   readonly probes: readonly ProbedServer[];
   readonly serverMetrics?: ServerMetrics;
+  /** Agent pools probed through blackbox-exporter (HEALTH_MODULE), as job AGENT_POOLS_JOB. */
+  readonly poolProbes?: readonly PoolProbe[];
 }
 
 /** The job that scrapes the servers' own metrics. */
@@ -45,12 +65,28 @@ export const SERVER_METRICS_JOB = "mcp-servers";
 
 export const PROBE_MODULE = "mcp_initialize";
 
+/** The job of each node's node-exporter (SophiaNodeDown reads its `up`). */
+export const NODE_JOB = "node";
+/** The job that probes every agent pool's /health over the private network. */
+export const AGENT_POOLS_JOB = "agent-pools";
+/** blackbox-exporter's module for a plain health endpoint: GET, any 2xx, no token. */
+export const HEALTH_MODULE = "http_health";
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
 export function renderPrometheusConfig(args: PrometheusConfigArgs): string {
   if (args.probes.length === 0) throw new Error("renderPrometheusConfig: probes: expected at least one MCP server to probe; got none");
   const jobNames = args.jobs.map((j) => j.job);
-  const duplicate = jobNames.find((j, i) => jobNames.indexOf(j) !== i || j === SLI_METRICS.probeJob || j === SERVER_METRICS_JOB);
-  if (duplicate) throw new Error(`renderPrometheusConfig: jobs: job names must be unique and not "${SLI_METRICS.probeJob}" or "${SERVER_METRICS_JOB}"; got "${duplicate}" twice`);
+  const reserved = [SLI_METRICS.probeJob, SERVER_METRICS_JOB, AGENT_POOLS_JOB];
+  const duplicate = jobNames.find((j, i) => jobNames.indexOf(j) !== i || reserved.includes(j));
+  if (duplicate) throw new Error(`renderPrometheusConfig: jobs: job names must be unique and not "${SLI_METRICS.probeJob}", "${SERVER_METRICS_JOB}" or "${AGENT_POOLS_JOB}"; got "${duplicate}" twice`);
+  for (const j of args.jobs) {
+    if ((j.targets?.length ?? 0) + (j.groups ?? []).reduce((n, g) => n + g.targets.length, 0) === 0) throw new Error(`renderPrometheusConfig: jobs: job "${j.job}": expected at least one target; got none`);
+    const label = (j.groups ?? []).flatMap((g) => Object.keys(g.labels)).find((l) => !LABEL_NAME.test(l));
+    if (label !== undefined) throw new Error(`renderPrometheusConfig: jobs: job "${j.job}": expected Prometheus label names; got ${JSON.stringify(label)}`);
+  }
   const servers = args.serverMetrics;
+  const pools = args.poolProbes ?? [];
   const config = {
     global: { scrape_interval: `${args.scrapeIntervalSeconds}s`, evaluation_interval: `${args.scrapeIntervalSeconds}s` },
     rule_files: [args.ruleFile],
@@ -60,7 +96,8 @@ export function renderPrometheusConfig(args: PrometheusConfigArgs): string {
         job_name: j.job,
         ...(j.metricsPath ? { metrics_path: j.metricsPath } : {}),
         ...(j.tokenFile ? { authorization: { type: "Bearer", credentials_file: j.tokenFile } } : {}),
-        static_configs: [{ targets: [...j.targets] }],
+        // Unlabelled targets first, as the one group a job had before groups existed.
+        static_configs: [...(j.targets ? [{ targets: [...j.targets] }] : []), ...(j.groups ?? []).map((g) => ({ targets: [...g.targets], labels: { ...g.labels } }))],
       })),
       ...(servers
         ? [
@@ -89,14 +126,32 @@ export function renderPrometheusConfig(args: PrometheusConfigArgs): string {
           { target_label: "__address__", replacement: args.blackbox },
         ],
       },
+      ...(pools.length > 0
+        ? [
+            {
+              // Each pool's /health over the private network, at the global interval: its alert
+              // waits a minute anyway. `pool` and `node` say which.
+              job_name: AGENT_POOLS_JOB,
+              metrics_path: "/probe",
+              params: { module: [HEALTH_MODULE] },
+              static_configs: pools.map((p) => ({ targets: [p.url], labels: { pool: p.pool, node: p.node } })),
+              relabel_configs: [
+                { source_labels: ["__address__"], target_label: "__param_target" },
+                { source_labels: ["__param_target"], target_label: "instance" },
+                { target_label: "__address__", replacement: args.blackbox },
+              ],
+            },
+          ]
+        : []),
     ],
   };
   return stringify(config, { lineWidth: 0 });
 }
 
-/** blackbox-exporter's module: a JSON-RPC initialize POSTed with the Accept header MCP wants (a
- * bare GET gets 405 from a stateless server and would read as an outage) and the probe's token. */
-export function renderBlackboxConfig(tokenFile: string): string {
+/** blackbox-exporter's modules: a JSON-RPC initialize POSTed with the Accept header MCP wants (a
+ * bare GET gets 405 from a stateless server and would read as an outage) and the probe's token; with
+ * `httpHealth`, also a plain GET of a health endpoint (the agent pools'), which wants no token. */
+export function renderBlackboxConfig(tokenFile: string, options: { readonly httpHealth?: boolean } = {}): string {
   const initialize = { jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "sophia-probe", version: "1" } } };
   return stringify(
     {
@@ -113,6 +168,9 @@ export function renderBlackboxConfig(tokenFile: string): string {
             authorization: { type: "Bearer", credentials_file: tokenFile },
           },
         },
+        // valid_status_codes left out: blackbox-exporter then accepts any 2xx. IPv4: the private
+        // network has no IPv6, and a name would otherwise be tried as AAAA first.
+        ...(options.httpHealth ? { [HEALTH_MODULE]: { prober: "http", timeout: `${PROBE_INTERVAL_SECONDS - 1}s`, http: { method: "GET", preferred_ip_protocol: "ip4" } } } : {}),
       },
     },
     { lineWidth: 0 },

@@ -2,9 +2,11 @@
 // same SLOs: for every burn-rate window pair of every ratio SLO, a synthetic SLI that burns at 1.2×
 // the pair's factor must fire its severity's alert, and one at 0.8× must not; the symptom and
 // threshold alerts fire and stay quiet; MTBF and MTTR come out of an up/down history with known
-// answers. What an alert must carry (labels, annotations) is read from the generated rules.
+// answers; with a fleet's rules, a node or agent pool gone for a minute pages and a blip does not.
+// What an alert must carry (labels, annotations) is read from the generated rules.
 import { stringify } from "yaml";
 import { AGENT_RUNTIME_UP_METRIC } from "@sophia/mcp-servers";
+import { AGENT_POOLS_JOB, NODE_JOB } from "./prometheus-config";
 import { BURN_RATE_WINDOWS, burnAlertName, CONTAINER_METRICS, FLEET_COST_RECORD, RESTART_LIMIT, RESTART_WINDOW, NODE_COST_RECORD, type AlertingRule, type RecordingRule, type RuleGroup, type Severity } from "./rules";
 import { PROBE_INTERVAL_SECONDS, SLI_METRICS, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
 
@@ -157,6 +159,11 @@ class Alerts {
     this.rules = groups.flatMap((g) => g.rules.filter((r): r is AlertingRule => "alert" in r));
   }
 
+  /** Whether the rules hold this alert (the fleet's are there only for a fleet). */
+  has(alertname: string): boolean {
+    return this.rules.some((r) => r.alert === alertname);
+  }
+
   /** `labels`: those of the series the rule's expression returns; `value`: its value. */
   expected(alertname: string, labels: Record<string, string>, value?: number): ExpectedAlert {
     const rule = this.rules.find((r) => r.alert === alertname && Object.entries(r.labels).every(([k, v]) => k === "severity" || labels[k] === undefined || labels[k] === v) && (r.labels.slo === undefined || r.labels.slo === labels.slo));
@@ -277,6 +284,45 @@ function agentRuntimeTests(rules: Alerts): PromtoolTestGroup {
   };
 }
 
+/** A fleet's nodes and pools as Prometheus sees them over the private network, scraped every 15 s: one
+ * gone from 60 s to 180 s pages from 120 s and resolves once it is back; one gone for 45 s does not. */
+function fleetTests(rules: Alerts): PromtoolTestGroup[] {
+  const gone = "1x3 0x8 1x4";
+  const blip = "1x3 0x2 1x9";
+  const checks = (alertname: string, down: Record<string, string>): AlertTest[] => [
+    { eval_time: "1m30s", alertname, exp_alerts: [] },
+    { eval_time: "2m30s", alertname, exp_alerts: [rules.expected(alertname, down)] },
+    { eval_time: "4m", alertname, exp_alerts: [] },
+  ];
+  const series = (metric: string, labels: Record<string, string>) => `${metric}{${Object.entries(labels).map(([k, v]) => `${k}="${v}"`).join(",")}}`;
+  const tests: PromtoolTestGroup[] = [];
+  if (rules.has("SophiaNodeDown")) {
+    const node = (id: string, address: string) => ({ job: NODE_JOB, instance: `${address}:9100`, node: id });
+    tests.push({
+      name: "SophiaNodeDown pages after a minute without node-exporter's scrape, names the node, and resolves; a 45 s gap does not page",
+      interval: "15s",
+      input_series: [
+        { series: series("up", node("gpu-1x-a10-0", "10.210.8.2")), values: gone },
+        { series: series("up", node("gpu-1x-a10-1", "10.210.8.3")), values: blip },
+      ],
+      alert_rule_test: checks("SophiaNodeDown", node("gpu-1x-a10-0", "10.210.8.2")),
+    });
+  }
+  if (rules.has("SophiaAgentPoolUnreachable")) {
+    const pool = (id: string, node: string, address: string) => ({ job: AGENT_POOLS_JOB, instance: `http://${address}:7780/health`, pool: id, node });
+    tests.push({
+      name: "SophiaAgentPoolUnreachable pages after a minute of failed /health probes, names the pool and its node, and resolves; a 45 s gap does not page",
+      interval: "15s",
+      input_series: [
+        { series: series(SLI_METRICS.probeSuccess, pool("gpu-1x-a10-0-coding", "gpu-1x-a10-0", "10.210.8.2")), values: gone },
+        { series: series(SLI_METRICS.probeSuccess, pool("gpu-1x-a10-1-research", "gpu-1x-a10-1", "10.210.8.3")), values: blip },
+      ],
+      alert_rule_test: checks("SophiaAgentPoolUnreachable", pool("gpu-1x-a10-0-coding", "gpu-1x-a10-0", "10.210.8.2")),
+    });
+  }
+  return tests;
+}
+
 /** The cost series say what placement said: each node's price, and the fleet's as their sum. */
 function costTests(groups: readonly RuleGroup[]): PromtoolTestGroup[] {
   const nodes = groups
@@ -326,6 +372,7 @@ export function renderRuleTests(slos: readonly Slo[], groups: readonly RuleGroup
         ...[...new Set(ratio.map((s) => s.service))].flatMap((server) => [reliabilityTests(server), symptomTests(server, rules)]),
         ...containerTests(rules),
         agentRuntimeTests(rules),
+        ...fleetTests(rules),
         ...costTests(groups),
       ],
     },

@@ -3,6 +3,7 @@
 // page at once, and MTBF/MTTR per service.
 import { AGENT_RUNTIME_UP_METRIC } from "@sophia/mcp-servers";
 import { stringify } from "yaml";
+import { AGENT_POOLS_JOB, NODE_JOB } from "./prometheus-config";
 import { PROBE_INTERVAL_SECONDS, SLI_METRICS, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
 
 /**
@@ -134,8 +135,9 @@ export const RESTART_WINDOW = "15m";
 
 /** Alerts on symptoms that need no budget arithmetic: a server that stopped answering, a target
  * that cannot be scraped, an agent runtime that is down, a container that keeps restarting or was
- * OOM-killed. */
-export function symptomGroup(): RuleGroup {
+ * OOM-killed. `fleet`: containers of the same name run on several nodes, told apart by `node`. */
+export function symptomGroup(options: { readonly fleet?: boolean } = {}): RuleGroup {
+  const container = options.fleet ? "container_name, node" : "container_name";
   return {
     name: "symptoms",
     rules: [
@@ -170,9 +172,35 @@ export function symptomGroup(): RuleGroup {
       },
       {
         alert: "ContainerOomKilled",
-        expr: `${CONTAINER_METRICS.oomKilled} == 1 and on (container_name) increase(${CONTAINER_METRICS.restarts}[${RESTART_WINDOW}]) > 0`,
+        expr: `${CONTAINER_METRICS.oomKilled} == 1 and on (${container}) increase(${CONTAINER_METRICS.restarts}[${RESTART_WINDOW}]) > 0`,
         labels: { severity: "ticket" },
         annotations: { summary: "{{ $labels.container_name }} was OOM-killed", description: `Its last exit, within ${RESTART_WINDOW}, was the kernel's OOM kill: its memory limit is too small for its load.` },
+      },
+    ],
+  };
+}
+
+/** Alerts of a fleet (nodes joined by the stack's private network), by the `node` label its scrape
+ * jobs put on every target: a node whose node-exporter cannot be scraped (the node, its WireGuard
+ * link or the exporter is down) and an agent pool whose /health does not answer over the private
+ * network. Both page: agents on that node are out of reach of sophia-ops. */
+export function fleetGroup(): RuleGroup {
+  return {
+    name: "fleet",
+    rules: [
+      {
+        alert: "SophiaNodeDown",
+        expr: `up{job="${NODE_JOB}"} == 0`,
+        for: "1m",
+        labels: { severity: "page" },
+        annotations: { summary: "node {{ $labels.node }} is down", description: "Prometheus has not scraped node-exporter on {{ $labels.node }} ({{ $labels.instance }}) for a minute: the node, its private-network link or its exporter is down." },
+      },
+      {
+        alert: "SophiaAgentPoolUnreachable",
+        expr: `${SLI_METRICS.probeSuccess}{job="${AGENT_POOLS_JOB}"} == 0`,
+        for: "1m",
+        labels: { severity: "page" },
+        annotations: { summary: "agent pool {{ $labels.pool }} on {{ $labels.node }} is unreachable", description: "Its /health has not answered 2xx over the private network for a minute: route_task to its agents fails." },
       },
     ],
   };
@@ -201,9 +229,11 @@ export function costGroup(nodes: readonly NodeCost[]): RuleGroup {
   };
 }
 
-/** Every rule group for a stack's SLOs and fleet, in the order Prometheus loads them. */
-export function platformRules(slos: readonly Slo[], scrapeIntervalSeconds: number, nodes: readonly NodeCost[] = []): RuleGroup[] {
-  return [...slos.map((slo) => (slo.kind === "ratio" ? ratioSloGroup(slo) : thresholdSloGroup(slo))), reliabilityGroup(scrapeIntervalSeconds), symptomGroup(), costGroup(nodes)];
+/** Every rule group for a stack's SLOs and fleet, in the order Prometheus loads them. `fleet`: the
+ * stack watches other nodes over its private network (fleetGroup); without it the rules are the
+ * single node's, unchanged (its targets carry no `node` label to name). */
+export function platformRules(slos: readonly Slo[], scrapeIntervalSeconds: number, nodes: readonly NodeCost[] = [], options: { readonly fleet?: boolean } = {}): RuleGroup[] {
+  return [...slos.map((slo) => (slo.kind === "ratio" ? ratioSloGroup(slo) : thresholdSloGroup(slo))), reliabilityGroup(scrapeIntervalSeconds), symptomGroup(options), costGroup(nodes), ...(options.fleet ? [fleetGroup()] : [])];
 }
 
 /** The rule file Prometheus reads (`rule_files`). */
