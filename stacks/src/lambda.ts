@@ -5,8 +5,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType, platformNodeId } from "@sophia/agent-categories";
 import { dockerPlatform } from "@sophia/docker-runtime";
 import { DEFAULT_GPU_CHECK_IMAGE, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
-import { McpPlatform } from "@sophia/mcp-servers";
-import { monitoringUis, monitoringUiUrl } from "@sophia/monitoring";
+import { INGRESS_INTERNAL_PORT, McpPlatform } from "@sophia/mcp-servers";
+import { poolCategories, poolPort } from "@sophia/agent-runtime";
+import { MONITORING_PORTS, monitoringUis, monitoringUiUrl, NodeExporters, skippedGpuExporters } from "@sophia/monitoring";
+import { PrivateNetwork } from "@sophia/private-network";
 import type { LambdaConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
 import { enabledServers, gongServerEnv, scopesFor } from "./mcp";
@@ -21,6 +23,7 @@ export async function lambdaEnvironment(
   const { placement, explanation } = await placeForStack(values);
   const pool = values["sophia:nodePool"];
   const lambda = values["sophia:lambda"];
+  const network = values["sophia:privateNetwork"];
   // The schema only admits names from LAMBDA_INSTANCE_TYPE_NAMES.
   const configuredTypes = pool.instanceTypes.map((name) => LAMBDA_INSTANCE_TYPES[name as LambdaInstanceType]);
   const nodes = new LambdaNodePool(`sophia-${environment}`, {
@@ -30,6 +33,7 @@ export async function lambdaEnvironment(
     apiKeyConfigKey: "sophia:lambdaApiKey",
     ssh: { user: lambda.sshUser, publicKey: lambda.sshPublicKey, privateKey: secret("sophia:sshPrivateKey")!, previousPrivateKey: secret("sophia:sshPreviousPrivateKey") },
     inbound: { sshCidrs: lambda.sshAllowedCidrs, ingressPort: values["sophia:ingress"].port, ingressCidrs: values["sophia:ingress"].allowedCidrs },
+    privateNetwork: { port: network.port },
     logging: { logMaxSizeMiB: values["sophia:retention"].logMaxSizeMiB, logMaxFiles: values["sophia:retention"].logMaxFiles },
     gpuCheckImage: DEFAULT_GPU_CHECK_IMAGE,
     nodes: placement.nodes.map((node) => {
@@ -39,14 +43,31 @@ export async function lambdaEnvironment(
     labels: { "sophia.stack": environment },
     protect: values["sophia:protect"],
   });
+  const mcpNode = platformNodeId(placement);
+  // Every cross-node path (pools → the ingress's internal site, sophia-ops → pools, Prometheus →
+  // exporters) goes over it; nothing of ours but the ingress and SSH is on a public address.
+  const privateNetwork = new PrivateNetwork(`${environment}-private-network`, {
+    cidr: network.cidr,
+    port: network.port,
+    hub: mcpNode,
+    nodes: Object.entries(nodes.nodes).map(([id, node]) => ({
+      id,
+      publicIp: node.instance.ip,
+      connection: { user: lambda.sshUser, privateKey: secret("sophia:sshPrivateKey")! },
+      after: [node.bootstrap],
+    })),
+  });
   const manifest = agentManifest(environment, placement);
-  const routing = agentRouting(`${environment}-agents`, manifest);
+  // sophia-ops reaches every pool, wherever placement put it, at its node's private address.
+  const routing = agentRouting(`${environment}-agents`, manifest, (poolId) => {
+    const pool = placement.pools.find((p) => p.id === poolId)!;
+    return `http://${privateNetwork.addresses[pool.node]}:${poolPort(manifest, pool)}`;
+  });
   const servers = enabledServers(values["sophia:mcpServers"], (key) => secret(key) !== undefined);
   const scopes = scopesFor(servers);
   const ingress = values["sophia:ingress"];
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:images"].base;
-  const mcpNode = platformNodeId(placement);
   // A rehearsal's nodes reach no registry: monitoring is built there from Debian's packages, as on
   // the local stack (no Grafana, no GPU exporter), instead of each project's image by digest.
   const monitoringImages = values["sophia:rehearsal"] ? "debian" : "upstream";
@@ -59,7 +80,14 @@ export async function lambdaEnvironment(
     scopes,
     secret,
     // Published on every address of the node; the node firewall admits only ingress.allowedCidrs.
-    ingress: { port: ingress.port, publishIp: "0.0.0.0", tlsHost: ingress.tls ? ingress.host : undefined, tlsIssuer: ingress.tlsIssuer },
+    ingress: {
+      port: ingress.port,
+      publishIp: "0.0.0.0",
+      tlsHost: ingress.tls ? ingress.host : undefined,
+      tlsIssuer: ingress.tlsIssuer,
+      privateSite: { ip: privateNetwork.addresses[mcpNode]!, after: privateNetwork.ready[mcpNode]! },
+    },
+    fleetServers: ["sophia-ops"],
     logs,
     serverEnv: { ...routing.serverEnv, ...gongServerEnv(environment, servers, values["sophia:gong"]) },
     serverSecretEnv: routing.serverSecretEnv,
@@ -86,11 +114,37 @@ export async function lambdaEnvironment(
     // A rehearsal node has this machine's cores, not the instance type's; Docker refuses a larger quota.
     cpuQuota: !values["sophia:rehearsal"],
     logs,
+    privateNetwork,
   });
   const platformType = LAMBDA_INSTANCE_TYPES[placement.nodes.find((n) => n.id === mcpNode)!.offer as LambdaInstanceType];
   // dcgm-exporter's pinned digest is its amd64 image.
   const gpus = platformType.architecture === "x86_64" ? platformType.gpus : 0;
   if (platformType.gpus > 0 && gpus === 0 && monitoringImages === "upstream") pulumi.log.warn(`monitoring: no GPU exporter on ${mcpNode} (${platformType.name}, arm64): the pinned dcgm-exporter image is amd64`);
+  // Every other node's exporters, on its private address, for the platform node's Prometheus.
+  const remoteNodes = placement.nodes
+    .filter((n) => n.id !== mcpNode)
+    .map((n) => {
+      const type = LAMBDA_INSTANCE_TYPES[n.offer as LambdaInstanceType];
+      return { node: n.id, address: privateNetwork.addresses[n.id]!, gpus: type.architecture === "x86_64" ? type.gpus : 0 };
+    });
+  for (const remote of remoteNodes) {
+    new NodeExporters(`${environment}-exporters-${remote.node}`, {
+      runtime: nodes.nodes[remote.node]!.runtime,
+      stack: environment,
+      images: monitoringImages,
+      baseImage,
+      privateAddress: remote.address,
+      gpus: remote.gpus,
+      logs,
+      after: [privateNetwork.ready[remote.node]!],
+    });
+  }
+  const fleet = {
+    localNode: mcpNode,
+    remoteNodes,
+    pools: runnable.map((p) => ({ pool: p.id, node: p.node, url: `${routing.poolUrl(p.id)}/health` })),
+  };
+  for (const line of skippedGpuExporters({ images: monitoringImages, fleet })) pulumi.log.warn(line);
   const monitoring = monitoringFor(`${environment}-monitoring`, {
     runtime: nodes.nodes[mcpNode]!.runtime,
     stack: environment,
@@ -103,12 +157,22 @@ export async function lambdaEnvironment(
     secret,
     logs,
     protect: values["sophia:protect"],
+    fleet,
   });
   return {
     environment,
     placement: explanation,
     costPerHour: placement.costPerHour,
     nodeAddresses: pulumi.output(Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.instance.ip]))),
+    // The private network: each node's address, and the WireGuard public key read back from it.
+    privateAddresses: privateNetwork.addresses,
+    privateNetworkKeys: privateNetwork.publicKeys,
+    // Where sophia-ops reaches each pool (what the checklist calls route_task through, node by node).
+    agentPoolUrls: Object.fromEntries(
+      runnable.map((p) => [p.id, { node: p.node, url: routing.poolUrl(p.id), category: poolCategories(manifest, p.id)[0]!, agents: [...p.agents] }]),
+    ),
+    // Everything published on a private address, and nowhere else: what the checklist probes from outside.
+    privatePorts: [...new Set([INGRESS_INTERNAL_PORT, ...runnable.map((p) => poolPort(manifest, p)), MONITORING_PORTS.nodeExporter, MONITORING_PORTS.containerExporter])].sort((a, b) => a - b),
     // Public keys, pinned at each node's first verified contact: how tools reach a node over ssh.
     nodeHostKeys: pulumi.output(Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.hostKey.hostKey]))),
     sshUser: lambda.sshUser,

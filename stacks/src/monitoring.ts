@@ -5,7 +5,7 @@
 // registry); staging and production pull each project's image by digest, Grafana among them.
 import * as pulumi from "@pulumi/pulumi";
 import { INGRESS_METRICS_PORT, INGRESS_MONITORING_ALIAS, type LogRetention, MCP_SERVERS, type McpPlatform, type McpServerName } from "@sophia/mcp-servers";
-import { Monitoring, type MonitoringImageSource } from "@sophia/monitoring";
+import { type FleetTargets, Monitoring, type MonitoringImageSource } from "@sophia/monitoring";
 import type { Placement } from "@sophia/agent-categories";
 import type { DockerRuntime } from "@sophia/docker-runtime";
 
@@ -33,6 +33,8 @@ export interface MonitoringForArgs {
   readonly secret: (key: string) => pulumi.Output<string> | undefined;
   readonly logs: LogRetention;
   readonly protect?: boolean;
+  /** A fleet: every node's exporters and every pool, over the private network. */
+  readonly fleet?: FleetTargets;
 }
 
 /** The webhooks pages and tickets go to, from the stack's secrets; none means the alert log. */
@@ -67,5 +69,6 @@ export function monitoringFor(name: string, args: MonitoringForArgs): Monitoring
     after: args.mcp.ready,
     logs: args.logs,
     protect: args.protect,
+    fleet: args.fleet,
   });
 }

@@ -1,7 +1,7 @@
 // What each runtime pool's container is, as plain data: its environment, limits, GPU requests and
 // the route table the ops server uses to reach its agents. Pure, so tests read it directly.
 import * as path from "node:path";
-import type { AgentManifest, RuntimePool } from "@sophia/agent-categories";
+import type { AgentManifest, CategoryName, RuntimePool } from "@sophia/agent-categories";
 import { cpuLimit, HARDENING, healthcheckFor, type LogRetention, type McpServerName, memoryLimit, tokenEnvName } from "@sophia/mcp-servers";
 
 export const RUNTIME_PORT = 7777;
@@ -66,12 +66,38 @@ export function agentKeyEnvName(poolId: string): string {
 /** The runtime's own variable for its AgentOS API key: without it, it does not start. */
 export const AGENT_API_KEY_ENV = "SOPHIA_AGENT_API_KEY";
 
+/** Each category's pair of ports (CPU pool, GPU pool) on a node's private address. Pinned, like the
+ * addresses: a category added to the catalog fails to compile until it has a slot, and no running
+ * pool's port moves. */
+export const POOL_PORT_SLOTS = {
+  "business-intelligence": 0,
+  "code-assistance": 1,
+  "core-orchestration": 2,
+  infrastructure: 3,
+  monitoring: 4,
+  research: 5,
+} as const satisfies Record<CategoryName, number>;
+
+/** The port a pool publishes on its node's private address: unique per (category, GPU or not), which
+ * is what makes a pool unique on its node. */
+export function poolPort(manifest: AgentManifest, pool: Pick<RuntimePool, "id" | "gpu">): number {
+  // A pool holds one category's agents (placement's invariant).
+  const category = poolCategories(manifest, pool.id)[0] as CategoryName | undefined;
+  if (!category || !(category in POOL_PORT_SLOTS)) throw new Error(`pool ${pool.id}: no category in the manifest with a port slot`);
+  return RUNTIME_PORT + 1 + 2 * POOL_PORT_SLOTS[category] + (pool.gpu ? 1 : 0);
+}
+
+/** Where sophia-ops reaches a pool: by its alias on the node's internal network (one node), or
+ * `http://<private address>:<pool port>` over the stack's private network. */
+export type PoolUrl = (poolId: string) => string;
+export const poolAliasUrl: PoolUrl = (poolId) => `http://${runtimeHost(poolId)}:${RUNTIME_PORT}`;
+
 /** category → its agents, the runtime URL serving each and where the ops server finds that runtime's
  * key, for route_task on the ops server. */
-export function agentRoutes(manifest: AgentManifest): Record<string, { agent: string; url: string; keyEnv: string }[]> {
+export function agentRoutes(manifest: AgentManifest, urlOf: PoolUrl = poolAliasUrl): Record<string, { agent: string; url: string; keyEnv: string }[]> {
   const routes: Record<string, { agent: string; url: string; keyEnv: string }[]> = {};
   for (const agent of manifest.agents) {
-    (routes[agent.category] ??= []).push({ agent: agent.name, url: `http://${runtimeHost(agent.pool)}:${RUNTIME_PORT}`, keyEnv: agentKeyEnvName(agent.pool) });
+    (routes[agent.category] ??= []).push({ agent: agent.name, url: urlOf(agent.pool), keyEnv: agentKeyEnvName(agent.pool) });
   }
   return routes;
 }

@@ -13,8 +13,10 @@ import {
   type ModelChoice,
   poolContainerSpec,
   poolEnvironment,
+  poolPort,
   poolTokenEnvs,
   RUNTIME_CONTEXT,
+  RUNTIME_PORT,
   runtimeHost,
   STUB_MODEL_CONTEXT,
   STUB_MODEL_HOST,
@@ -46,6 +48,13 @@ export interface AgentRuntimePoolsArgs {
   readonly apiKeys: Readonly<Record<string, pulumi.Output<string>>>;
   readonly cpuQuota: boolean;
   readonly logs: LogRetention;
+  /** On a fleet: each pool publishes its AgentOS port (poolPort) on its node's private address, and
+   * only there, once that node's private network is up; and it joins the node's fleet network, its
+   * way to the other nodes (the ingress's internal site on the platform node). */
+  readonly privateNetwork?: {
+    readonly addresses: Readonly<Record<string, string>>;
+    readonly ready: Readonly<Record<string, pulumi.Resource>>;
+  };
 }
 
 /** One AgentOS API key per pool (secret), made before the MCP platform: its ops server presents them
@@ -96,6 +105,12 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
       const apiKey = args.apiKeys[pool.id];
       if (!apiKey) throw new Error(`pool ${pool.id}: no AgentOS API key; make them with agentApiKeys`);
       const gpu = gpuRequest(args.manifest, pool);
+      const fleet = args.privateNetwork && {
+        address: args.privateNetwork.addresses[pool.node],
+        ready: args.privateNetwork.ready[pool.node],
+        network: runtime.networks.fleet,
+      };
+      if (fleet && (!fleet.address || !fleet.ready || !fleet.network)) throw new Error(`pool ${pool.id}: node ${pool.node} has no private address, network step or fleet network`);
       const container = new docker.Container(
         `${name}-${pool.id}`,
         {
@@ -110,11 +125,16 @@ export class AgentRuntimePools extends pulumi.ComponentResource {
           ...(gpu ?? {}),
           // The internal network reaches the ingress and the ops server reaches the pool; the edge
           // network is the way out to a remote model provider.
-          networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [runtimeHost(pool.id)] }, ...(args.model.provider === "stub" ? [] : [{ name: runtime.networks.edge.name }])],
+          networksAdvanced: [
+            { name: runtime.networks.mcp.name, aliases: [runtimeHost(pool.id)] },
+            ...(args.model.provider === "stub" ? [] : [{ name: runtime.networks.edge.name }]),
+            ...(fleet ? [{ name: fleet.network!.name }] : []),
+          ],
+          ...(fleet ? { ports: [{ internal: RUNTIME_PORT, external: poolPort(args.manifest, pool), ip: fleet.address!, protocol: "tcp" }] } : {}),
           wait: true,
           waitTimeout: 120,
         },
-        { parent: this, provider: runtime.provider, dependsOn: ready },
+        { parent: this, provider: runtime.provider, dependsOn: [...ready, ...(fleet ? [fleet.ready!] : [])] },
       );
       containers[pool.id] = container.name;
     }

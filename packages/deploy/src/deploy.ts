@@ -6,17 +6,20 @@
 //   deploy <stack>: <passed>/<total> checks passed, <created> created, <updated> updated in <s>s
 // The rehearsal (./rehearse.ts) runs the same phases through runDeploy; tools/deploy.ts is the
 // command line.
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { promisify } from "node:util";
 import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
-import { type CheckResult, committedPlanLine, dockerOn, dockerOverSsh, type LiveDeployment, renderChecklist, runChecklist } from "@sophia/verify";
+import { type CheckResult, committedPlanLine, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, renderChecklist, runChecklist } from "@sophia/verify";
 import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
 import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
+
+const run = promisify(execFile);
 
 /** The repository this package is part of. */
 const root = path.resolve(__dirname, "..", "..", "..");
@@ -189,8 +192,30 @@ export function liveDeployment(stack: string, outputs: OutputMap, planLine: stri
   // The MCP platform's node, over ssh with its pinned host key (the agent holds the deploy key).
   const node = value<string>("mcpNode");
   const address = value<Record<string, string>>("nodeAddresses")[node]!;
-  const hostKey = value<Record<string, string>>("nodeHostKeys")[node]!;
-  return { ...base, docker: dockerOverSsh(`${value<string>("sshUser")}@${address}`, knownHostsOptions(hostKey)) };
+  const hostKeys = value<Record<string, string>>("nodeHostKeys");
+  const user = value<string>("sshUser");
+  return { ...base, docker: dockerOverSsh(`${user}@${address}`, knownHostsOptions(hostKeys[node]!)), fleet: fleetOf(outputs, node, user, hostKeys) };
+}
+
+/** The fleet's nodes and pools from a Lambda stack's outputs; every node reached over ssh with its
+ * pinned host key, the deploy key from the agent (SSH_AUTH_SOCK). */
+function fleetOf(outputs: OutputMap, hub: string, user: string, hostKeys: Readonly<Record<string, string>>): Fleet | undefined {
+  const privateAddresses = outputs.privateAddresses?.value as Record<string, string> | undefined;
+  const publicAddresses = outputs.nodeAddresses?.value as Record<string, string> | undefined;
+  const pools = outputs.agentPoolUrls?.value as Record<string, { node: string; url: string; category: string; agents: string[] }> | undefined;
+  if (!privateAddresses || !publicAddresses || !pools) return undefined;
+  return {
+    hub,
+    nodes: Object.entries(privateAddresses).map(([id, privateAddress]) => ({
+      id,
+      privateAddress,
+      publicIp: publicAddresses[id]!,
+      ssh: async (command: string) =>
+        (await run("ssh", ["-o", "BatchMode=yes", ...knownHostsOptions(hostKeys[id]!), `${user}@${publicAddresses[id]}`, command], { maxBuffer: 1 << 24 })).stdout,
+    })),
+    pools: Object.entries(pools).map(([pool, p]) => ({ pool, ...p })),
+    privatePorts: (outputs.privatePorts?.value as number[] | undefined) ?? [],
+  };
 }
 
 /** A deployment whose state is gone (for example .pulumi-local/ deleted) leaves containers the new

@@ -21,7 +21,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as tls from "node:tls";
 import { promisify } from "node:util";
-import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
+import { type GpuPolicy, LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
 import { STUB_MODEL_CONTEXT, STUB_MODEL_PORT } from "@sophia/agent-runtime";
 import { FakeLambdaCloud, ThrowawaySshHost } from "@sophia/lambda-node/testing";
 import { Agent, setGlobalDispatcher } from "undici";
@@ -29,6 +29,7 @@ import { parse } from "yaml";
 import { dockerOn } from "@sophia/verify";
 import { runDeploy } from "./deploy";
 import { MissingCli, openStack, type PrivateBackend, pulumiCli } from "./pulumi-stack";
+import { type FleetShape, fleetShape, killAndRecover } from "./rehearse-fleet";
 
 const run = promisify(execFile);
 /** The repository this package is part of. */
@@ -52,8 +53,12 @@ interface Step {
 
 /** `npm run rehearse -- staging`: the whole rehearsal; its exit code. */
 export async function rehearse(argv: readonly string[]): Promise<number> {
-  if (argv[0] !== STACK) {
-    console.error(`usage: npm run rehearse -- staging   (the rehearsal deploys the staging program on this machine; got ${argv[0] ?? "nothing"})`);
+  const nodesFlag = argv.indexOf("--nodes");
+  const fleetSize = nodesFlag >= 0 ? Number(argv[nodesFlag + 1]) : undefined;
+  if (argv[0] !== STACK || (fleetSize !== undefined && !(Number.isInteger(fleetSize) && fleetSize >= 2 && fleetSize <= 6))) {
+    console.error(
+      `usage: npm run rehearse -- staging [--nodes <2..6>]   (the rehearsal deploys the staging program on this machine, on as many throwaway nodes as placement decides, or on --nodes; got ${argv.join(" ") || "nothing"})`,
+    );
     return 2;
   }
   let cli;
@@ -70,6 +75,8 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
     say(`${ok ? "PASS" : "FAIL"} ${name}: ${detail}`);
   };
   const hosts: ThrowawaySshHost[] = [];
+  let fleet: FleetShape | undefined;
+  let fleetSmaller: FleetShape | undefined;
   let fake: FakeLambdaCloud | undefined;
   let orphaned = 0;
   let launched = 0;
@@ -105,9 +112,18 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
     // ------------------------------------------------------------ the machine stands in for Lambda
     const committed = parse(fs.readFileSync(path.join(root, "stacks", `Pulumi.${STACK}.yaml`), "utf8")) as { config: Record<string, unknown> };
     const pool = committed.config["sophia:nodePool"] as { instanceTypes: LambdaInstanceType[]; regions: string[] };
-    // One host per node placement decides, as the committed plan says (the overrides change no placement).
+    const committedPlacement = committed.config["sophia:placement"] as { gpuPolicy: GpuPolicy; reservePerNode: { cpu: number; memoryGiB: number } };
+    // A fleet: the node reserve that makes placement spread the default agents on --nodes nodes (and
+    // on one fewer, for the shrink and grow), with a CPU pool on each.
+    if (fleetSize !== undefined) {
+      fleet = await fleetShape(fleetSize, pool.instanceTypes, committedPlacement.gpuPolicy, committedPlacement.reservePerNode.memoryGiB);
+      fleetSmaller = await fleetShape(fleetSize - 1, pool.instanceTypes, committedPlacement.gpuPolicy, committedPlacement.reservePerNode.memoryGiB);
+      say(`fleet of ${fleetSize}: reservePerNode.cpu ${fleet.reservePerNode.cpu} places ${fleet.nodes.join(", ")}; ${fleetSmaller.reservePerNode.cpu} places ${fleetSmaller.nodes.join(", ")}`);
+    }
+    // One host per node placement decides, as the committed plan says (the overrides change no
+    // placement), or as the fleet's overrides do.
     const plan = fs.readFileSync(path.join(root, "stacks", "plans", `${STACK}.md`), "utf8");
-    const nodeCount = Number(/^(\d+) node\(s\),/m.exec(plan)?.[1]);
+    const nodeCount = fleet?.nodes.length ?? Number(/^(\d+) node\(s\),/m.exec(plan)?.[1]);
     if (!(nodeCount > 0)) throw new Error(`stacks/plans/${STACK}.md: no "<n> node(s)," line in its Placement section; run npm run plan:update`);
     await run("bash", [path.join(root, "tools", "build-base-image.sh"), BASE_IMAGE]);
     const baseId = (await dockerOn(undefined, ["image", "inspect", "-f", "{{.Id}}", BASE_IMAGE])).trim();
@@ -143,6 +159,8 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
     say(`fake Lambda Cloud at ${apiUrl}`);
 
     const cidr = `${gateway}/32`;
+    // The fleet's shape the next `up` deploys: the shrink and the grow change it.
+    let shape = fleet;
     // The deploy key's public half in the stack's config; the rotation below changes it.
     let deployPublicKey = hosts[0]!.publicKey();
     const backend: PrivateBackend = {
@@ -157,6 +175,10 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
         doc.setIn(["config", "sophia:ingress", "tlsIssuer"], "internal");
         doc.setIn(["config", "sophia:images", "base"], BASE_IMAGE);
         doc.setIn(["config", "sophia:model"], { provider: "openai-compatible", baseUrl: `http://${modelIp}:${STUB_MODEL_PORT}/v1`, id: "sophia-stub" });
+        if (shape) {
+          doc.setIn(["config", "sophia:placement", "reservePerNode"], shape.reservePerNode);
+          doc.setIn(["config", "sophia:nodePool", "maxNodesPerType"], shape.maxNodesPerType);
+        }
       },
     };
     const handle = await openStack(STACK, cli, backend);
@@ -257,6 +279,47 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       // ------------------------------------------------------------ rotating the deploy key
       const nodes = hosts.filter((_, i) => account.liveInstances().some((instance) => instance.ip === addresses[i]));
       step(...(await rotateDeployKey({ account, nodes, previousPrivateKey: hosts[0]!.privateKey(), handle, deploy: () => runDeploy({ stackName: STACK, cli, backend, reach }), setPublicKey: (key) => (deployPublicKey = key) })));
+
+      if (fleet && fleetSmaller) {
+        // ------------------------------------------------------------ a node dies, and recovers on its own
+        const outputs = first.outputs;
+        const nodeAddresses = outputs.nodeAddresses!.value as Record<string, string>;
+        const hub = outputs.mcpNode!.value as string;
+        const pools = outputs.agentPoolUrls!.value as Record<string, { node: string; url: string; category: string; agents: string[] }>;
+        const victimPool = Object.values(pools).find((p) => p.node !== hub)!;
+        const victimAddress = nodeAddresses[victimPool.node]!;
+        const hubHost = hosts[addresses.indexOf(nodeAddresses[hub]!)]!;
+        const hubDocker = (args: string[]) => run("docker", ["exec", hubHost.container, "docker", ...args], { maxBuffer: 1 << 24 }).then((r) => r.stdout.trim());
+        const recovery = await killAndRecover({
+          victim: { id: victimPool.node, host: hosts[addresses.indexOf(victimAddress)]!, address: victimAddress },
+          hubDocker,
+          stack: STACK,
+          ingress: { url: outputs.ingressUrl!.value as string, token: (outputs.mcpTokens!.value as Record<string, string>).cursor! },
+          pool: { category: victimPool.category, agent: victimPool.agents[0]!, url: victimPool.url },
+          say,
+        }).catch((error: Error) => ({ ok: false, detail: error.message }));
+        step("a non-platform node killed: its node-down alert reaches the alert log, route_task to its pool fails naming it, and all recovers after it boots, with no up", recovery.ok, recovery.detail);
+
+        // ------------------------------------------------------------ the fleet shrinks by one node, and grows back
+        for (const [label, next] of [["shrinks", fleetSmaller], ["grows", fleet]] as const) {
+          const before = new Map(account.liveInstances().map((i) => [i.name, i.id]));
+          shape = next;
+          const resized = await runDeploy({ stackName: STACK, cli, backend, reach });
+          const after = new Map(account.liveInstances().map((i) => [i.name, i.id]));
+          const kept = [...before].filter(([name]) => after.has(name));
+          const replaced = kept.filter(([name, id]) => after.get(name) !== id);
+          const added = [...after.keys()].filter((name) => !before.has(name));
+          const removed = [...before.keys()].filter((name) => !after.has(name));
+          const checks = `checklist ${resized.results.filter((r) => r.ok).length}/${resized.results.length}`;
+          step(
+            `the fleet ${label} by one node with a real up: ${before.size} → ${next.nodes.length} nodes, no other node replaced`,
+            !resized.stopped && resized.ok && after.size === next.nodes.length && replaced.length === 0,
+            resized.stopped ?? `${before.size} → ${after.size} instances; added ${added.join(", ") || "none"}, removed ${removed.join(", ") || "none"}; ${kept.length} untouched, ${replaced.length} replaced; ${resized.created} created, ${resized.updated} updated; ${checks}`,
+          );
+        }
+        const settled = await runDeploy({ stackName: STACK, cli, backend, reach });
+        step("after the grow, another up changes nothing", !settled.stopped && settled.created === 0 && settled.updated === 0, settled.stopped ?? `${settled.created} created, ${settled.updated} updated`);
+      }
     }
 
     // ------------------------------------------------------------ destroy, and the account after it

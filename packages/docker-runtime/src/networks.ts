@@ -20,7 +20,9 @@ export const RUNTIME_NETWORKS: readonly NetworkSpec[] = [
  * network: agent pools, sophia-ops, Prometheus, blackbox-exporter and the exporters. Only on nodes
  * of a fleet (staging, production). Docker gives an internal network no route off the host, so this
  * one is not internal; its bridge has a fixed name so that the node's private-network firewall can
- * let it out to the WireGuard interface and nowhere else. */
+ * let it out to the WireGuard interface and nowhere else. Its containers do not reach each other
+ * directly (no inter-container traffic): only what is published on a private address, so a pool
+ * cannot reach Prometheus or blackbox-exporter, which share it on the platform node. */
 export const FLEET_NETWORK: NetworkSpec & { readonly bridge: string } = {
   suffix: "fleet",
   internal: false,

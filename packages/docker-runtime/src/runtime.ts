@@ -41,7 +41,7 @@ export class DockerRuntime extends pulumi.ComponentResource {
     const fleet = args.fleet
       ? new docker.Network(
           `${name}-${FLEET_NETWORK.suffix}`,
-          { name: `sophia-${FLEET_NETWORK.suffix}`, driver: "bridge", internal: false, options: { "com.docker.network.bridge.name": FLEET_NETWORK.bridge }, labels },
+          { name: `sophia-${FLEET_NETWORK.suffix}`, driver: "bridge", internal: false, options: { "com.docker.network.bridge.name": FLEET_NETWORK.bridge, "com.docker.network.bridge.enable_icc": "false" }, labels },
           child,
         )
       : undefined;

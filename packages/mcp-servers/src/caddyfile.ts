@@ -29,6 +29,11 @@ export interface IngressSite {
    * tokens. It listens only on the ingress's address on that network ({$SOPHIA_INTERNAL_ADDR}), never
    * on the edge network, and is never published. */
   readonly internalPort: number;
+  /** On a fleet: the internal site is also published on the platform node's private (WireGuard)
+   * address, for pools on other nodes. Docker forwards a published port to the container's edge
+   * address, so the internal site then listens there too ({$SOPHIA_EDGE_ADDR}); the edge network
+   * reaches it only with the same tokens, and the node publishes it on the private address alone. */
+  readonly internalOnEdge?: boolean;
   /** staging/production: Caddy's automatic HTTPS for this host name; local: plain HTTP. */
   readonly tlsHost?: string;
   /** Who signs the certificate: a public ACME CA (default), or Caddy's own internal CA (a rehearsal
@@ -67,6 +72,8 @@ export const METRICS_TOKEN_ENV = "SOPHIA_METRICS_TOKEN";
 export const INTERNAL_ADDR_ENV = "SOPHIA_INTERNAL_ADDR";
 /** Its address on the monitoring network, where the probes and Prometheus reach the same sites. */
 export const MONITORING_ADDR_ENV = "SOPHIA_MONITORING_ADDR";
+/** Its address on the edge network, where a fleet's private address forwards the internal site. */
+export const EDGE_ADDR_ENV = "SOPHIA_EDGE_ADDR";
 /** The monitoring viewers' token, and the same as HTTP basic credentials (base64 of viewer:<token>). */
 export const MONITORING_TOKEN_ENV = "SOPHIA_MONITORING_TOKEN";
 export const MONITORING_BASIC_ENV = "SOPHIA_MONITORING_BASIC";
@@ -119,7 +126,7 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     "}",
     "",
     `http://:${site.internalPort} {`,
-    `\tbind {$${INTERNAL_ADDR_ENV}} {$${MONITORING_ADDR_ENV}}`,
+    `\tbind {$${INTERNAL_ADDR_ENV}} {$${MONITORING_ADDR_ENV}}${site.internalOnEdge ? ` {$${EDGE_ADDR_ENV}}` : ""}`,
     "\timport mcp_routes",
     "}",
     "",

@@ -5,7 +5,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
-import { backendKeyEnvName, type IngressSite, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, MONITORING_ADDR_ENV, MONITORING_BASIC_ENV, MONITORING_TOKEN_ENV, MONITORING_VIEWER, renderCaddyfile } from "./caddyfile";
+import { backendKeyEnvName, EDGE_ADDR_ENV, type IngressSite, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, MONITORING_ADDR_ENV, MONITORING_BASIC_ENV, MONITORING_TOKEN_ENV, MONITORING_VIEWER, renderCaddyfile } from "./caddyfile";
 import { type ContainerSizing, MCP_SERVERS, type McpServerName } from "./catalog";
 import { cpuLimit, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, SERVER_KEY_ENV } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
@@ -24,6 +24,8 @@ export const INGRESS_INTERNAL_PORT = 8081;
 export const INGRESS_INTERNAL_ALIAS = "ingress-mcp";
 /** Its name on the monitoring network: how the probes and Prometheus reach its internal and metrics sites. */
 export const INGRESS_MONITORING_ALIAS = "ingress-monitoring";
+/** Its name on the edge network, where the internal site listens too when published on a fleet's private address. */
+export const INGRESS_EDGE_ALIAS = "ingress-edge";
 /** The ingress's size, measured like the servers' (see ContainerSizing). */
 export const INGRESS_SIZING: ContainerSizing = { memoryMiB: 64, cpus: 0.5, measured: { peakMiB: 30, peakCpus: 0.33, by: "npm run bench:mcp (64 clients), 2026-11-25" } };
 
@@ -44,7 +46,13 @@ export interface McpPlatformArgs {
     readonly tlsHost?: string;
     /** Who signs its certificate: a public ACME CA (default) or Caddy's internal CA. */
     readonly tlsIssuer?: "acme" | "internal";
+    /** On a fleet: the internal site is published on this node's private address (and only there),
+     * for agent pools on other nodes, once the node's private network (`after`) is up. */
+    readonly privateSite?: { readonly ip: string; readonly after: pulumi.Resource };
   };
+  /** Servers that reach other nodes over the private network (sophia-ops, to the pools): they join
+   * the runtime's fleet network. */
+  readonly fleetServers?: readonly McpServerName[];
   readonly logs: LogRetention;
   /** Extra environment per server, set by the stack (sophia-ops gets the agent route table). */
   readonly serverEnv?: Partial<Record<McpServerName, Readonly<Record<string, string>>>>;
@@ -56,6 +64,11 @@ export interface McpPlatformArgs {
   readonly monitoringUis?: IngressSite["monitoring"];
 }
 
+function fleetNetwork(runtime: DockerRuntime, server: McpServerName) {
+  if (!runtime.networks.fleet) throw new Error(`McpPlatform: fleetServers names ${server}, but the runtime has no fleet network (a fleet node's DockerRuntime has fleet: true)`);
+  return runtime.networks.fleet;
+}
+
 export class McpPlatform extends pulumi.ComponentResource {
   readonly ingressUrl: pulumi.Output<string>;
   /** The same, as plain text (it is known before anything is created). */
@@ -64,6 +77,8 @@ export class McpPlatform extends pulumi.ComponentResource {
   readonly internalUrl: string;
   /** The same site as the monitoring network reaches it (the probes). */
   readonly monitoringUrl: string;
+  /** The same site over the stack's private network, where it is published (a fleet). */
+  readonly privateUrl?: string;
   /** The containers that must be healthy before anything that calls MCP servers starts. */
   readonly ready: pulumi.Resource[];
   /** `.cursor/mcp.json` for this deployment (no token inside). */
@@ -114,7 +129,11 @@ export class McpPlatform extends pulumi.ComponentResource {
           envs: [...container.envs, ...Object.entries(args.serverEnv?.[serverName] ?? {}).map(([k, v]) => `${k}=${v}`), ...secretEnvs],
           volumes,
           // Its alias on the MCP network alone; the edge network only carries its way out.
-          networksAdvanced: [{ name: runtime.networks.mcp.name, aliases: [serverName] }, ...(spec.egress ? [{ name: runtime.networks.edge.name }] : [])],
+          networksAdvanced: [
+            { name: runtime.networks.mcp.name, aliases: [serverName] },
+            ...(spec.egress ? [{ name: runtime.networks.edge.name }] : []),
+            ...(args.fleetServers?.includes(serverName) ? [{ name: fleetNetwork(runtime, serverName).name }] : []),
+          ],
           // Pulumi waits until the health check passes: the ingress comes up after its servers.
           wait: true,
           waitTimeout: 120,
@@ -136,6 +155,7 @@ export class McpPlatform extends pulumi.ComponentResource {
         tlsHost: args.ingress.tlsHost,
         tlsIssuer: args.ingress.tlsIssuer,
         metricsPort: INGRESS_METRICS_PORT,
+        internalOnEdge: args.ingress.privateSite !== undefined,
         publicUrl: this.publicUrl,
         monitoring: args.monitoringUis,
       },
@@ -166,6 +186,13 @@ export class McpPlatform extends pulumi.ComponentResource {
             `[ -n "$${INTERNAL_ADDR_ENV}" ] || { echo "ingress: no address on the internal network (${INGRESS_INTERNAL_ALIAS})" >&2; exit 1; }`,
             `${MONITORING_ADDR_ENV}=$(getent ahostsv4 ${INGRESS_MONITORING_ALIAS} | head -n 1 | cut -d " " -f 1)`,
             `[ -n "$${MONITORING_ADDR_ENV}" ] || { echo "ingress: no address on the monitoring network (${INGRESS_MONITORING_ALIAS})" >&2; exit 1; }`,
+            ...(args.ingress.privateSite
+              ? [
+                  `${EDGE_ADDR_ENV}=$(getent ahostsv4 ${INGRESS_EDGE_ALIAS} | head -n 1 | cut -d " " -f 1)`,
+                  `[ -n "$${EDGE_ADDR_ENV}" ] || { echo "ingress: no address on the edge network (${INGRESS_EDGE_ALIAS})" >&2; exit 1; }`,
+                  `export ${EDGE_ADDR_ENV}`,
+                ]
+              : []),
             `export ${INTERNAL_ADDR_ENV} ${MONITORING_ADDR_ENV}`,
             'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile',
             "exec caddy run --config /tmp/Caddyfile --adapter caddyfile",
@@ -198,18 +225,23 @@ export class McpPlatform extends pulumi.ComponentResource {
         logDriver: "json-file",
         logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
         labels: toLabels({ ...labels, "sophia.mcp-ingress": "true" }),
-        ports: [{ internal: INGRESS_CONTAINER_PORT, external: args.ingress.port, ip: args.ingress.publishIp, protocol: "tcp" }],
+        ports: [
+          { internal: INGRESS_CONTAINER_PORT, external: args.ingress.port, ip: args.ingress.publishIp, protocol: "tcp" },
+          ...(args.ingress.privateSite ? [{ internal: INGRESS_INTERNAL_PORT, external: INGRESS_INTERNAL_PORT, ip: args.ingress.privateSite.ip, protocol: "tcp" }] : []),
+        ],
         networksAdvanced: [
-          { name: runtime.networks.edge.name },
+          { name: runtime.networks.edge.name, ...(args.ingress.privateSite ? { aliases: [INGRESS_EDGE_ALIAS] } : {}) },
           { name: runtime.networks.mcp.name, aliases: [INGRESS_INTERNAL_ALIAS] },
           { name: runtime.networks.monitoring.name, aliases: [INGRESS_MONITORING_ALIAS] },
         ],
         wait: true,
         waitTimeout: 60,
       },
-      { ...child, dependsOn: servers },
+      { ...child, dependsOn: [...servers, ...(args.ingress.privateSite ? [args.ingress.privateSite.after] : [])] },
     );
 
+    // Pools on other nodes: the internal site on this node's private address.
+    this.privateUrl = args.ingress.privateSite && `http://${args.ingress.privateSite.ip}:${INGRESS_INTERNAL_PORT}`;
     this.ingressUrl = pulumi.output(this.publicUrl);
     // By its alias on the internal network alone: a container on the edge network too (an agent pool
     // that reaches a model API) resolves the container's host name, "ingress", to its edge address

@@ -70,6 +70,9 @@ set -euo pipefail
 iptables -N SOPHIA-WG 2>/dev/null || true
 iptables -F SOPHIA-WG
 for peer in ${SOPHIA_WG_ADMIT:-}; do iptables -A SOPHIA-WG -s \"\$peer/32\" -p udp --dport $SOPHIA_WG_PORT -j ACCEPT; done
+# This node's own containers reaching what it publishes on its private address: Docker hands that to
+# its proxy on the host (no DNAT from a container's own bridge), so it arrives here, not in FORWARD.
+iptables -A SOPHIA-WG -i $FLEET_BRIDGE -d $SOPHIA_WG_ADDRESS -p tcp -j ACCEPT
 # The bootstrap's SOPHIA-INPUT jumps here before its final DROP; a host without it gets the jump itself.
 iptables -S SOPHIA-INPUT >/dev/null 2>&1 || iptables -C INPUT -j SOPHIA-WG 2>/dev/null || iptables -I INPUT 1 -j SOPHIA-WG
 iptables -N DOCKER-USER 2>/dev/null || true

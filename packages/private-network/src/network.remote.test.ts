@@ -61,7 +61,11 @@ describe("the private network on two nodes", () => {
 
   it("admits WireGuard's port from the node's peers only", async () => {
     const rules = await must(hosts[HUB]!, "sudo iptables -S SOPHIA-WG");
-    expect(rules.trim().split("\n")).toEqual(["-N SOPHIA-WG", `-A SOPHIA-WG -s ${members[1]!.publicIp}/32 -p udp -m udp --dport 51820 -j ACCEPT`]);
+    expect(rules.trim().split("\n")).toEqual([
+      "-N SOPHIA-WG",
+      `-A SOPHIA-WG -s ${members[1]!.publicIp}/32 -p udp -m udp --dport 51820 -j ACCEPT`,
+      "-A SOPHIA-WG -d 10.210.8.1/32 -i sophia-fleet -p tcp -j ACCEPT",
+    ]);
   });
 
   it("changes nothing on a second apply with the same peers", async () => {

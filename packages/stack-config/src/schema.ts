@@ -2,6 +2,7 @@
 // Shape and meaning both: besides types, every number has sane bounds, every string a length and a
 // character set, CIDRs are network addresses, lists hold no duplicates, and the rules at the end say
 // what each environment may not do (SSH open to the world, an unprotected production, …), with why.
+import { privateRangeProblem } from "@sophia/private-network";
 import { z } from "zod";
 import { LAMBDA_INSTANCE_TYPE_NAMES, LAMBDA_REGIONS } from "@sophia/agent-categories";
 import { MCP_SERVER_NAMES } from "@sophia/mcp-servers/catalog";
@@ -144,6 +145,13 @@ export const LambdaConfigSchema = z
      * skipped, each with a warning, and have this machine's cores, so pools get no CPU quota; the base
      * image may be named by tag (the one the rehearsal loaded onto its nodes). Refused on production. */
     "sophia:rehearsal": z.boolean().optional(),
+    /** The stack's private network among its nodes (packages/private-network): WireGuard, hub-and-spoke. */
+    "sophia:privateNetwork": z.strictObject({
+      /** Every node's private address comes from here, one block per instance type. */
+      cidr,
+      /** WireGuard's UDP port, admitted from the fleet's own nodes only. */
+      port: z.number().int().min(1024).max(65535),
+    }),
     "sophia:lambda": z.strictObject({
       apiUrl: url("sophia:lambdaApiKey", "https://cloud.lambda.ai/api/v1"),
       /** A POSIX user name. */
@@ -178,6 +186,8 @@ export const LambdaConfigSchema = z
     });
     const gong = c["sophia:gong"];
     if (gong && !gong.baseUrl.startsWith("https:")) refuse(["sophia:gong", "baseUrl"], gong.baseUrl, `Gong's API is served over https, and the access key travels in every request; expected https://…, such as https://us-12345.api.gong.io`);
+    const range = privateRangeProblem(c["sophia:privateNetwork"].cidr, c["sophia:nodePool"].maxNodesPerType);
+    if (range) ctx.addIssue({ code: "custom", path: ["sophia:privateNetwork", "cidr"], input: c["sophia:privateNetwork"].cidr, message: range });
     if (ingress.port === SSH_PORT) refuse(["sophia:ingress", "port"], ingress.port, `port ${SSH_PORT} is the nodes' SSH; the firewall would open SSH to the ingress's CIDRs. Expected another port, such as 443`);
   });
 

@@ -11,6 +11,7 @@ import { generatedFiles } from "@sophia/agent-categories";
 import { MONITORING_PATH, MONITORING_VIEWER, tokenEnvName } from "@sophia/mcp-servers";
 import { dashboardQueries } from "@sophia/monitoring";
 import { dockerOn, type DockerRunner } from "./docker-runner";
+import { type Fleet, fleetChecks } from "./fleet-checks";
 import { agentRuntimesReported, containersReported, dashboardQueriesRun, everyTargetUp, serverHistograms } from "./monitoring-checks";
 
 /** The repository this package is part of (committed plans, generated Cursor rules). */
@@ -33,6 +34,8 @@ export interface LiveDeployment {
   readonly containerLabels?: readonly string[];
   /** The monitoring viewers' token, where the ingress serves the monitoring UIs. */
   readonly monitoringToken?: string;
+  /** A fleet's nodes, pools and private ports (staging, production): the per-node rows. */
+  readonly fleet?: Fleet;
   /** Where Gong is the smoke's fake: the competitor one known call mentions, which the checks ask for. */
   readonly gongKnownAnswer?: { readonly competitor: string; readonly callTitle: string };
 }
@@ -54,6 +57,7 @@ export const CHECKLIST_ITEMS = [
   "end to end",
   "security and authentication",
   "monitoring",
+  "every node of the fleet",
 ] as const;
 export type ChecklistItem = (typeof CHECKLIST_ITEMS)[number];
 
@@ -240,6 +244,14 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
     ...(containers.some((c) => c.name.endsWith("-gong")) ? gongChecks(live, token, routeTask, entry("sophia-sophia-ops").headers, probe) : []),
     ...monitoringChecks(containers, docker),
     ...monitoringEntryChecks(live),
+    ...(live.fleet
+      ? fleetChecks(live.fleet, docker, containers.find((c) => c.name.endsWith("-prometheus"))?.name, async (category, agent) => {
+          const result = await routeTask(entry("sophia-sophia-ops").headers, { category, agent, task: "Say which agent you are" });
+          const routed = result.structuredContent as { agent: string; answer: string } | undefined;
+          if (result.isError || routed?.agent !== agent) throw new Error(textOf(result).slice(0, 300));
+          return `${routed.agent}: ${routed.answer.slice(0, 80)}`;
+        }).map((c) => ({ item: "every node of the fleet" as const, ...c }))
+      : []),
   ];
 }
 

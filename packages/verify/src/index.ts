@@ -5,3 +5,4 @@ export { CHECKLIST_ITEMS, type ChecklistItem, type CheckResult, committedPlanLin
 export { dockerOn, dockerOverSsh, type DockerRunner } from "./docker-runner";
 export * from "./monitoring-checks";
 export * from "./probes";
+export * from "./fleet-checks";

@@ -74,4 +74,17 @@ describe("runAgent against an HTTP server speaking AgentOS's run endpoint", () =
     await expect(runAgent(route("broken"), "x", 5000, "runtime-key")).rejects.toThrow(`route_task: agent broken at ${url} answered 500: model unreachable`);
     await expect(runAgent(route("infra-operator"), "x", 5000, "guessed")).rejects.toThrow(`route_task: agent infra-operator at ${url} answered 401: Invalid authentication token`);
   });
+
+  test("a runtime nothing answers for (its node down) is named with fetch's cause, not \"fetch failed\"", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, "127.0.0.1", () => {
+        const port = (probe.address() as AddressInfo).port;
+        probe.close(() => resolve(port));
+      });
+    });
+    const gone = { agent: "infra-operator", url: `http://127.0.0.1:${closed}`, keyEnv: "SOPHIA_AGENT_KEY_A" };
+    await expect(runAgent(gone, "x", 5000, "runtime-key")).rejects.toThrow(
+      new RegExp(`^route_task: agent infra-operator at http://127\\.0\\.0\\.1:${closed} is unreachable \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}\\); its runtime or its node is down`),
+    );
+  });
 });

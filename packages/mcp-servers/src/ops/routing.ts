@@ -40,6 +40,11 @@ export async function runAgent(route: AgentRoute, task: string, timeoutMs: numbe
     headers: { authorization: `Bearer ${apiKey}` },
     body: new URLSearchParams({ message: task, stream: "false" }),
     signal: AbortSignal.timeout(timeoutMs),
+  }).catch((error: Error) => {
+    // fetch says only "fetch failed"; the cause says whether nothing listens or nothing answers (a
+    // node that is down, whose private address no longer answers).
+    const cause = (error.cause as Error | undefined)?.message ?? error.message;
+    throw new Error(`route_task: agent ${route.agent} at ${route.url} is unreachable (${cause}); its runtime or its node is down (sophia_agent_runtime_up on sophia-ops says which)`);
   });
   const body = await response.text();
   if (!response.ok) throw new Error(`route_task: agent ${route.agent} at ${route.url} answered ${response.status}: ${body.slice(0, 300)}`);
