@@ -94,10 +94,13 @@ export const poolAliasUrl: PoolUrl = (poolId) => `http://${runtimeHost(poolId)}:
 
 /** category → its agents, the runtime URL serving each and where the ops server finds that runtime's
  * key, for route_task on the ops server. */
-export function agentRoutes(manifest: AgentManifest, urlOf: PoolUrl = poolAliasUrl): Record<string, { agent: string; url: string; keyEnv: string }[]> {
-  const routes: Record<string, { agent: string; url: string; keyEnv: string }[]> = {};
+export function agentRoutes(manifest: AgentManifest, urlOf: PoolUrl = poolAliasUrl): Record<string, { agent: string; url: string; keyEnv: string; runtime?: string }[]> {
+  const routes: Record<string, { agent: string; url: string; keyEnv: string; runtime?: string }[]> = {};
   for (const agent of manifest.agents) {
-    (routes[agent.category] ??= []).push({ agent: agent.name, url: urlOf(agent.pool), keyEnv: agentKeyEnvName(agent.pool) });
+    const url = urlOf(agent.pool);
+    // The runtime's name is its pool's host name; said only where the URL does not already say it.
+    const runtime = urlOf === poolAliasUrl ? {} : { runtime: runtimeHost(agent.pool) };
+    (routes[agent.category] ??= []).push({ agent: agent.name, url, keyEnv: agentKeyEnvName(agent.pool), ...runtime });
   }
   return routes;
 }

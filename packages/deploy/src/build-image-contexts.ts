@@ -39,6 +39,7 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
     fs.copyFileSync(path.join(root, "stacks", file), path.join(ops, "stacks", file));
   }
   fs.copyFileSync(path.join(root, "packages", "lambda-node", "bootstrap", "bootstrap.sh"), path.join(ops, "bootstrap.sh"));
+  fs.copyFileSync(path.join(root, "packages", "private-network", "scripts", "wireguard.sh"), path.join(ops, "wireguard.sh"));
   // Placement's solver loads its WebAssembly next to the bundle.
   fs.copyFileSync(path.join(root, "node_modules", "highs", "build", "highs.wasm"), path.join(ops, "highs.wasm"));
   log("image context ops: server.js, plan.js, stack files");

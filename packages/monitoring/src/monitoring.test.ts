@@ -282,10 +282,16 @@ describe("the Monitoring component with a fleet (mock mode)", () => {
     const containers = resources.filter((r) => r.type === "docker:index/container:Container");
     expect(containers.length).toBeGreaterThan(2);
     for (const c of containers) {
-      const fleetNetwork = ["prometheus", "blackbox"].includes(c.inputs.hostname as string) ? [{ name: "sophia-fleet" }] : [];
-      expect(c.inputs.networksAdvanced).toEqual([{ name: "sophia-monitoring", aliases: [c.inputs.hostname] }, ...fleetNetwork]);
+      const role = String(c.inputs.name).replace(/^sophia-t-/, "");
+      const onFleet = ["prometheus", "blackbox"].includes(role);
+      expect(c.inputs.networksAdvanced).toEqual([{ name: "sophia-monitoring", aliases: [role] }, ...(onFleet ? [{ name: "sophia-fleet" }] : [])]);
       expect(c.inputs.ports).toBeUndefined();
     }
+  });
+
+  test("the two on the fleet network have another host name than their alias: Docker answers a host name on the fleet network first, where no container reaches another", () => {
+    const hostnames = resources.filter((r) => r.type === "docker:index/container:Container").map((r) => [String(r.inputs.name).replace(/^sophia-t-/, ""), r.inputs.hostname]);
+    expect(hostnames).toEqual(expect.arrayContaining([["prometheus", "prometheus-fleet"], ["blackbox", "blackbox-fleet"], ["alertmanager", "alertmanager"]]));
   });
 });
 

@@ -69,17 +69,21 @@ export class Monitoring extends pulumi.ComponentResource {
             { ...child, protect: args.protect },
           )
         : undefined;
+      const onFleet = args.fleet !== undefined && fleetNetwork !== undefined && FLEET_ROLES.includes(role);
       const created = new docker.Container(
         `${name}-${spec.hostname}`,
-        monitoringContainerArgs(spec, imageFor(spec), {
+        monitoringContainerArgs(onFleet ? { ...spec, hostname: `${spec.hostname}-fleet` } : spec, imageFor(spec), {
           secretEnvs: spec.secretEnvs.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secrets[s.secret]!}`)),
           volumes: data && dataDir ? [{ containerPath: dataDir, volumeName: data.name }] : [],
           // The monitoring network: it reaches the ingress's internal and metrics sites, and no MCP
           // server or agent reaches it. With a fleet, Prometheus and blackbox-exporter also join the
-          // fleet network (no alias there: nothing on it is meant to call them).
+          // fleet network (no alias there: nothing on it is meant to call them). Docker answers a
+          // container's host name on every network it is on, first on "sophia-fleet" (by name): with
+          // the alias as host name, Prometheus would reach blackbox at its fleet address, where no
+          // container reaches another (a rehearsal found every probe timing out). So another host name.
           networksAdvanced: [
             { name: runtime.networks.monitoring.name, aliases: [spec.hostname] },
-            ...(args.fleet && fleetNetwork && FLEET_ROLES.includes(role) ? [{ name: fleetNetwork.name }] : []),
+            ...(onFleet ? [{ name: fleetNetwork!.name }] : []),
           ],
         }),
         { ...child, dependsOn: [...(args.after ?? [])] },

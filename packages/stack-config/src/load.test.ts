@@ -64,6 +64,22 @@ const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => v
   ["negative count", "production", (d) => d.setIn(["config", "sophia:nodePool", "maxNodesPerType"], -1), "stacks/Pulumi.production.yaml: sophia:nodePool.maxNodesPerType: expected at least 1; got -1"],
   ["bad CIDR", "staging", (d) => d.setIn(["config", "sophia:ingress", "allowedCidrs", 0], "10.0.0.0/33"), 'stacks/Pulumi.staging.yaml: sophia:ingress.allowedCidrs[0]: expected an IPv4 CIDR such as 10.0.0.0/8; got "10.0.0.0/33"'],
   [
+    "private network over Docker's networks",
+    "staging",
+    (d) => d.setIn(["config", "sophia:privateNetwork", "cidr"], "172.18.0.0/16"),
+    "stacks/Pulumi.staging.yaml: sophia:privateNetwork.cidr: expected a range apart from Docker's address pools (172.17.0.0/16, 172.18.0.0/15, 172.20.0.0/14, 172.24.0.0/13, 192.168.0.0/16), where the nodes' container networks live; got 172.18.0.0/16, which overlaps 172.18.0.0/15",
+  ],
+  [
+    "private network too small for the node pool",
+    "production",
+    (d) => {
+      d.setIn(["config", "sophia:privateNetwork", "cidr"], "10.211.0.0/21");
+      d.setIn(["config", "sophia:nodePool", "maxNodesPerType"], 63);
+    },
+    "stacks/Pulumi.production.yaml: sophia:privateNetwork.cidr: expected room for sophia:nodePool.maxNodesPerType (63) nodes of each type; a /21 holds 62 (one block of 64 per type): use a larger range",
+  ],
+  ["private network missing", "staging", (d) => d.deleteIn(["config", "sophia:privateNetwork"]), "stacks/Pulumi.staging.yaml: sophia:privateNetwork: missing required key; expected a mapping of keys"],
+  [
     "plaintext where a secret is required",
     "production",
     (d) => d.setIn(["config", "sophia:lambdaApiKey"], "secret_sophia_abc123"),

@@ -132,7 +132,7 @@ export async function agentRuntimesReported(docker: DockerRunner, prometheus: st
     if (notUp.length > 0) return notYet(`not up: ${notUp.join(", ")}`);
     const unmeasured = runtimes.filter((r) => !starts.some((s) => s.labels.runtime === r));
     if (unmeasured.length > 0) return notYet(`no start time yet from ${unmeasured.join(", ")}`);
-    const undeployed = up.filter((u) => !runtimes.includes(u.labels.runtime!)).map((u) => u.labels.runtime);
+    const undeployed = up.filter((u) => !runtimes.includes(u.labels.runtime!) && u.value !== 1).map((u) => u.labels.runtime);
     const mine = starts.filter((s) => runtimes.includes(s.labels.runtime!));
     return `${runtimes.length} runtimes up; start to serving: ${mine.map((s) => `${s.labels.runtime} ${s.value.toFixed(2)} s`).join(", ")}${undeployed.length ? `; routed to but not deployed here (down): ${undeployed.join(", ")}` : ""}`;
   });

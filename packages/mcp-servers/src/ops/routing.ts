@@ -5,7 +5,17 @@ import { z } from "zod";
 
 export const AgentRoutesSchema = z.record(
   z.string(),
-  z.array(z.strictObject({ agent: z.string().min(1), url: z.url(), keyEnv: z.string().regex(/^SOPHIA_AGENT_KEY_[A-Z0-9_]+$/) })).min(1),
+  z
+    .array(
+      z.strictObject({
+        agent: z.string().min(1),
+        url: z.url(),
+        keyEnv: z.string().regex(/^SOPHIA_AGENT_KEY_[A-Z0-9_]+$/),
+        /** The runtime's name in sophia_agent_runtime_up (its pool's host name); the URL's host otherwise. */
+        runtime: z.string().min(1).optional(),
+      }),
+    )
+    .min(1),
 );
 export const RoutePolicySchema = z.record(z.string(), z.array(z.string()));
 /** category → the agents of that category, the runtime serving each, and the ops server's variable

@@ -6,10 +6,11 @@ import { Gauge, type Registry } from "prom-client";
 import type { AgentRoutes } from "./routing";
 import { AGENT_RUNTIME_START_METRIC, AGENT_RUNTIME_UP_METRIC } from "./server";
 
-/** A runtime's name in the series: its host on the network (one per pool). */
+/** A runtime's name in the series: its pool's host name, as the route names it (on a fleet, several
+ * pools share their node's private address), else the URL's host. */
 export function runtimeNames(routes: AgentRoutes): Map<string, string> {
   const names = new Map<string, string>();
-  for (const route of Object.values(routes).flat()) names.set(new URL(route.url).hostname, route.url);
+  for (const route of Object.values(routes).flat()) names.set(route.runtime ?? new URL(route.url).hostname, route.url);
   return names;
 }
 
