@@ -74,7 +74,7 @@ export async function killAndRecover(args: KillAndRecover): Promise<{ ok: boolea
     return result.isError ? notYet(textOf(result).slice(0, 160)) : Date.now();
   });
   const handshake = await within(120, `a fresh handshake on ${victim.id}`, async () => {
-    const ages = handshakeAges((await victim.host.ssh("sudo wg show sophia-wg latest-handshakes")).stdout, Date.now() / 1000);
+    const ages = handshakeAges(await victim.host.exec("wg show sophia-wg latest-handshakes"), Date.now() / 1000);
     return ages.length > 0 && ages.every((a) => a.ageSeconds < HANDSHAKE_FRESH_SECONDS) ? Date.now() : notYet(`handshakes ${JSON.stringify(ages)}`);
   });
   const scraped = await within(180, `up == 1 for ${victim.id}`, async () => {

@@ -233,7 +233,8 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       `engine: ${engineSaid || "(no launch message)"}; provider: ${adopted || "(no adoption line)"}; ${strays.length} live instances outside the state (${account.liveInstances().length - strays.length} in it), ${account.sshKeys.size} key(s)${unreadable ? "; the output has [object Object] or error: undefined" : ""}`,
     );
     // No capacity on the first region (every type): the node lands on the next candidate.
-    for (const type of pool.instanceTypes) account.faults.capacityFlaps.set(`${type}@${pool.regions[0]}`, 1);
+    // As many refusals as nodes launch at once: every one of them has to fall back.
+    for (const type of pool.instanceTypes) account.faults.capacityFlaps.set(`${type}@${pool.regions[0]}`, nodeCount);
 
     // ------------------------------------------------------------ deploy, twice
     const first = await runDeploy({ stackName: STACK, cli, backend, reach });

@@ -21,7 +21,8 @@ export interface SshResult {
 export class ThrowawaySshHost {
   private constructor(
     readonly container: string,
-    readonly port: number,
+    /** The loopback port mapped to its sshd; Docker maps another one when the host boots again. */
+    public port: number,
     readonly user: string,
     private readonly keyDir: string,
   ) {}
@@ -112,11 +113,21 @@ export class ThrowawaySshHost {
    * the entrypoint brings up what systemd would, then Docker restarts its containers. */
   async boot(): Promise<void> {
     await run("docker", ["start", this.container]);
+    const { stdout: mapped } = await run("docker", ["port", this.container, "22/tcp"]);
+    this.port = Number(/:(\d+)\s*$/m.exec(mapped)?.[1]);
+    // sshd greeting is the sign it is up: the key this object holds may no longer be the one the
+    // host accepts (a deploy key rotated in since it was launched).
     for (let attempt = 0; attempt <= 60; attempt++) {
-      if ((await this.ssh("true").catch(() => ({ code: -1 }))).code === 0) return;
+      const greeting = await run("docker", ["exec", this.container, "bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/22 && head -c 4 <&3"]).catch(() => ({ stdout: "" }));
+      if (greeting.stdout === "SSH-") return;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    throw new Error(`throwaway ssh host ${this.container.slice(0, 12)} did not accept SSH within 30s of booting again`);
+    throw new Error(`throwaway ssh host ${this.container.slice(0, 12)}: sshd did not greet within 30s of booting again`);
+  }
+
+  /** A command on the host as root, through Docker rather than SSH (the rehearsal's own view of it). */
+  async exec(command: string): Promise<string> {
+    return (await run("docker", ["exec", this.container, "bash", "-c", command], { maxBuffer: 1 << 24 })).stdout;
   }
 
   /** Removes the container and its anonymous volume; nothing of the host is left behind. */

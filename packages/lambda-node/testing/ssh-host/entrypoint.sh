@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Starts the throwaway host: the authorized key from $AUTHORIZED_KEY, Docker, then sshd.
 set -euo pipefail
-printf '%s\n' "$AUTHORIZED_KEY" >/home/ubuntu/.ssh/authorized_keys
-chown ubuntu /home/ubuntu/.ssh/authorized_keys && chmod 600 /home/ubuntu/.ssh/authorized_keys
-# A fresh node has its own host keys (the image may carry some from its package install); a node
-# that restarts (the rehearsal's kill-and-recover) keeps the ones it made, as a rebooted machine does.
-if [[ ! -f /etc/ssh/.sophia-host-keys ]]; then
+# A fresh node gets the launch's key and its own host keys (the image may carry some from its package
+# install); a node that restarts (the rehearsal's kill-and-recover) keeps both as they are, as a
+# rebooted machine does: a deploy key rotated in since then stays the one it accepts.
+if [[ ! -f /etc/ssh/.sophia-first-boot-done ]]; then
+  printf '%s\n' "$AUTHORIZED_KEY" >/home/ubuntu/.ssh/authorized_keys
+  chown ubuntu /home/ubuntu/.ssh/authorized_keys && chmod 600 /home/ubuntu/.ssh/authorized_keys
   rm -f /etc/ssh/ssh_host_*
   ssh-keygen -A >/dev/null
-  touch /etc/ssh/.sophia-host-keys
+  touch /etc/ssh/.sophia-first-boot-done
 fi
 # What systemd does at a Lambda node's boot: the node firewall, then the private network before
 # Docker (its containers publish on the private address).
