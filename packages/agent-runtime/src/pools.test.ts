@@ -5,7 +5,7 @@ import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import { cpuLimit } from "@sophia/mcp-servers";
-import { agentKeyEnvName, agentRoutes, gpuRequest, poolContainerSpec, poolEnvironment, poolTokenEnvs, RUNTIME_PORT } from "./pool-spec";
+import { agentKeyEnvName, agentRoutes, gpuRequest, POOL_PORT_SLOTS, poolContainerSpec, poolEnvironment, poolPort, poolTokenEnvs, RUNTIME_PORT } from "./pool-spec";
 import { agentApiKeys, AgentRuntimePools } from "./pools";
 
 let placement: Placement;
@@ -15,6 +15,16 @@ beforeAll(async () => {
   expect(LAMBDA_INSTANCE_TYPES.gpu_1x_a10.gpus).toBe(1);
   placement = await placeAgents({ agents: agentDemands(DEFAULT_AGENTS), offers: lambdaOffers(["gpu_1x_a10"], 2), reservePerNode: { cpu: 2, memoryGiB: 8 }, gpuPolicy: "fail" });
   manifest = buildManifest("staging", DEFAULT_AGENTS, placement);
+});
+
+test("on a fleet, each pool has a port of its own on its node (pinned per category, GPU or not) and the route names its runtime", () => {
+  const ports = placement.pools.map((p) => [p.node, poolPort(manifest, p)] as const);
+  expect(new Set(ports.map(([node, port]) => `${node}:${port}`)).size).toBe(ports.length);
+  const research = placement.pools.find((p) => p.gpu)!;
+  expect(poolPort(manifest, research)).toBe(RUNTIME_PORT + 1 + 2 * POOL_PORT_SLOTS.research + 1);
+  const routes = agentRoutes(manifest, (pool) => `http://10.210.8.1:${poolPort(manifest, placement.pools.find((p) => p.id === pool)!)}`);
+  const infraPool = placement.pools.find((p) => p.id === manifest.agents.find((a) => a.name === "infra-operator")!.pool)!;
+  expect(routes.infrastructure).toEqual([{ agent: "infra-operator", url: `http://10.210.8.1:${RUNTIME_PORT + 1 + 2 * POOL_PORT_SLOTS.infrastructure}`, keyEnv: agentKeyEnvName(infraPool.id), runtime: `agents-${infraPool.id}` }]);
 });
 
 test("a GPU pool requests its agents' GPUs through the NVIDIA runtime; a CPU pool requests none", () => {
