@@ -104,7 +104,7 @@ export function fleetChecks(fleet: Fleet, hubDocker: DockerRunner, prometheus: s
         const open = outcomes.filter((o) => o.outcome === "open");
         if (open.length > 0) throw new Error(`open from outside: ${open.map((o) => `${o.node.id} ${o.node.publicIp}:${o.port}`).join(", ")}`);
         const count = (what: string) => outcomes.filter((o) => o.outcome === what).length;
-        return `${outcomes.length} connection attempts on ${fleet.nodes.length} public addresses (ports ${fleet.privatePorts.join(", ")}): ${count("refused")} refused, ${count("no answer")} dropped, 0 open`;
+        return `${outcomes.length} attempts, 0 open: ${count("refused")} refused, ${count("no answer")} dropped; ${fleet.nodes.length} public addresses × ports ${fleet.privatePorts.join(", ")}`;
       },
     },
   ];
