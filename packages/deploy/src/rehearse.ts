@@ -232,17 +232,18 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       !!faulted.result.stopped && engineSaid !== "" && adopted !== "" && !unreadable && strays.length === 0 && account.sshKeys.size === 1,
       `engine: ${engineSaid || "(no launch message)"}; provider: ${adopted || "(no adoption line)"}; ${strays.length} live instances outside the state (${account.liveInstances().length - strays.length} in it), ${account.sshKeys.size} key(s)${unreadable ? "; the output has [object Object] or error: undefined" : ""}`,
     );
-    // No capacity in the first region (every type) for the whole first up: every node lands on its
-    // next candidate. Capacity returns after it.
+    // No capacity in the first region (every type) for the whole first up: every node it launches
+    // lands on its next candidate (a fleet's other nodes launched in the fault pass). Capacity returns after it.
     for (const type of pool.instanceTypes) account.faults.capacityFlaps.set(`${type}@${pool.regions[0]}`, 1000);
+    const launchedBefore = new Set(account.liveInstances().map((i) => i.id));
 
     // ------------------------------------------------------------ deploy, twice
     const first = await runDeploy({ stackName: STACK, cli, backend, reach });
-    const landed = account.liveInstances().map((i) => `${i.instance_type.name} in ${i.region.name}`);
+    const landed = account.liveInstances().filter((i) => !launchedBefore.has(i.id)).map((i) => `${i.name} ${i.instance_type.name} in ${i.region.name}`);
     const refusals = pool.instanceTypes.reduce((sum, t) => sum + 1000 - (account.faults.capacityFlaps.get(`${t}@${pool.regions[0]}`) ?? 1000), 0);
     account.faults.capacityFlaps.clear();
     step(
-      "no capacity in the first region: every node lands on its next candidate",
+      "no capacity in the first region: every node the first up launches lands on its next candidate",
       landed.length > 0 && landed.every((l) => !l.endsWith(` in ${pool.regions[0]}`)),
       `${landed.join(", ")} (${pool.regions[0]} had no capacity during the first up: ${refusals} launch(es) refused there)`,
     );
