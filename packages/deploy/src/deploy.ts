@@ -14,7 +14,7 @@ import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
-import { type CheckResult, committedPlanLine, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, renderChecklist, runChecklist } from "@sophia/verify";
+import { type CheckResult, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
 import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
 import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
@@ -27,7 +27,8 @@ const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 
 interface PreCheck {
   readonly name: string;
-  readonly run: () => Promise<string> | string;
+  /** Its figure; a warning is printed as one (⚠) and does not stop the deploy. */
+  readonly run: () => Promise<string | { warning: string }> | string | { warning: string };
 }
 
 /** Runs the pre-deployment checks in order; the first failure stops the deploy before anything changes. */
@@ -37,7 +38,8 @@ async function preDeployment(checks: readonly PreCheck[]): Promise<boolean> {
     const t = Date.now();
     try {
       const figure = await check.run();
-      console.log(`  ✔ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${figure}`);
+      const [mark, text] = typeof figure === "string" ? ["✔", figure] : ["⚠", figure.warning];
+      console.log(`  ${mark} ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${text}`);
     } catch (error) {
       console.log(`  ✘ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${(error as Error).message}`);
       return false;
@@ -97,6 +99,23 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
               const configured = (parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, { platform?: string }> }).config["sophia:local"]?.platform;
               if (configured !== platform) throw new Error(`stacks/Pulumi.local.yaml: sophia:local.platform: expected ${platform} (this engine's architecture is ${arch}); got ${JSON.stringify(configured)}`);
               return `engine ${version}, ${platform}`;
+            },
+          },
+          {
+            // Said once, before anything changes: where Docker reports no container's memory, the
+            // checklist's memory figure says "not measurable here" instead of passing on zeros.
+            name: "memory measured",
+            run: async () => {
+              const docker = (args: string[]) => dockerOn(undefined, args);
+              const base = (parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, { baseImage?: string }> }).config["sophia:local"]?.baseImage;
+              const probe = `sophia-memory-probe-${process.pid}`;
+              await docker(["run", "-d", "--rm", "--name", probe, "--memory", "64m", "--label", "sophia.probe=memory", base ?? "sophia/base:trixie", "sleep", "30"]);
+              try {
+                const memory = await dockerMemory(docker, [probe]);
+                return memory.measured ? "Docker measures containers' memory, and enforces limits" : { warning: memoryNotMeasurable(memory.enforced) };
+              } finally {
+                await docker(["rm", "-f", probe]).catch(() => undefined);
+              }
             },
           },
         ]

@@ -12,7 +12,7 @@ import { MONITORING_PATH, MONITORING_VIEWER, tokenEnvName } from "@sophia/mcp-se
 import { dashboardQueries } from "@sophia/monitoring";
 import { dockerOn, type DockerRunner } from "./docker-runner";
 import { type Fleet, fleetChecks } from "./fleet-checks";
-import { agentRuntimesReported, containersReported, dashboardQueriesRun, everyTargetUp, serverHistograms } from "./monitoring-checks";
+import { agentRuntimesReported, containersReported, dashboardQueriesRun, dockerMemory, everyTargetUp, serverHistograms } from "./monitoring-checks";
 
 /** The repository this package is part of (committed plans, generated Cursor rules). */
 const root = path.resolve(__dirname, "..", "..", "..");
@@ -389,7 +389,7 @@ function monitoringChecks(containers: readonly { name: string; component: string
           {
             item: "monitoring" as const,
             name: "Telegraf reports every container of the deployment to Prometheus: state, restarts, OOM kill, memory",
-            run: () => containersReported(docker, prometheus.name, containers.map((c) => c.name)),
+            run: async () => containersReported(docker, prometheus.name, containers.map((c) => c.name), 60, await dockerMemory(docker, containers.map((c) => c.name))),
           },
           ...(containers.some((c) => c.component === "agents")
             ? [{ item: "monitoring" as const, name: "sophia-ops reports every agent runtime up to Prometheus, with the seconds its start took", run: () => agentRuntimesReported(docker, prometheus.name, containers.filter((c) => c.component === "agents").map((c) => runtimeOf(c.name))) }]
