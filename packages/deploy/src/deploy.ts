@@ -6,20 +6,17 @@
 //   deploy <stack>: <passed>/<total> checks passed, <created> created, <updated> updated in <s>s
 // The rehearsal (./rehearse.ts) runs the same phases through runDeploy; tools/deploy.ts is the
 // command line.
-import { execFile, execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { promisify } from "node:util";
 import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
-import { type CheckResult, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
+import { type CheckResult, commandOverSsh, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
 import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
 import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
-
-const run = promisify(execFile);
 
 /** The repository this package is part of. */
 const root = path.resolve(__dirname, "..", "..", "..");
@@ -229,8 +226,7 @@ function fleetOf(outputs: OutputMap, hub: string, user: string, hostKeys: Readon
       id,
       privateAddress,
       publicIp: publicAddresses[id]!,
-      ssh: async (command: string) =>
-        (await run("ssh", ["-o", "BatchMode=yes", ...knownHostsOptions(hostKeys[id]!), `${user}@${publicAddresses[id]}`, command], { maxBuffer: 1 << 24 })).stdout,
+      ssh: commandOverSsh(`${user}@${publicAddresses[id]}`, knownHostsOptions(hostKeys[id]!)),
     })),
     pools: Object.entries(pools).map(([pool, p]) => ({ pool, ...p })),
     privatePorts: (outputs.privatePorts?.value as number[] | undefined) ?? [],

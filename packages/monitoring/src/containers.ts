@@ -7,6 +7,7 @@
 // (as the ingress does with its Caddyfile). Tokens arrive the same way, as secret variables, and reach
 // the programs only as files (`credentials_file`, `url_file`, `__FILE`): never in a configuration file.
 import * as path from "node:path";
+import { isPrivateAddress } from "@sophia/private-network";
 import { type ContainerSpec, cpuLimit, HARDENING, healthcheckFor, type LogRetention, memoryLimit } from "@sophia/mcp-servers";
 import { DASHBOARD_FILE_NAME, grafanaProvisioning, platformDashboard } from "./dashboards";
 import { NODE_JOB, renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig, renderTelegrafConfig, type ScrapeJob } from "./prometheus-config";
@@ -203,16 +204,6 @@ export interface MonitoringContainerSpec extends Omit<ContainerSpec, "command" |
 /** dcgm-exporter has only an upstream image: Debian packages none. */
 const hasGpuExporter = (args: Pick<MonitoringSpecArgs, "images" | "gpus">) => args.images === "upstream" && (args.gpus ?? 0) > 0;
 
-/** A private IPv4 address (RFC 1918, or RFC 6598's shared space), as the stack's WireGuard network
- * uses: exporters published on anything else (0.0.0.0 above all) would listen publicly. */
-export function isPrivateIpv4(address: string): boolean {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address);
-  if (!match) return false;
-  const [a, b, c, d] = match.slice(1).map(Number) as [number, number, number, number];
-  if ([a, b, c, d].some((octet) => octet > 255) || match.slice(1).some((octet) => octet.length > 1 && octet.startsWith("0"))) return false;
-  return a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168) || (a === 100 && b >= 64 && b <= 127);
-}
-
 /** Refuses a fleet whose targets would scrape the wrong thing or nothing, naming the field. */
 function checkFleet(fleet: FleetTargets): void {
   const fail = (field: string, expected: string, got: unknown) => {
@@ -223,7 +214,7 @@ function checkFleet(fleet: FleetTargets): void {
   fleet.remoteNodes.forEach((n, i) => {
     if (n.node === "" || nodes.includes(n.node)) fail(`remoteNodes[${i}].node`, `a placement id other than ${nodes.map((x) => JSON.stringify(x)).join(", ")}`, n.node);
     nodes.push(n.node);
-    if (!isPrivateIpv4(n.address)) fail(`remoteNodes[${i}].address`, "the node's private IPv4 address (its WireGuard address)", n.address);
+    if (!isPrivateAddress(n.address)) fail(`remoteNodes[${i}].address`, "the node's private IPv4 address (its WireGuard address)", n.address);
     if (!Number.isInteger(n.gpus) || n.gpus < 0) fail(`remoteNodes[${i}].gpus`, "a whole number of GPUs, 0 or more", n.gpus);
   });
   const pools: string[] = [];

@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { DockerRuntime } from "@sophia/docker-runtime";
 import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import { parse } from "yaml";
-import { CONTAINER_EXPORTER_HOST_MOUNTS, type FleetTargets, isPrivateIpv4, monitoringContainerSpecs, monitoringFiles, type MonitoringSpecArgs, NODE_EXPORTER_HOST_MOUNTS, skippedGpuExporters, TOKEN_FILES, UPSTREAM_IMAGES, writeThenExec } from "./containers";
+import { isPrivateAddress } from "@sophia/private-network";
+import { CONTAINER_EXPORTER_HOST_MOUNTS, type FleetTargets, monitoringContainerSpecs, monitoringFiles, type MonitoringSpecArgs, NODE_EXPORTER_HOST_MOUNTS, skippedGpuExporters, TOKEN_FILES, UPSTREAM_IMAGES, writeThenExec } from "./containers";
 import { Monitoring } from "./monitoring";
 
 const args: MonitoringSpecArgs = {
@@ -305,6 +306,6 @@ test("a fleet on a runtime without the fleet network is refused, naming the argu
 });
 
 test("only private IPv4 addresses pass as a node's WireGuard address", () => {
-  for (const ok of ["10.210.8.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "100.64.0.1"]) expect([ok, isPrivateIpv4(ok)]).toEqual([ok, true]);
-  for (const bad of ["0.0.0.0", "198.51.100.7", "172.32.0.1", "10.210.8.256", "010.1.1.1", "10.210.8", "::1", "10.210.8.1:9100"]) expect([bad, isPrivateIpv4(bad)]).toEqual([bad, false]);
+  for (const ok of ["10.210.8.1", "172.16.0.1", "172.31.255.254", "192.168.1.1", "100.64.0.1"]) expect([ok, isPrivateAddress(ok)]).toEqual([ok, true]);
+  for (const bad of ["0.0.0.0", "198.51.100.7", "172.32.0.1", "10.210.8.256", "010.1.1.1", "10.210.8", "::1", "10.210.8.1:9100"]) expect([bad, isPrivateAddress(bad)]).toEqual([bad, false]);
 });

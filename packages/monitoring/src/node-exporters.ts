@@ -8,7 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { DockerRuntime } from "@sophia/docker-runtime";
 import type { LogRetention } from "@sophia/mcp-servers";
 import { monitoringContainerArgs, monitoringImages } from "./container-resources";
-import { type ExporterRole, exporterContainerSpecs, isPrivateIpv4, MONITORING_PORTS, type MonitoringImageSource } from "./containers";
+import { isPrivateAddress } from "@sophia/private-network";
+import { type ExporterRole, exporterContainerSpecs, MONITORING_PORTS, type MonitoringImageSource } from "./containers";
 
 /** Telegraf's gather interval unless told: the stacks' scrape interval. */
 const DEFAULT_SCRAPE_INTERVAL_SECONDS = 15;
@@ -41,7 +42,7 @@ export class NodeExporters extends pulumi.ComponentResource {
     const { runtime } = args;
     const fleet = runtime.networks.fleet;
     if (!fleet) throw new Error(`NodeExporters ${name}: runtime: expected a runtime with the fleet network (DockerRuntime's fleet: true); got one without`);
-    if (!isPrivateIpv4(args.privateAddress)) throw new Error(`NodeExporters ${name}: privateAddress: expected the node's private IPv4 address (its WireGuard address); got ${JSON.stringify(args.privateAddress)}`);
+    if (!isPrivateAddress(args.privateAddress)) throw new Error(`NodeExporters ${name}: privateAddress: expected the node's private IPv4 address (its WireGuard address); got ${JSON.stringify(args.privateAddress)}`);
     if (!Number.isInteger(args.gpus) || args.gpus < 0) throw new Error(`NodeExporters ${name}: gpus: expected a whole number of GPUs, 0 or more; got ${JSON.stringify(args.gpus)}`);
     const specs = exporterContainerSpecs({
       stack: args.stack,

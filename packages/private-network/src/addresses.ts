@@ -52,6 +52,14 @@ export function parseCidr(cidr: string): Cidr {
 export const sizeOf = (cidr: Cidr) => 2 ** (32 - cidr.prefix);
 export const formatAddress = (value: number) => [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join(".");
 
+/** A single IPv4 address (dotted, no leading zeros) inside one of PRIVATE_RANGES: what a private
+ * (WireGuard) address must be before anything is published on it. */
+export function isPrivateAddress(address: string): boolean {
+  const octets = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(address)?.slice(1);
+  if (!octets || octets.some((o) => Number(o) > 255 || (o.length > 1 && o.startsWith("0")))) return false;
+  return PRIVATE_RANGES.some((range) => contains(range, `${address}/32`));
+}
+
 export function overlaps(a: string, b: string): boolean {
   const [x, y] = [parseCidr(a), parseCidr(b)];
   return x.base < y.base + sizeOf(y) && y.base < x.base + sizeOf(x);

@@ -20,6 +20,17 @@ export function dockerOverSsh(destination: string, sshOptions: readonly string[]
   return (args) => runDocker("ssh", ["-o", "BatchMode=yes", ...sshOptions, destination, "docker", ...args.map(shellQuote)], process.env);
 }
 
+/** A command line on a node over ssh, the same way (a fleet's per-node checks: `wg show`); its stdout. */
+export function commandOverSsh(destination: string, sshOptions: readonly string[]): (command: string) => Promise<string> {
+  return async (command) => {
+    try {
+      return (await run("ssh", ["-o", "BatchMode=yes", ...sshOptions, destination, command], { maxBuffer: 1 << 24 })).stdout;
+    } catch (error) {
+      throw new Error(`ssh ${destination} ${command} failed: ${((error as { stderr?: string }).stderr ?? String(error)).trim()}`);
+    }
+  };
+}
+
 async function runDocker(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
   try {
     return (await run(file, args, { env, maxBuffer: 1 << 26 })).stdout.trim();
