@@ -5,6 +5,7 @@
 // name the tool, the outcome and the time, never Gong data. Its HTTP entry point is main.ts.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { PER_REQUEST_SERVER_OPTIONS } from "../http-edge";
 import type { GongCall, GongCallDetail, GongClient, GongTranscript } from "./client";
 
 export const TRANSCRIPT_DEFAULT_CHARS = 8000;
@@ -37,7 +38,7 @@ export function transcriptLines(transcript: GongTranscript, parties: GongCallDet
 }
 
 export function createGongServer(gong: GongClient, log: Log): McpServer {
-  const server = new McpServer({ name: "gong", version: "0.1.0" });
+  const server = new McpServer({ name: "gong", version: "0.1.0" }, PER_REQUEST_SERVER_OPTIONS);
   const tool = <A, R extends Record<string, unknown>>(name: string, run: (args: A) => Promise<R>) => async (args: A) => {
     const started = Date.now();
     try {

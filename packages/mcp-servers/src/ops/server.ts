@@ -3,6 +3,7 @@
 // guarded `up` through the Automation API. Every tool call is logged as one JSON line.
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { PER_REQUEST_SERVER_OPTIONS } from "../http-edge";
 import { type AgentRoute, type AgentRoutes, chooseRoute, RouteRefused, type RoutePolicy } from "./routing";
 
 export const STACKS = ["local", "staging", "production"] as const;
@@ -53,7 +54,7 @@ export function upAllowed(stack: StackName, allowProductionUp: boolean): { allow
 type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
 
 export function createOpsServer(options: OpsServerOptions): McpServer {
-  const server = new McpServer({ name: "sophia-ops", version: "0.1.0" });
+  const server = new McpServer({ name: "sophia-ops", version: "0.1.0" }, PER_REQUEST_SERVER_OPTIONS);
   const stackArg = { stack: z.enum(STACKS).describe("Stack name: local, staging or production") };
 
   const logged = (tool: string, run: (stack: StackName) => Promise<string>) => async ({ stack }: { stack: StackName }): Promise<ToolResult> => {
