@@ -5,7 +5,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { createMcpHttpEdge, stopOnSignals } from "../http-edge";
-import { forwardingServer } from "./forward";
+import { forwardingServer, UpstreamLanes } from "./forward";
 
 const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), bridge: true, ...entry })}\n`);
 
@@ -32,13 +32,14 @@ async function main(): Promise<void> {
     process.exit(1);
   };
   await upstream.connect(transport);
+  const lanes = await UpstreamLanes.open(upstream);
   const http = createMcpHttpEdge({
     // The catalog's name for the server behind the bridge (serverContainerSpec sets it).
     name: process.env.SOPHIA_MCP_SERVER ?? "",
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
     healthPath: "/ping",
     health: () => ({ status: "ok", upstream: upstream.getServerVersion()?.name }),
-    serverFor: () => forwardingServer(upstream),
+    serverFor: () => forwardingServer(lanes),
   });
   http.listen(port, "0.0.0.0", () => log({ event: "listening", port, upstream: upstream.getServerVersion() }));
   stopOnSignals(http, async (how) => {
