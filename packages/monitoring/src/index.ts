@@ -1,4 +1,5 @@
-export { PROBE_INTERVAL_SECONDS, SLI_METRICS, platformSlos, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
+export { LATENCY_THRESHOLD_SECONDS, PROBE_INTERVAL_SECONDS, SLI_METRICS, platformSlos, type RatioSlo, type Slo, type ThresholdSlo } from "./slo";
+export { bucketsBetween, bucketsFromExposition, type HistogramBucket, histogramQuantile, shareWithin } from "./latency-sli";
 export { BURN_RATE_WINDOWS, burnAlertName, CONTAINER_METRICS, costGroup, errorRatioRecord, FLEET_COST_RECORD, fleetGroup, NODE_COST_RECORD, type NodeCost, platformRules, reliabilityGroup, renderRuleFile, symptomGroup, type AlertingRule, type RecordingRule, type RuleGroup, type Severity } from "./rules";
 export { renderRuleTests, type PromtoolTestFile } from "./rule-tests";
 export { AGENT_POOLS_JOB, HEALTH_MODULE, NODE_JOB, PROBE_MODULE, SERVER_METRICS_JOB, type PoolProbe, type ServerMetrics, type TargetGroup, renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig, renderTelegrafConfig, type AlertmanagerConfigArgs, type ProbedServer, type PrometheusConfigArgs, type ScrapeJob, type WebhookReceiver } from "./prometheus-config";

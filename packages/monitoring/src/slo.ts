@@ -54,7 +54,8 @@ export type Slo = RatioSlo | ThresholdSlo;
 export const PROBE_INTERVAL_SECONDS = 5;
 
 const AVAILABILITY_OBJECTIVE = 0.999;
-const LATENCY_THRESHOLD_SECONDS = 0.1;
+/** The latency SLO's threshold: a bound of the servers' histogram buckets (OPERATION_BUCKETS). */
+export const LATENCY_THRESHOLD_SECONDS = 0.1;
 /** "p99 under 100 ms": at least 99 % of operations answer within the threshold. */
 const LATENCY_OBJECTIVE = 0.99;
 const AGENT_START_MAX_SECONDS = 2;
