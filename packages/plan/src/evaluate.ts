@@ -49,31 +49,49 @@ export async function evaluate(options: EvaluateOptions): Promise<Evaluation> {
   const protects = new Map<string, boolean>();
   let outputs: Record<string, unknown> = {};
   let failure: { error: unknown } | undefined;
-  await pulumi.runtime.runInPulumiStack(async () => {
-    pulumi.runtime.registerStackTransformation((args) => {
-      const key = `${args.type}::${args.name}`;
-      keys.set(args.resource, key);
-      parents.set(key, args.opts.parent ? keys.get(args.opts.parent) : undefined);
-      const dependsOn = args.opts.dependsOn;
-      const direct = (Array.isArray(dependsOn) ? dependsOn : [dependsOn]).filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
-      dependencies.set(key, direct.map((d) => keys.get(d) ?? "(unknown)"));
-      protects.set(key, args.opts.protect === true);
-      return undefined;
+  const warnings = await holdingWarnings(async () => {
+    await pulumi.runtime.runInPulumiStack(async () => {
+      pulumi.runtime.registerStackTransformation((args) => {
+        const key = `${args.type}::${args.name}`;
+        keys.set(args.resource, key);
+        parents.set(key, args.opts.parent ? keys.get(args.opts.parent) : undefined);
+        const dependsOn = args.opts.dependsOn;
+        const direct = (Array.isArray(dependsOn) ? dependsOn : [dependsOn]).filter((d): d is pulumi.Resource => pulumi.Resource.isInstance(d));
+        dependencies.set(key, direct.map((d) => keys.get(d) ?? "(unknown)"));
+        protects.set(key, args.opts.protect === true);
+        return undefined;
+      });
+      // The program's own error is the evaluation's: left to the SDK, it would be an unhandled rejection.
+      try {
+        outputs = (await options.program()) ?? {};
+      } catch (error) {
+        failure = { error };
+      }
+      return outputs;
     });
-    // The program's own error is the evaluation's: left to the SDK, it would be an unhandled rejection.
-    try {
-      outputs = (await options.program()) ?? {};
-    } catch (error) {
-      failure = { error };
-    }
-    return outputs;
+    await runtime.waitForRPCs();
   });
-  await runtime.waitForRPCs();
   if (failure) throw failure.error;
+  for (const args of warnings) console.warn(...args);
   const resolved: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(outputs)) resolved[name] = await resolveOutput(value);
   const resources = mocks.resources.filter((r) => r.type !== STACK_TYPE).map((r) => ({ ...r, parent: parents.get(`${r.type}::${r.name}`), dependsOn: dependencies.get(`${r.type}::${r.name}`) ?? [], protect: protects.get(`${r.type}::${r.name}`) ?? false }));
   return { project: options.project, stack: options.stack, resources, outputs: resolved };
+}
+
+/** Runs `run` with console.warn held, and returns the held calls. Without an engine the SDK writes a
+ * program's warnings with console.warn as they happen; held, a program that stops says why in one
+ * line, without the warnings about what it would have done before it. */
+async function holdingWarnings(run: () => Promise<void>): Promise<unknown[][]> {
+  const held: unknown[][] = [];
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => void held.push(args);
+  try {
+    await run();
+  } finally {
+    console.warn = warn;
+  }
+  return held;
 }
 
 /** Evaluates a program with no stack config: how a component's tests see what it registers. */
