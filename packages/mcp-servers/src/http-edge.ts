@@ -9,6 +9,10 @@ import type { Socket } from "node:net";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import type { Server as McpProtocolServer } from "@modelcontextprotocol/sdk/server/index.js";
 import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv-provider.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { ListToolsRequestSchema, type ListToolsResult, ListToolsResultSchema } from "@modelcontextprotocol/sdk/types.js";
 import { Histogram, Registry } from "prom-client";
 import { BACKEND_KEY_HEADER, CLIENT_HEADER, EDGE_LIMITS } from "./caddyfile";
 
@@ -17,6 +21,33 @@ import { BACKEND_KEY_HEADER, CLIENT_HEADER, EDGE_LIMITS } from "./caddyfile";
  * fifth of sophia-ops's CPU per request (--cpu-prof, 16 clients of tools/list). A server uses it only
  * to check an elicitation's answer, which no server here asks for, so nothing accumulates in it. */
 export const PER_REQUEST_SERVER_OPTIONS = { jsonSchemaValidator: new AjvJsonSchemaValidator() } as const;
+
+/**
+ * The tools/list answer of a server, asked once over an in-memory connection. McpServer turns every
+ * tool's zod schema into JSON Schema on each tools/list, a sixth of sophia-ops's CPU per list
+ * (--cpu-prof); a process's per-request servers all register the same tools, so the list is built
+ * once at start and each of them answers with it (answerToolsListWith).
+ */
+export async function toolListOf(server: McpServer): Promise<ListToolsResult> {
+  const [serverSide, clientSide] = InMemoryTransport.createLinkedPair();
+  const client = new Client({ name: "tool-list", version: "0" });
+  await server.connect(serverSide);
+  await client.connect(clientSide);
+  try {
+    // The raw request: Client.listTools would also compile every output schema's validator.
+    return await client.request({ method: "tools/list", params: {} }, ListToolsResultSchema);
+  } finally {
+    await client.close();
+    await server.close();
+  }
+}
+
+/** A per-request server that answers tools/list with the list its process built once (toolListOf of
+ * a server with the same tools). */
+export function answerToolsListWith(server: McpServer, list: ListToolsResult): McpServer {
+  server.server.setRequestHandler(ListToolsRequestSchema, () => list);
+  return server;
+}
 
 /** Anything that connects to a transport and closes: an McpServer or the low-level Server. */
 type McpServerLike = Pick<McpProtocolServer, "connect" | "close">;

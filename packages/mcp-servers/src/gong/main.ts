@@ -3,7 +3,7 @@
 // Settings from the environment: GONG_BASE_URL (the company's API base URL), GONG_ACCESS_KEY and
 // GONG_ACCESS_SECRET (Pulumi secrets), SOPHIA_BACKEND_KEY; GONG_PLAIN_HTTP=allowed on the local stack
 // only, whose fake Gong answers plain http on the project's own network.
-import { createMcpHttpEdge, stopOnSignals } from "../http-edge";
+import { answerToolsListWith, createMcpHttpEdge, stopOnSignals, toolListOf } from "../http-edge";
 import { GongClient } from "./client";
 import { createGongServer } from "./server";
 
@@ -24,14 +24,15 @@ export function gongSettings(env: NodeJS.ProcessEnv): { baseUrl: string; accessK
   };
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const port = Number(process.env.SOPHIA_GONG_PORT ?? 8080);
   const gong = new GongClient(gongSettings(process.env));
+  const tools = await toolListOf(createGongServer(gong, log));
   const http = createMcpHttpEdge({
     name: "gong",
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
     health: () => ({ status: "ok" }),
-    serverFor: () => createGongServer(gong, log),
+    serverFor: () => answerToolsListWith(createGongServer(gong, log), tools),
   });
   http.listen(port, "0.0.0.0", () => log({ event: "listening", port }));
   stopOnSignals(http, (how) => {
@@ -41,11 +42,9 @@ function main(): void {
 }
 
 if (require.main === module) {
-  try {
-    main();
-  } catch (error) {
+  main().catch((error: Error) => {
     // One line on stderr naming the setting, and a failing exit code.
-    log({ event: "fatal", error: (error as Error).message });
+    log({ event: "fatal", error: error.message });
     process.exitCode = 1;
-  }
+  });
 }

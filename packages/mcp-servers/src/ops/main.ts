@@ -3,7 +3,7 @@
 // are offered only when a `pulumi` CLI is on PATH.
 import { spawn, spawnSync } from "node:child_process";
 import { Histogram, Registry } from "prom-client";
-import { createMcpHttpEdge, OPERATION_BUCKETS, stopOnSignals } from "../http-edge";
+import { answerToolsListWith, createMcpHttpEdge, OPERATION_BUCKETS, stopOnSignals, toolListOf } from "../http-edge";
 import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
 import { watchRuntimes } from "./runtime-health";
 import { createOpsServer, type PulumiOperations, ROUTE_TASK_METRIC, type StackName } from "./server";
@@ -92,12 +92,15 @@ async function main(): Promise<void> {
   const taskRouted = (e: { category: string; outcome: string; seconds: number }) => routed.observe({ category: e.category, outcome: e.outcome }, e.seconds);
   // Prometheus reads the agent runtimes' health from here: they are on a network it is not on.
   if (routing) watchRuntimes(routing.routes, registry);
+  const serverFor = (caller: string | undefined) => createOpsServer({ plan, pulumi, allowProductionUp, log, taskRouted, routing: routing && { ...routing, caller } });
+  // The tools are the same for every caller (the route policy is checked when a task is routed).
+  const tools = await toolListOf(serverFor(undefined));
   const http = createMcpHttpEdge({
     name: "sophia-ops",
     registry,
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
     health: () => ({ status: "ok", pulumiCli: Boolean(pulumi) }),
-    serverFor: (caller) => createOpsServer({ plan, pulumi, allowProductionUp, log, taskRouted, routing: routing && { ...routing, caller } }),
+    serverFor: (caller) => answerToolsListWith(serverFor(caller), tools),
   });
   http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp, routeTask: Boolean(routing) }));
   stopOnSignals(http, (how) => {

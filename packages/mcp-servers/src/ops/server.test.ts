@@ -3,6 +3,7 @@
 // label that only ever holds a known category.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { answerToolsListWith, toolListOf } from "../http-edge";
 import { createOpsServer } from "./server";
 
 const routes = {
@@ -43,4 +44,20 @@ test("each route_task reports its category and outcome: ok, refused, error; an u
     { category: "business-intelligence", outcome: "error", timed: true },
     { category: "unknown", outcome: "refused", timed: true },
   ]);
+});
+
+test("a server answering tools/list from its process's list answers exactly what it would build, and still calls", async () => {
+  const build = () =>
+    createOpsServer({ plan: async (stack) => `plan ${stack}`, allowProductionUp: false, log: () => undefined, routing: { routes, policy, caller: "cursor", run: async (route) => `${route.agent}: done` } });
+  const built = await toolListOf(build());
+  expect(built.tools.map((t) => t.name)).toEqual(["stack_plan", "route_task"]);
+  const server = answerToolsListWith(build(), built);
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: "t", version: "1" });
+  await client.connect(clientSide);
+  // Through the SDK client, which validates the answer against the protocol's schema.
+  expect(await client.listTools()).toEqual(await toolListOf(build()));
+  expect(await client.callTool({ name: "route_task", arguments: { category: "infrastructure", task: "x" } })).toMatchObject({ structuredContent: { agent: "infra-operator", answer: "infra-operator: done" } });
+  await client.close();
 });

@@ -53,9 +53,34 @@ export function upAllowed(stack: StackName, allowProductionUp: boolean): { allow
 
 type ToolResult = { content: { type: "text"; text: string }[]; isError?: boolean };
 
+const stackArg = { stack: z.enum(STACKS).describe("Stack name: local, staging or production") };
+
+/** route_task's schemas, built once per route table: every request gets a server of its own, and
+ * building these zod schemas for each was a tenth of the server's CPU per tools/list. */
+const routeTaskSchemas = new WeakMap<AgentRoutes, ReturnType<typeof buildRouteTaskSchemas>>();
+
+function buildRouteTaskSchemas(routes: AgentRoutes) {
+  const categories = Object.keys(routes).sort();
+  return {
+    categories,
+    description: `Hands a task to the Agno agent of a category and returns its answer. Categories: ${categories.join(", ")}. Your token decides which categories you may route to.`,
+    inputSchema: {
+      category: z.string().describe(`One of: ${categories.join(", ")}`),
+      task: z.string().min(1).describe("The task, in plain words"),
+      agent: z.string().optional().describe("A specific agent of the category; default: its first agent"),
+    },
+    outputSchema: { agent: z.string(), category: z.string(), answer: z.string(), ms: z.number() },
+  };
+}
+
+function routeTaskSchemasOf(routes: AgentRoutes) {
+  let schemas = routeTaskSchemas.get(routes);
+  if (!schemas) routeTaskSchemas.set(routes, (schemas = buildRouteTaskSchemas(routes)));
+  return schemas;
+}
+
 export function createOpsServer(options: OpsServerOptions): McpServer {
   const server = new McpServer({ name: "sophia-ops", version: "0.1.0" }, PER_REQUEST_SERVER_OPTIONS);
-  const stackArg = { stack: z.enum(STACKS).describe("Stack name: local, staging or production") };
 
   const logged = (tool: string, run: (stack: StackName) => Promise<string>) => async ({ stack }: { stack: StackName }): Promise<ToolResult> => {
     const started = Date.now();
@@ -78,19 +103,10 @@ export function createOpsServer(options: OpsServerOptions): McpServer {
 
   const routing = options.routing;
   if (routing) {
-    const categories = Object.keys(routing.routes).sort();
+    const { categories, description, inputSchema, outputSchema } = routeTaskSchemasOf(routing.routes);
     server.registerTool(
       "route_task",
-      {
-        title: "Route a task to an agent",
-        description: `Hands a task to the Agno agent of a category and returns its answer. Categories: ${categories.join(", ")}. Your token decides which categories you may route to.`,
-        inputSchema: {
-          category: z.string().describe(`One of: ${categories.join(", ")}`),
-          task: z.string().min(1).describe("The task, in plain words"),
-          agent: z.string().optional().describe("A specific agent of the category; default: its first agent"),
-        },
-        outputSchema: { agent: z.string(), category: z.string(), answer: z.string(), ms: z.number() },
-      },
+      { title: "Route a task to an agent", description, inputSchema, outputSchema },
       async ({ category, task, agent }): Promise<ToolResult & { structuredContent?: Record<string, unknown> }> => {
         const started = Date.now();
         try {
