@@ -56,7 +56,7 @@ describe("production with Gong's secrets and base URL", () => {
 test("gong named in sophia:mcpServers without its secrets, or with an http base URL, is refused by key", async () => {
   const servers = { "sophia:mcpServers": { value: ["sophia-ops", "memory", "gong"] }, "sophia:gong": { value: { baseUrl: "https://us-12345.api.gong.io" } } };
   await expect(evaluateStack(root, "production", program, { overrides: servers })).rejects.toThrow(
-    "stacks/Pulumi.production.yaml: sophia:gongAccessKey: MCP server gong is enabled and needs this secret (pulumi config set --secret sophia:gongAccessKey <value> --stack production); got nothing",
+    "stacks/Pulumi.production.yaml: sophia:gongAccessKey: sophia:mcpServers names gong, which needs this secret; set it with: pulumi config set --secret gongAccessKey <value> --stack production",
   );
   await expect(evaluateStack(root, "staging", program, { overrides: { ...GONG_SECRETS, "sophia:gong": { value: { baseUrl: "http://us-12345.api.gong.io" } } } })).rejects.toThrow(/sophia:gong\.baseUrl.*expected https/);
 }, 120_000);

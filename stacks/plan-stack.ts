@@ -3,14 +3,12 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { evaluate, type Evaluation, renderPlan } from "@sophia/plan";
-import { ConfigError, type Environment, ENVIRONMENTS, knownConfigKeys, loadStackConfig, parseStackFile, SECRET_KEYS, stackConfigFile } from "@sophia/stack-config";
+import { ConfigError, type ConfigOverrides, ENVIRONMENTS, loadStackFile, stackConfigFile } from "@sophia/stack-config";
 import { placeForStack } from "./src/placement";
 
 export type Program = () => Promise<Record<string, unknown>>;
 
-/** Config set on top of the stack file, checked like it: how the smoke enables Gong against its fake
- * without the committed local file enabling it. A secret's value reaches the program as a secret. */
-export type ConfigOverrides = Readonly<Record<string, { readonly value: unknown; readonly secret?: boolean }>>;
+export type { ConfigOverrides } from "@sophia/stack-config";
 
 export interface EvaluateStackOptions {
   readonly mocks?: Parameters<typeof evaluate>[0]["mocks"];
@@ -28,20 +26,9 @@ export async function evaluateStack(root: string, stack: string, program: Progra
   const full = path.join(root, file);
   const known = (ENVIRONMENTS as readonly string[]).includes(stack);
   if (!known || !fs.existsSync(full)) throw new ConfigError(file, undefined, `no such stack file; the stacks are ${ENVIRONMENTS.join(", ")}`);
-  const { raw, secretKeys } = parseStackFile(fs.readFileSync(full, "utf8"), file, knownConfigKeys(stack as Environment));
-  for (const [key, { value, secret }] of Object.entries(options.overrides ?? {})) {
-    // As the engine holds config: text, objects and lists as JSON.
-    raw[key] = typeof value === "object" && value !== null ? JSON.stringify(value) : String(value);
-    if (secret && !secretKeys.includes(key)) secretKeys.push(key);
-  }
-  const required = SECRET_KEYS[stack as Environment].required;
-  for (const key of required.filter((k) => !(k in raw))) {
-    raw[key] = `[secret ${key}, set per deployment]`;
-    secretKeys.push(key);
-  }
   // Config and placement are checked before the program runs, so a mistake is one line naming this
   // file, never an error from inside the SDK's runtime (the program checks them again, for real runs).
-  const checked = loadStackConfig(stack, raw, (key) => secretKeys.includes(key), file);
+  const { raw, secretKeys, config: checked } = loadStackFile(stack, fs.readFileSync(full, "utf8"), file, options.overrides);
   await placeForStack(checked.values, file);
   // The engine runs the program in the directory of `main`; so does the plan, so that paths in it
   // (image build contexts) are exactly what the engine registers.

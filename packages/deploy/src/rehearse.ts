@@ -24,6 +24,7 @@ import { promisify } from "node:util";
 import { type GpuPolicy, LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
 import { STUB_MODEL_CONTEXT, STUB_MODEL_PORT } from "@sophia/agent-runtime";
 import { FakeLambdaCloud, ThrowawaySshHost } from "@sophia/lambda-node/testing";
+import { REHEARSAL_ENDPOINTS_KEY } from "@sophia/stack-config";
 import { Agent, setGlobalDispatcher } from "undici";
 import { parse } from "yaml";
 import { dockerOn } from "@sophia/verify";
@@ -167,6 +168,10 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       dir: backendDir,
       override: (doc) => {
         doc.setIn(["config", "sophia:rehearsal"], true);
+        // The endpoint rule refuses http, loopback and private addresses on staging; the two this
+        // rehearsal points at this machine (the fake on 127.0.0.1, the stub on the Docker bridge) are
+        // allowed by name, and only these (stack-config's endpoints.ts).
+        doc.setIn(["config", REHEARSAL_ENDPOINTS_KEY], ["sophia:lambda.apiUrl", "sophia:model.baseUrl"]);
         doc.setIn(["config", "sophia:lambda", "apiUrl"], apiUrl);
         doc.setIn(["config", "sophia:lambda", "sshUser"], hosts[0]!.user);
         doc.setIn(["config", "sophia:lambda", "sshPublicKey"], deployPublicKey);

@@ -4,3 +4,6 @@ export * from "./load";
 export * from "./pulumi-config";
 export * from "./redact";
 export * from "./stack-file";
+export * from "./endpoints";
+export * from "./image-reference";
+export * from "./resolve";

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { ConfigError } from "./errors";
-import { loadStackConfig } from "./load";
+import { loadStackConfig, loadStackFile } from "./load";
 import { type Environment, SECRET_KEYS } from "./schema";
 import { parseStackFile } from "./stack-file";
 
@@ -110,9 +110,73 @@ const cases: Array<[string, string, (doc: ReturnType<typeof parseDocument>) => v
   ["unknown model provider", "local", (d) => d.setIn(["config", "sophia:model", "provider"], "gpt"), "stacks/Pulumi.local.yaml: sophia:model.provider:"],
 ];
 
+describe("what is valid is accepted", () => {
+  it("the rehearsal's config copy: its fake Lambda API on loopback and its stub model on the Docker bridge, named in its own key", () => {
+    const rehearsal = (d: ReturnType<typeof parseDocument>) => {
+      d.setIn(["config", "sophia:rehearsal"], true);
+      d.setIn(["config", "sophia:lambda", "apiUrl"], "http://127.0.0.1:40123");
+      d.setIn(["config", "sophia:model"], { provider: "openai-compatible", baseUrl: "http://172.17.0.3:8000/v1", id: "sophia-stub" });
+      d.setIn(["config", "sophia:images", "base"], "sophia/base:trixie");
+    };
+    const config = load("staging", (d) => {
+      rehearsal(d);
+      d.setIn(["config", "sophia:rehearsalEndpointsOnThisMachine"], ["sophia:lambda.apiUrl", "sophia:model.baseUrl"]);
+    });
+    expect(config.environment).toBe("staging");
+    // Without the key, the same copy is refused: the rule is not weakened for staging.
+    expect(errorOf(() => load("staging", rehearsal))).toContain("sophia:lambda.apiUrl: expected a public host; 127.0.0.1 is a loopback address");
+  });
+
+  it("anchors, aliases and merge keys, resolved as Pulumi's parser does", () => {
+    const text = fs.readFileSync(path.join(stacksDir, "Pulumi.staging.yaml"), "utf8")
+      .replace("sshAllowedCidrs: [203.0.113.0/24]", "sshAllowedCidrs: &operators [203.0.113.0/24]")
+      .replace("allowedCidrs: [203.0.113.0/24]\n  sophia:retention:", "allowedCidrs: *operators\n  sophia:retention:")
+      .replace("  sophia:retention:\n    metricsDays: 7", "  sophia:retention:\n    <<: &short { metricsDays: 7 }");
+    const { config } = loadStackFile("staging", text, "Pulumi.staging.yaml");
+    expect(config.environment === "staging" && [config.values["sophia:ingress"].allowedCidrs, config.values["sophia:retention"].metricsDays]).toEqual([["203.0.113.0/24"], 7]);
+  });
+
+  it("a registry with a port in an image reference", () => {
+    const base = "registry.example.com:5000/library/debian:trixie-slim@sha256:a29215f6a35e51e22adffa17f89e9d2ef06214e64a2bad10d765c46aea49f11f";
+    const config = load("production", (d) => d.setIn(["config", "sophia:images", "base"], base));
+    expect(config.environment === "production" && config.values["sophia:images"].base).toBe(base);
+  });
+});
+
 describe("a malformed config stops with one line", () => {
   it.each(cases)("%s", (_name, stack, edit, expected) => {
     expect(errorOf(() => load(stack, edit))).toContain(expected);
+  });
+
+  it("an alias bomb stops at once, naming the file", () => {
+    const levels = ["a: &a [x,x,x,x,x,x,x,x,x]", ...["b", "c", "d", "e", "f", "g", "h", "i"].map((name, i) => `${name}: &${name} [${Array(9).fill(`*${"abcdefgh"[i]}`).join(",")}]`)];
+    const started = Date.now();
+    expect(() => parseStackFile(`config:\n${levels.map((l) => `  ${l}`).join("\n")}\n`, "Pulumi.local.yaml")).toThrow(/^Pulumi\.local\.yaml:2:3: YAML aliases: they expand past 100 resolutions \(an alias bomb\?\); write the values out$/);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it("a number beyond 2^53 as written, with the key's own bound (not the double's)", () => {
+    expect(errorOf(() => load("production", (d) => d.setIn(["config", "sophia:nodePool", "maxNodesPerType"], 9007199254740993n)))).toBe(
+      "stacks/Pulumi.production.yaml: sophia:nodePool.maxNodesPerType: expected at most 64; got 9007199254740993",
+    );
+  });
+
+  it("half a pair of secrets names the missing one and its command", () => {
+    expect(errorOf(() => load("staging", (d) => d.setIn(["config", "sophia:alertPageWebhookUrl"], { secure: "v1:page" })))).toBe(
+      "stacks/Pulumi.staging.yaml: sophia:alertTicketWebhookUrl: sophia:alertPageWebhookUrl is set, so alerting by webhook (pages and tickets) needs this secret too (all of sophia:alertPageWebhookUrl, sophia:alertTicketWebhookUrl, or none); set it with: pulumi config set --secret alertTicketWebhookUrl <value> --stack staging",
+    );
+  });
+
+  it("a misspelled secret key is steered to the secret's own command", () => {
+    expect(errorOf(() => load("production", (d) => d.setIn(["config", "sophia:lambdaAPIKey"], { secure: "v1:x" })))).toBe(
+      "stacks/Pulumi.production.yaml: sophia:lambdaAPIKey: unknown key; did you mean sophia:lambdaApiKey? It is a secret: remove this key and set it with pulumi config set --secret lambdaApiKey <value> --stack production",
+    );
+  });
+
+  it("a key that looks right and is not: escaped, and what it holds named", () => {
+    expect(errorOf(() => load("production", (d) => d.setIn(["config", "sophia:pr\u043etect"], true)))).toBe(
+      "stacks/Pulumi.production.yaml: sophia:pr\\u043etect: unknown key; did you mean sophia:protect? The name holds \\u043e (a Cyrillic letter): retype it.",
+    );
   });
 
   it("never prints a secret's value", () => {

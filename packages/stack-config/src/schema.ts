@@ -5,8 +5,10 @@
 import { privateRangeProblem } from "@sophia/private-network";
 import { z } from "zod";
 import { LAMBDA_INSTANCE_TYPE_NAMES, LAMBDA_REGIONS } from "@sophia/agent-categories";
-import { MCP_SERVER_NAMES } from "@sophia/mcp-servers/catalog";
-import { describeValue, looksLikeSecret, urlCredentials } from "./redact";
+import { MCP_SERVER_NAMES, MCP_SERVERS } from "@sophia/mcp-servers/catalog";
+import { ENDPOINT_KEYS, endpointProblem, endpointsOf, REHEARSAL_ENDPOINTS_KEY } from "./endpoints";
+import { imageReferenceProblem, parseImageReference, PINNED_DIGEST } from "./image-reference";
+import { credentialsIn, describeValue } from "./redact";
 
 export const ENVIRONMENTS = ["local", "staging", "production"] as const;
 export type Environment = (typeof ENVIRONMENTS)[number];
@@ -46,26 +48,38 @@ const cidr = z.cidrv4().superRefine((value, ctx) => {
 /** Text with no surrounding or only-space content, at most `max` characters of `charset`. */
 const text = (max: number, charset: RegExp, example: string) =>
   z.string().superRefine((value, ctx) => {
-    if (looksLikeSecret(value)) {
-      ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text; got ${describeValue(value)} (a credential pasted in the wrong field? secrets go in with pulumi config set --secret, never in the stack file)` });
+    const credentials = credentialsIn(value);
+    if (credentials.length > 0) {
+      ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text; got ${describeValue(value)}, which holds a ${credentials[0]} (a credential pasted in the wrong field? secrets go in with pulumi config set --secret, never in the stack file)` });
     } else if (value.length > max) ctx.addIssue({ code: "custom", input: value, message: `expected at most ${max} characters, such as ${example}; got ${value.length} characters` });
     else if (!charset.test(value)) ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text (${charset.source}); got ${describeValue(value)}` });
   });
 
-/** An http(s) URL with no credentials in it: they would sit in plaintext in the stack file and state. */
-const url = (secretKey: string, example: string) =>
-  z.string().superRefine((value, ctx) => {
-    let parsed: URL | undefined;
-    try {
-      parsed = new URL(value);
-    } catch {
-      parsed = undefined;
-    }
-    if (!parsed || !/^https?:$/.test(parsed.protocol)) ctx.addIssue({ code: "custom", input: value, message: `expected an http(s) URL such as ${example}; got ${describeValue(value)}` });
-    else if (urlCredentials(value)) {
-      ctx.addIssue({ code: "custom", input: value, message: `expected a URL without credentials (they would be stored in plaintext); put the key in the secret ${secretKey}; got ${describeValue(value)}` });
-    }
-  });
+/** A URL the stacks fetch: its rule (endpoints.ts) needs the stack and other keys, so the schema's
+ * refinements at the end apply it, once for every key in ENDPOINTS. */
+const endpointUrl = z.string();
+
+/** An image reference by the OCI distribution grammar; pinning by digest is a rule per environment. */
+const imageReference = z.string().superRefine((value, ctx) => {
+  const problem = imageReferenceProblem(value);
+  if (problem) ctx.addIssue({ code: "custom", input: value, message: `${problem}; got ${describeValue(value)}` });
+});
+
+/** The DNS name clients use, without a port (the port is its own key). */
+const hostName = z.string().superRefine((value, ctx) => {
+  const problem = /:\d*$/.test(value)
+    ? "expected a host name without a port (the port is sophia:ingress.port)"
+    : !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/.test(value) && "expected a DNS name such as mcp.example.com";
+  if (problem) ctx.addIssue({ code: "custom", input: value, message: `${problem}; got ${describeValue(value)}` });
+});
+
+/** Every endpoint's URL under its policy (endpoints.ts), each refused with its key and its value. */
+function refineEndpoints(environment: string, values: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  for (const { endpoint, url, policy } of endpointsOf(environment, values)) {
+    const problem = endpointProblem(url, endpoint, policy);
+    if (problem) ctx.addIssue({ code: "custom", path: [...endpoint.path], input: url, message: `${problem}; got ${describeValue(url)}` });
+  }
+}
 
 const common = {
   "sophia:environment": z.enum(ENVIRONMENTS),
@@ -85,7 +99,7 @@ const common = {
      * rehearsal where no ACME CA can reach the node (clients must then trust Caddy's root). */
     tlsIssuer: z.enum(["acme", "internal"]).optional(),
     /** The DNS name clients use; with tls, Caddy gets its certificate for it. */
-    host: z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, "a DNS name such as mcp.example.com").optional(),
+    host: hostName.optional(),
     allowedCidrs: unique(cidr, "CIDR").min(1),
   }),
   /** The agents' model: an OpenAI-compatible provider (key: the secret sophia:modelApiKey), or the
@@ -93,8 +107,11 @@ const common = {
   "sophia:model": z.discriminatedUnion("provider", [
     z.strictObject({
       provider: z.literal("openai-compatible"),
-      baseUrl: url("sophia:modelApiKey", "https://api.openai.com/v1"),
+      baseUrl: endpointUrl,
       id: text(200, /^[A-Za-z0-9][A-Za-z0-9._:/@-]*$/, "gpt-4.1-mini"),
+      /** The model is served inside your network (a self-hosted model on a private address); without
+       * it a private address is refused, as a server-side request forgery target. */
+      privateEndpoint: z.boolean().optional(),
     }),
     z.strictObject({ provider: z.literal("stub") }),
   ]),
@@ -102,7 +119,7 @@ const common = {
    * URL); required once gong is enabled (both its secrets set, or sophia:mcpServers naming it). Its
    * keys are the secrets sophia:gongAccessKey and sophia:gongAccessKeySecret; https on staging and
    * production. */
-  "sophia:gong": z.strictObject({ baseUrl: url("sophia:gongAccessKey", "https://us-12345.api.gong.io") }).optional(),
+  "sophia:gong": z.strictObject({ baseUrl: endpointUrl }).optional(),
   "sophia:retention": z.strictObject({
     metricsDays: boundedInt(1, 3650),
     logMaxSizeMiB: boundedInt(1, 10_240),
@@ -110,20 +127,22 @@ const common = {
   }),
 };
 
-export const LocalConfigSchema = z.strictObject({
-  ...common,
-  "sophia:environment": z.literal("local"),
-  "sophia:local": z.strictObject({
-    /** What the local machine lends the platform; placement packs agents into it. */
-    cpus: bounded(0.1, 1024),
-    memoryGiB: bounded(0.25, 16_384),
-    dockerHost: z.string().regex(/^unix:\/\/\/.+/, "a unix socket URL such as unix:///var/run/docker.sock"),
-    /** Base image the Dockerfiles build on; locally a debootstrapped image, as no registry is reachable. */
-    baseImage: text(255, /^[a-z0-9][a-z0-9./_-]*(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/, "sophia/base:trixie"),
-    /** The local engine's platform (`docker info`: x86_64 → linux/amd64, aarch64 → linux/arm64); images are built for it. */
-    platform: z.enum(["linux/amd64", "linux/arm64"]),
-  }),
-});
+export const LocalConfigSchema = z
+  .strictObject({
+    ...common,
+    "sophia:environment": z.literal("local"),
+    "sophia:local": z.strictObject({
+      /** What the local machine lends the platform; placement packs agents into it. */
+      cpus: bounded(0.1, 1024),
+      memoryGiB: bounded(0.25, 16_384),
+      dockerHost: z.string().regex(/^unix:\/\/\/.+/, "a unix socket URL such as unix:///var/run/docker.sock"),
+      /** Base image the Dockerfiles build on; locally a debootstrapped image, as no registry is reachable. */
+      baseImage: imageReference,
+      /** The local engine's platform (`docker info`: x86_64 → linux/amd64, aarch64 → linux/arm64); images are built for it. */
+      platform: z.enum(["linux/amd64", "linux/arm64"]),
+    }),
+  })
+  .superRefine((c, ctx) => refineEndpoints("local", c, ctx));
 
 export const LambdaConfigSchema = z
   .strictObject({
@@ -139,12 +158,16 @@ export const LambdaConfigSchema = z
     /** Every Dockerfile's BASE_IMAGE on the nodes: an upstream image pinned by digest. */
     "sophia:images": z.strictObject({
       /** Pinned by digest; only a rehearsal names the image it loaded onto its nodes by tag. */
-      base: z.string().regex(/^[a-z0-9./_-]+(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$/, "an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex>"),
+      base: imageReference,
     }),
     /** A rehearsal on one machine (packages/deploy, npm run rehearse): its nodes have no NVIDIA GPU, so GPU pools are
      * skipped, each with a warning, and have this machine's cores, so pools get no CPU quota; the base
      * image may be named by tag (the one the rehearsal loaded onto its nodes). Refused on production. */
     "sophia:rehearsal": z.boolean().optional(),
+    /** Set only by a rehearsal's config copy (packages/deploy, rehearse.ts): the endpoints it points at
+     * this machine, by key (its fake Lambda API on loopback, its stub model on the Docker bridge). Each
+     * listed one may be plain http on a loopback or private address; never on production. */
+    [REHEARSAL_ENDPOINTS_KEY]: unique(z.enum(ENDPOINT_KEYS), "endpoint key").min(1).optional(),
     /** The stack's private network among its nodes (packages/private-network): WireGuard, hub-and-spoke. */
     "sophia:privateNetwork": z.strictObject({
       /** Every node's private address comes from here, one block per instance type. */
@@ -153,7 +176,7 @@ export const LambdaConfigSchema = z
       port: z.number().int().min(1024).max(65535),
     }),
     "sophia:lambda": z.strictObject({
-      apiUrl: url("sophia:lambdaApiKey", "https://cloud.lambda.ai/api/v1"),
+      apiUrl: endpointUrl,
       /** A POSIX user name. */
       sshUser: text(32, /^[a-z_][a-z0-9_-]*$/, "ubuntu"),
       /** Public half of the deploy key; the private half is the secret sophia:sshPrivateKey. */
@@ -170,7 +193,8 @@ export const LambdaConfigSchema = z
     const production = env === "production";
     if (production && !ingress.tls) refuse(["sophia:ingress", "tls"], ingress.tls, "production serves MCP over TLS; expected true");
     if (production && !c["sophia:protect"]) refuse(["sophia:protect"], c["sophia:protect"], "production's nodes and volumes are protected, so a stray `pulumi destroy` cannot remove them; expected true");
-    if (c["sophia:rehearsal"] !== true && !/@sha256:[0-9a-f]{64}$/.test(c["sophia:images"].base)) {
+    const digest = parseImageReference(c["sophia:images"].base)?.digest;
+    if (c["sophia:rehearsal"] !== true && !(digest && PINNED_DIGEST.test(digest))) {
       refuse(["sophia:images", "base"], c["sophia:images"].base, "expected an image pinned by digest, such as debian:trixie-slim@sha256:<64 hex> (only a rehearsal, whose nodes hold the image it loaded, names one by tag)");
     }
     if (production && c["sophia:rehearsal"] === true) refuse(["sophia:rehearsal"], true, "a rehearsal deploys staging on one machine; production is never rehearsed in place; expected false or no key");
@@ -184,8 +208,11 @@ export const LambdaConfigSchema = z
         refuse(["sophia:lambda", "sshAllowedCidrs", i], range, `SSH on ${env} is never open to the world; expected your operators' networks (at least /${WIDEST_SSH_PREFIX})`);
       }
     });
-    const gong = c["sophia:gong"];
-    if (gong && !gong.baseUrl.startsWith("https:")) refuse(["sophia:gong", "baseUrl"], gong.baseUrl, `Gong's API is served over https, and the access key travels in every request; expected https://…, such as https://us-12345.api.gong.io`);
+    const onThisMachine = c[REHEARSAL_ENDPOINTS_KEY];
+    if (onThisMachine && (production || c["sophia:rehearsal"] !== true)) {
+      refuse([REHEARSAL_ENDPOINTS_KEY], onThisMachine, `only a rehearsal (sophia:rehearsal: true, never on production) points endpoints at this machine; expected no ${REHEARSAL_ENDPOINTS_KEY}`);
+    }
+    refineEndpoints(env, c, ctx);
     const range = privateRangeProblem(c["sophia:privateNetwork"].cidr, c["sophia:nodePool"].maxNodesPerType);
     if (range) ctx.addIssue({ code: "custom", path: ["sophia:privateNetwork", "cidr"], input: c["sophia:privateNetwork"].cidr, message: range });
     if (ingress.port === SSH_PORT) refuse(["sophia:ingress", "port"], ingress.port, `port ${SSH_PORT} is the nodes' SSH; the firewall would open SSH to the ingress's CIDRs. Expected another port, such as 443`);
@@ -199,6 +226,13 @@ export const SECRET_KEYS: Record<Environment, { required: readonly string[]; opt
   staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },
   production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },
 };
+
+/** Secrets that only work together, all or none: each MCP server's own (from its catalog), and the
+ * alert webhooks. A partial set would silently leave the server or the alerts out. */
+export const SECRET_GROUPS: readonly { readonly keys: readonly string[]; readonly what: string }[] = [
+  ...MCP_SERVER_NAMES.filter((name) => MCP_SERVERS[name].secrets.length > 1).map((name) => ({ keys: MCP_SERVERS[name].secrets.map((s) => s.configKey), what: `the ${name} MCP server` })),
+  { keys: ["sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"], what: "alerting by webhook (pages and tickets)" },
+];
 
 export type LocalConfig = z.infer<typeof LocalConfigSchema>;
 export type LambdaConfig = z.infer<typeof LambdaConfigSchema>;

@@ -23,3 +23,8 @@ export function closest(name: string, candidates: readonly string[]): string | u
   }
   return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 3)) ? best : undefined;
 }
+
+/** "did you mean X?", and for a secret, its own command: a secret is never a plain mapping in the file. */
+export function didYouMean(guess: string, secretCommand?: string): string {
+  return `did you mean ${guess}?${secretCommand ? ` It is a secret: remove this key and set it with ${secretCommand}` : ""}`;
+}
