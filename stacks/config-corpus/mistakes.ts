@@ -1,8 +1,11 @@
-// The config mistake corpus: realistic mistakes in the three stack files, one per row. Each row
-// starts from the committed stack file, breaks one thing, and says which key (or file position) the
-// one-line error must name. Adding a case is adding a row. tools/config-corpus.test.ts runs every
-// row through the plan command and checks: exit code 1, nothing on stdout, exactly one line on stderr
-// naming the file and the key, and no secret of the file in any output.
+// The config mistake corpus: realistic mistakes in the three stack files, one per row, and valid
+// files that must stay accepted. Each row starts from the committed stack file, changes one thing,
+// and says which key (or file position) the one-line error must name, or, for a valid file, the
+// plan's last line. Adding a case is adding a row. ../config-corpus.test.ts runs every row through
+// the real plan command (`tsx tools/plan.ts <stack> --config-file=<row's file>`) and checks the whole
+// of its output: a mistake exits 1 with nothing on stdout and exactly one line on stderr, naming the
+// file and the key, with no secret of the file in it; a valid file exits 0 with its plan, and stderr
+// holds only the stack's own warnings.
 import type { Document } from "yaml";
 
 export type MistakeClass =
@@ -17,7 +20,14 @@ export type MistakeClass =
   | "hard to act on"
   | "placement"
   | "secret echo"
-  | "shape";
+  | "shape"
+  // Issue 30: the second pass.
+  | "endpoints"
+  | "secret groups"
+  | "redaction"
+  | "look-alike keys"
+  | "valid configs"
+  | "small wrongs";
 
 export type Edit = { readonly set: readonly (string | number)[]; readonly to: unknown } | { readonly delete: readonly (string | number)[] } | { readonly text: (yaml: string) => string };
 
@@ -26,10 +36,13 @@ export interface Mistake {
   readonly name: string;
   readonly stack: "local" | "staging" | "production";
   readonly edits: readonly Edit[];
-  /** What the line must contain besides the file: the key, or `:<line>:<col>:` and the problem. */
+  /** What the line must contain besides the file: the key, or `:<line>:<col>:` and the problem; for an
+   * accepted row, the plan's last line. */
   readonly expect: string;
   /** Values the file holds that must appear in no output. */
   readonly secrets?: readonly string[];
+  /** A valid file: the plan is printed, and stderr holds only these lines (the stack's own warnings). */
+  readonly accepted?: { readonly warnings: readonly string[] };
 }
 
 const set = (path: string, to: unknown): Edit => ({ set: path.split("/").map((p) => (/^\d+$/.test(p) ? Number(p) : p)), to });
@@ -41,6 +54,14 @@ const PASTED_OPENAI_KEY = "sk-proj-4fQz8XwJ2mN7bV1cR9tY6uP3kL0sD5gH";
 const PASTED_LAMBDA_KEY = "secret_sophia-prod_8c1f4e7a92b34d6e8f0a1b2c3d4e5f60";
 const URL_PASSWORD = "hunter2-Zq8vXc71";
 
+const DIGEST_HEX = "a29215f6a35e51e22adffa17f89e9d2ef06214e64a2bad10d765c46aea49f11f";
+const GITHUB_TOKEN = "ghp_Zq8vXc71Lm4Np0Rt5Yw2Bd9Hk3Js6Fg1Aa7Qe";
+const SLACK_WEBHOOK_PATH = "T0123ABCDE/B0456FGHIJ/Zq8vXc71Lm4Np0Rt5Yw2Bd9H";
+const GONG_SECRETS = [set("config/sophia:gongAccessKey", { secure: "v1:gong-access-key-ciphertext" }), set("config/sophia:gongAccessKeySecret", { secure: "v1:gong-secret-ciphertext" })];
+const REHEARSAL_KEY = "sophia:rehearsalEndpointsOnThisMachine";
+/** The local stack's own warning, printed with every plan of it. */
+const LOCAL_WARNINGS = ["warning: [runtime] monitoring: no Grafana on local (Debian has no Grafana package, and no registry is reachable for its image); import packages/monitoring/dashboards/sophia-platform.json into any Grafana"];
+
 const row = (cls: MistakeClass, stack: Mistake["stack"], name: string, edits: Edit | Edit[], expect: string, secrets?: string[]): Mistake => ({
   class: cls,
   name,
@@ -48,6 +69,11 @@ const row = (cls: MistakeClass, stack: Mistake["stack"], name: string, edits: Ed
   edits: Array.isArray(edits) ? edits : [edits],
   expect,
   secrets,
+});
+
+const accepted = (stack: Mistake["stack"], name: string, edits: Edit | Edit[], planLine: string, warnings: string[] = []): Mistake => ({
+  ...row("valid configs", stack, name, edits, planLine),
+  accepted: { warnings },
 });
 
 export const MISTAKES: readonly Mistake[] = [
@@ -180,6 +206,87 @@ export const MISTAKES: readonly Mistake[] = [
   row("shape", "local", "an MCP server twice", set("config/sophia:mcpServers", ["memory", "memory"]), "sophia:mcpServers[1]: MCP server \"memory\" is listed twice"),
   row("shape", "local", "an unknown GPU policy", set("config/sophia:placement/gpuPolicy", "maybe"), "sophia:placement.gpuPolicy: expected one of fail, cpu-fallback"),
   row("shape", "local", "a TCP Docker host", set("config/sophia:local/dockerHost", "tcp://0.0.0.0:2375"), "sophia:local.dockerHost"),
+
+  // ---- issue 30: endpoints that point where they must not (server-side request forgery targets)
+  row("endpoints", "staging", "the model at the cloud metadata address", set("config/sophia:model/baseUrl", "http://169.254.169.254/latest/meta-data/"), "sophia:model.baseUrl: expected a public host; 169.254.169.254 is a link-local address"),
+  row("endpoints", "production", "Lambda's API on loopback", set("config/sophia:lambda/apiUrl", "https://127.0.0.1:8443/api/v1"), "sophia:lambda.apiUrl: expected a public host; 127.0.0.1 is a loopback address"),
+  row("endpoints", "production", "the model over plain http", set("config/sophia:model/baseUrl", "http://api.openai.com/v1"), "sophia:model.baseUrl: expected https://, such as https://api.openai.com/v1"),
+  row("endpoints", "staging", "a percent-encoded space in Lambda's API URL", set("config/sophia:lambda/apiUrl", "https://cloud.lambda.ai/api%20/v1"), "sophia:lambda.apiUrl: expected a URL without spaces or control characters, percent-encoded ones"),
+  row("endpoints", "staging", "the model at localhost", set("config/sophia:model/baseUrl", "https://localhost:11434/v1"), "sophia:model.baseUrl: expected a public host; localhost always names this machine (loopback)"),
+  row("endpoints", "production", "Lambda's API at the unspecified address", set("config/sophia:lambda/apiUrl", "https://0.0.0.0/api/v1"), "sophia:lambda.apiUrl: expected a public host; 0.0.0.0 is the unspecified address"),
+  row("endpoints", "staging", "the model at IPv6 loopback", set("config/sophia:model/baseUrl", "https://[::1]:8000/v1"), "sophia:model.baseUrl: expected a public host; ::1 is a loopback address"),
+  row("endpoints", "production", "Gong at IPv4-mapped loopback", set("config/sophia:gong", { baseUrl: "https://[::ffff:127.0.0.1]/" }), "sophia:gong.baseUrl: expected a public host; ::ffff:7f00:1 is a loopback address"),
+  row("endpoints", "staging", "loopback written as one decimal number", set("config/sophia:model/baseUrl", "https://2130706433/v1"), "sophia:model.baseUrl: expected a public host; 127.0.0.1 is a loopback address"),
+  row("endpoints", "production", "Gong at Google's metadata name", set("config/sophia:gong", { baseUrl: "https://metadata.google.internal/computeMetadata/v1/" }), "sophia:gong.baseUrl: expected a public host; metadata.google.internal is the cloud's metadata service"),
+  row("endpoints", "production", "the model at a private address, not declared private", set("config/sophia:model/baseUrl", "https://10.0.0.5/v1"), "sophia:model.baseUrl: expected a public host; 10.0.0.5 is a private address (inside the node's own network) (a model served inside your network: set sophia:model.privateEndpoint: true)"),
+  row("endpoints", "staging", "Lambda's API on the Docker bridge", set("config/sophia:lambda/apiUrl", "https://172.17.0.2:8443/api/v1"), "sophia:lambda.apiUrl: expected a public host; 172.17.0.2 is a private address"),
+  row("endpoints", "production", "the model at AWS's IPv6 metadata address", set("config/sophia:model/baseUrl", "https://[fd00:ec2::254]/latest"), "sophia:model.baseUrl: expected a public host; fd00:ec2::254 is a private address"),
+  row("endpoints", "staging", "the model by a single-label name", set("config/sophia:model/baseUrl", "https://ollama:11434/v1"), "sophia:model.baseUrl: expected a fully qualified host name; ollama has no dot"),
+  row("endpoints", "production", "credentials in the Lambda API URL's user info", set("config/sophia:lambda/apiUrl", "https://deploy:Zq8vXc71Lm4Np0Rt@cloud.lambda.ai/api/v1"), "sophia:lambda.apiUrl: expected a URL without credentials (user info, or a key in its query); put the key in the secret sophia:lambdaApiKey", ["Zq8vXc71Lm4Np0Rt"]),
+  row("endpoints", "staging", "a percent-encoded newline in the model URL", set("config/sophia:model/baseUrl", "https://api.openai.com/v1%0aHost:evil"), "sophia:model.baseUrl: expected a URL without spaces or control characters, percent-encoded ones"),
+  row("endpoints", "production", "a tab in the model URL", set("config/sophia:model/baseUrl", "https://api.openai.com/v1\t"), "sophia:model.baseUrl: expected a URL without spaces or control characters"),
+  row("endpoints", "staging", "Lambda's API at a multicast address", set("config/sophia:lambda/apiUrl", "https://224.0.0.251/api/v1"), "sophia:lambda.apiUrl: expected a public host; 224.0.0.251 is a multicast address"),
+  row("endpoints", "local", "the local stack's Gong at the metadata address", [...GONG_SECRETS, set("config/sophia:gong", { baseUrl: "http://169.254.169.254/" })], "sophia:gong.baseUrl: expected a public host; 169.254.169.254 is a link-local address"),
+  row("endpoints", "production", "the rehearsal's endpoint key on production", set(`config/${REHEARSAL_KEY}`, ["sophia:lambda.apiUrl"]), `${REHEARSAL_KEY}: only a rehearsal (sophia:rehearsal: true, never on production) points endpoints at this machine`),
+  row("endpoints", "staging", "the rehearsal's endpoint key outside a rehearsal", [set(`config/${REHEARSAL_KEY}`, ["sophia:model.baseUrl"]), set("config/sophia:model/baseUrl", "http://172.17.0.2:8000/v1")], `${REHEARSAL_KEY}: only a rehearsal (sophia:rehearsal: true, never on production) points endpoints at this machine`),
+  row("endpoints", "staging", "the rehearsal's endpoint key naming no endpoint", [set("config/sophia:rehearsal", true), set("config/sophia:images/base", "sophia/base:trixie"), set(`config/${REHEARSAL_KEY}`, ["sophia:ingress.host"])], `${REHEARSAL_KEY}[0]: expected one of sophia:model.baseUrl, sophia:gong.baseUrl, sophia:lambda.apiUrl`),
+  row("endpoints", "production", "a private model over plain http", [set("config/sophia:model/privateEndpoint", true), set("config/sophia:model/baseUrl", "http://10.20.0.5:8000/v1")], "sophia:model.baseUrl: expected https://"),
+  row("endpoints", "staging", "the rehearsal's model on the bridge, not named in its key", [set("config/sophia:rehearsal", true), set("config/sophia:images/base", "sophia/base:trixie"), set(`config/${REHEARSAL_KEY}`, ["sophia:lambda.apiUrl"]), set("config/sophia:lambda/apiUrl", "http://127.0.0.1:40123"), set("config/sophia:model/baseUrl", "http://172.17.0.2:8000/v1")], "sophia:model.baseUrl: expected a public host; 172.17.0.2 is a private address"),
+
+  // ---- issue 30: secrets that only work together, half set
+  row("secret groups", "staging", "Gong's access key without its secret", set("config/sophia:gongAccessKey", { secure: "v1:gong-access-key-ciphertext" }), "sophia:gongAccessKeySecret: sophia:gongAccessKey is set, so the gong MCP server needs this secret too (all of sophia:gongAccessKey, sophia:gongAccessKeySecret, or none); set it with: pulumi config set --secret gongAccessKeySecret <value> --stack staging"),
+  row("secret groups", "production", "Gong's secret without its access key", set("config/sophia:gongAccessKeySecret", { secure: "v1:gong-secret-ciphertext" }), "sophia:gongAccessKey: sophia:gongAccessKeySecret is set, so the gong MCP server needs this secret too"),
+  row("secret groups", "local", "a page webhook without a ticket webhook", set("config/sophia:alertPageWebhookUrl", { secure: "v1:page-hook-ciphertext" }), "sophia:alertTicketWebhookUrl: sophia:alertPageWebhookUrl is set, so alerting by webhook (pages and tickets) needs this secret too (all of sophia:alertPageWebhookUrl, sophia:alertTicketWebhookUrl, or none); set it with: pulumi config set --secret alertTicketWebhookUrl <value> --stack local"),
+  row("secret groups", "production", "a ticket webhook without a page webhook", set("config/sophia:alertTicketWebhookUrl", { secure: "v1:ticket-hook-ciphertext" }), "sophia:alertPageWebhookUrl: sophia:alertTicketWebhookUrl is set, so alerting by webhook"),
+  row("secret groups", "production", "gong named in sophia:mcpServers without its secrets", [set("config/sophia:mcpServers", ["sophia-ops", "memory", "gong"]), set("config/sophia:gong", { baseUrl: "https://us-12345.api.gong.io" })], "sophia:gongAccessKey: sophia:mcpServers names gong, which needs this secret; set it with: pulumi config set --secret gongAccessKey <value> --stack production"),
+  row("secret groups", "staging", "both Gong secrets, no Gong base URL", GONG_SECRETS, "sophia:gong: gong is enabled (its secrets are set, or sophia:mcpServers names it), so it needs your company's Gong API base URL"),
+
+  // ---- issue 30: redaction by key, not by look: public values shown, credentials hidden anywhere
+  row("redaction", "production", "an upper-case digest", set("config/sophia:images/base", `debian:trixie-slim@sha256:${DIGEST_HEX.toUpperCase()}`), `sophia:images.base: expected the digest's hex in lower case (sha256:<64 lower-case hex>), as registries and the OCI image spec write it; got "debian:trixie-slim@sha256:${DIGEST_HEX.toUpperCase()}"`),
+  row("redaction", "staging", "a digest that is not hex", set("config/sophia:images/base", `debian:trixie-slim@sha256:${DIGEST_HEX.slice(0, 60)}wxyz`), `sophia:images.base: expected the digest as sha256:<64 hex digits>; its hex part holds other characters; got "debian:trixie-slim@sha256:${DIGEST_HEX.slice(0, 60)}wxyz"`),
+  row("redaction", "production", "a short digest", set("config/sophia:images/base", "debian:trixie-slim@sha256:a29215f6"), 'sophia:images.base: expected a sha256 digest of 64 hex digits; this one has 8; got "debian:trixie-slim@sha256:a29215f6"'),
+  row("redaction", "staging", "an ingress host with a port", set("config/sophia:ingress/host", "mcp.staging.sophia.example:8443"), 'sophia:ingress.host: expected a host name without a port (the port is sophia:ingress.port); got "mcp.staging.sophia.example:8443"'),
+  row("redaction", "production", "an API key in the model URL's path", set("config/sophia:model/baseUrl", `https://api.example.com/v1/${PASTED_OPENAI_KEY}/chat`), 'sophia:model.baseUrl: expected a URL without credentials (it holds a OpenAI-style or Anthropic API key); put the key in the secret sophia:modelApiKey; got "https://api.example.com/v1/<credential hidden>/chat"', [PASTED_OPENAI_KEY]),
+  row("redaction", "production", "a GitHub token in Gong's URL path", set("config/sophia:gong", { baseUrl: `https://us-12345.api.gong.io/${GITHUB_TOKEN}` }), 'sophia:gong.baseUrl: expected a URL without credentials (it holds a GitHub token); put the key in the secret sophia:gongAccessKey; got "https://us-12345.api.gong.io/<credential hidden>"', [GITHUB_TOKEN]),
+  row("redaction", "staging", "a Slack webhook path as Lambda's API URL", set("config/sophia:lambda/apiUrl", `https://hooks.slack.com/services/${SLACK_WEBHOOK_PATH}`), "sophia:lambda.apiUrl: expected a URL without credentials (it holds a Slack webhook path)", [SLACK_WEBHOOK_PATH]),
+  row("redaction", "production", "a Lambda key inside the model id", set("config/sophia:model/id", `gpt-4.1-mini/${PASTED_LAMBDA_KEY}`), 'sophia:model.id: expected gpt-4.1-mini-like text; got "gpt-4.1-mini/<credential hidden>", which holds a Lambda Cloud API key', [PASTED_LAMBDA_KEY]),
+
+  // ---- issue 30: keys that look right and are not
+  row("look-alike keys", "production", "a zero-width space after sophia:protect", append("  sophia:protect\u200b: false"), "sophia:protect\\u200b: unknown key; did you mean sophia:protect? The name holds \\u200b (an invisible formatting character): retype it."),
+  row("look-alike keys", "production", "a trailing space in sophia:protect", append('  "sophia:protect ": false'), "sophia:protect\\u0020: unknown key; did you mean sophia:protect? The name holds \\u0020 (a space at the end): retype it."),
+  row("look-alike keys", "production", "a Cyrillic s in sophia", append("  \u0455ophia:protect: false"), "\\u0455ophia:protect: the program reads only sophia: keys (and Pulumi's own pulumi: keys); did you mean sophia:protect? The name holds \\u0455 (a Cyrillic letter): retype it."),
+  row("look-alike keys", "staging", "a Cyrillic o in a key name", append("  sophia:pr\u043etect: true"), "sophia:pr\\u043etect: unknown key; did you mean sophia:protect? The name holds \\u043e (a Cyrillic letter): retype it."),
+  row("look-alike keys", "local", "a Greek omicron in a nested key", set("config/sophia:ingress/p\u03bfrt", 8443), "sophia:ingress.p\\u03bfrt: unknown key; did you mean port? The name holds \\u03bf (a Greek letter): retype it."),
+  row("look-alike keys", "staging", "a no-break space at the end of a section", append('  "sophia:retention\u00a0": { metricsDays: 7 }'), "sophia:retention\\u00a0: unknown key; did you mean sophia:retention? The name holds \\u00a0 (a space that is not the ASCII space): retype it."),
+  row("look-alike keys", "production", "a leading space", append('  " sophia:protect": false'), "\\u0020sophia:protect: the program reads only sophia: keys (and Pulumi's own pulumi: keys); did you mean sophia:protect? The name holds \\u0020 (a space at the start): retype it."),
+  row("look-alike keys", "staging", "a zero-width joiner in a nested key", set("config/sophia:ingress/ho\u200dst", "mcp.staging.sophia.example"), "sophia:ingress.ho\\u200dst: unknown key; did you mean host? The name holds \\u200d (an invisible formatting character): retype it."),
+  row("look-alike keys", "production", "a Cyrillic letter in the SSH user's value", set("config/sophia:lambda/sshUser", "\u0443buntu"), 'sophia:lambda.sshUser: expected ubuntu-like text (^[a-z_][a-z0-9_-]*$); got "\\u0443buntu", which holds \\u0443 (a Cyrillic letter)'),
+  row("look-alike keys", "local", "a fullwidth letter in a secret's name", set("config/sophia:gongAccessKe\uff59", { secure: "v1:gong-access-key-ciphertext" }), "sophia:gongAccessKe\\uff59: unknown key; did you mean sophia:gongAccessKey? It is a secret: remove this key and set it with pulumi config set --secret gongAccessKey <value> --stack local The name holds \\uff59 (a non-ASCII Latin letter): retype it."),
+
+  // ---- issue 30: valid configs that were refused
+  accepted("staging", "an image from a registry with a port", set("config/sophia:images/base", `registry.example.com:5000/library/debian:trixie-slim@sha256:${DIGEST_HEX}`), "plan staging: 72 resources"),
+  accepted("staging", "a YAML anchor and alias", text((y) => y.replace("sshAllowedCidrs: [203.0.113.0/24]", "sshAllowedCidrs: &operators [203.0.113.0/24]").replace("allowedCidrs: [203.0.113.0/24]\n  sophia:retention", "allowedCidrs: *operators\n  sophia:retention")), "plan staging: 72 resources"),
+  accepted("staging", "a YAML merge key", text((y) => y.replace("reservePerNode: { cpu: 2, memoryGiB: 8 }", "reservePerNode: &reserve { cpu: 2, memoryGiB: 8 }").replace("  sophia:retention:\n", "  sophia:retention:\n    <<: { metricsDays: 7 }\n").replace("    metricsDays: 7\n", "")), "plan staging: 72 resources"),
+  accepted("staging", "an image by a nested registry path", set("config/sophia:images/base", `ghcr.io/sophia-ai/mirrors/debian:trixie-slim@sha256:${DIGEST_HEX}`), "plan staging: 72 resources"),
+  accepted("local", "a local base image from a registry on localhost", set("config/sophia:local/baseImage", "localhost:5000/sophia/base:trixie"), "plan local: ", LOCAL_WARNINGS),
+  accepted("staging", "a self-hosted model declared private", [set("config/sophia:model/privateEndpoint", true), set("config/sophia:model/baseUrl", "https://10.20.0.5:8000/v1")], "plan staging: 72 resources"),
+  accepted("staging", "a model at a public IPv6 address", set("config/sophia:model/baseUrl", "https://[2606:4700::1111]/v1"), "plan staging: 72 resources"),
+  accepted("staging", "the rehearsal's two endpoints on this machine, named in its key", [set("config/sophia:rehearsal", true), set("config/sophia:images/base", "sophia/base:trixie"), set("config/sophia:ingress/tlsIssuer", "internal"), set(`config/${REHEARSAL_KEY}`, ["sophia:lambda.apiUrl", "sophia:model.baseUrl"]), set("config/sophia:lambda/apiUrl", "http://127.0.0.1:40123"), set("config/sophia:model", { provider: "openai-compatible", baseUrl: "http://172.17.0.2:8000/v1", id: "sophia-stub" })], "plan staging: ", [
+    "warning: [runtime] rehearsal: monitoring built from Debian's packages on the node (no registry here), not the pinned upstream images staging uses; no Grafana, no GPU exporter",
+    "warning: [runtime] rehearsal: pool gpu-1x-rtx6000-0-research-gpu needs an NVIDIA GPU, which a rehearsal node does not have; skipped (its agents: research-scout)",
+    "warning: [runtime] monitoring: no Grafana on staging (Debian has no Grafana package, and no registry is reachable for its image); import packages/monitoring/dashboards/sophia-platform.json into any Grafana",
+    "warning: [runtime] Undefined value (grafanaAdminPassword) will not show as a stack output.",
+  ]),
+
+  // ---- issue 30: small wrongs
+  row("small wrongs", "production", "a number above 2^53", text((y) => y.replace("maxNodesPerType: 2", "maxNodesPerType: 9007199254740993")), "sophia:nodePool.maxNodesPerType: expected at most 64; got 9007199254740993"),
+  row("small wrongs", "production", "a misspelled secret key", set("config/sophia:lambdaAPIKey", { secure: "v1:lambda-key-ciphertext" }), "sophia:lambdaAPIKey: unknown key; did you mean sophia:lambdaApiKey? It is a secret: remove this key and set it with pulumi config set --secret lambdaApiKey <value> --stack production"),
+  row("small wrongs", "staging", "a rehearsal's warnings ahead of a program error", [set("config/sophia:rehearsal", true), set("config/sophia:alertPageWebhookUrl", { secure: "v1:page-hook-ciphertext" })], "sophia:alertTicketWebhookUrl: sophia:alertPageWebhookUrl is set"),
+  row("small wrongs", "local", "a misspelled secret set in plaintext", set("config/sophia:modelAPIKey", PASTED_OPENAI_KEY), "sophia:modelAPIKey: unknown key; did you mean sophia:modelApiKey? It is a secret: remove this key and set it with pulumi config set --secret modelApiKey <value> --stack local", [PASTED_OPENAI_KEY]),
+  row("small wrongs", "staging", "a number below -2^53", text((y) => y.replace("metricsDays: 7", "metricsDays: -9007199254740993")), "sophia:retention.metricsDays: expected at least 1; got -9007199254740993"),
+  row("small wrongs", "local", "a twenty-digit port", text((y) => y.replace("port: 8443", "port: 99999999999999999999")), "sophia:ingress.port: expected at most 65535; got 99999999999999999999"),
+  row("small wrongs", "production", "a secret key in the wrong case", set("config/sophia:sshPrivatekey", { secure: "v1:ssh-key-ciphertext" }), "sophia:sshPrivatekey: unknown key; did you mean sophia:sshPrivateKey? It is a secret"),
+  row("small wrongs", "staging", "a secret key without its namespace's letter", append("  sophia:lambdaApiKy: { secure: v1:lambda-key-ciphertext }"), "sophia:lambdaApiKy: unknown key; did you mean sophia:lambdaApiKey? It is a secret"),
 ];
 
 /** Applies a row's edits to a document parsed from the committed stack file. */
