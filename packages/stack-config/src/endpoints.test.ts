@@ -34,7 +34,7 @@ test.each([
   ["plain http", "http://api.openai.com/v1", "expected https://"],
   ["user info", "https://user:pw@api.openai.com/v1", "expected a URL without credentials (user info, or a key in its query); put the key in the secret sophia:modelApiKey"],
   ["a key in the query", "https://api.openai.com/v1?api_key=abc", "expected a URL without credentials"],
-  ["a key in the path", "https://api.openai.com/v1/sk-proj-4fQz8XwJ2mN7bV1cR9tY6uP3kL0sD5gH", "it holds a OpenAI-style or Anthropic API key"],
+  ["a key in the path", "https://api.openai.com/v1/sk-proj-4fQz8XwJ2mN7bV1cR9tY6uP3kL0sD5gH", "it holds an OpenAI-style or Anthropic API key"],
   ["a space", "https://api.openai.com/v1 /x", "expected a URL without spaces or control characters"],
   ["a percent-encoded space", "https://api.openai.com/v1%20/x", "percent-encoded ones (%20, %0A, %E2%80%8B, …) included"],
   ["a percent-encoded newline", "https://api.openai.com/v1%0a", "percent-encoded ones"],

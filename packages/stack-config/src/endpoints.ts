@@ -148,7 +148,7 @@ export function endpointProblem(value: string, endpoint: Endpoint, policy: Endpo
   // Credentials in a URL would sit in plaintext in the stack file and the state.
   if (urlCredentials(value)) return `expected a URL without credentials (user info, or a key in its query); put the key in the secret ${endpoint.secretKey}`;
   const credentials = credentialsIn(value);
-  if (credentials.length > 0) return `expected a URL without credentials (it holds a ${credentials[0]}); put the key in the secret ${endpoint.secretKey}`;
+  if (credentials.length > 0) return `expected a URL without credentials (it holds ${credentials[0]}); put the key in the secret ${endpoint.secretKey}`;
   if (CONTROL_OR_SPACE.test(value)) return "expected a URL without spaces or control characters";
   let decoded: string;
   try {

@@ -11,19 +11,19 @@
 
 /** Credential formats that never appear in a config value by accident: each is hidden wherever it is. */
 export const CREDENTIAL_PATTERNS: readonly { readonly what: string; readonly pattern: RegExp }[] = [
-  { what: "OpenAI-style or Anthropic API key", pattern: /\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}/g },
-  { what: "Stripe-style key", pattern: /\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
-  { what: "Lambda Cloud API key", pattern: /\bsecret_[A-Za-z0-9_-]{16,}/g },
-  { what: "GitHub token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/g },
-  { what: "GitLab token", pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g },
-  { what: "Slack token", pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g },
-  { what: "Slack webhook path", pattern: /\bT[A-Z0-9]{8,}\/B[A-Z0-9]{8,}\/[A-Za-z0-9]{20,}/g },
-  { what: "AWS access key id", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
-  { what: "Google API key", pattern: /\bAIza[0-9A-Za-z_-]{35}/g },
-  { what: "Hugging Face token", pattern: /\bhf_[A-Za-z0-9]{30,}/g },
-  { what: "SendGrid key", pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g },
-  { what: "JSON web token", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
-  { what: "private key", pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[^]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g },
+  { what: "an OpenAI-style or Anthropic API key", pattern: /\b(?:sk|pk|rk)-[A-Za-z0-9_-]{16,}/g },
+  { what: "a Stripe-style key", pattern: /\b(?:sk|pk|rk)_(?:live|test)_[A-Za-z0-9]{16,}/g },
+  { what: "a Lambda Cloud API key", pattern: /\bsecret_[A-Za-z0-9_-]{16,}/g },
+  { what: "a GitHub token", pattern: /\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{40,})/g },
+  { what: "a GitLab token", pattern: /\bglpat-[A-Za-z0-9_-]{20,}/g },
+  { what: "a Slack token", pattern: /\bxox[abprs]-[A-Za-z0-9-]{10,}/g },
+  { what: "a Slack webhook path", pattern: /\bT[A-Z0-9]{8,}\/B[A-Z0-9]{8,}\/[A-Za-z0-9]{20,}/g },
+  { what: "an AWS access key id", pattern: /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/g },
+  { what: "a Google API key", pattern: /\bAIza[0-9A-Za-z_-]{35}/g },
+  { what: "a Hugging Face token", pattern: /\bhf_[A-Za-z0-9]{30,}/g },
+  { what: "a SendGrid key", pattern: /\bSG\.[A-Za-z0-9_-]{16,}\.[A-Za-z0-9_-]{16,}/g },
+  { what: "a JSON web token", pattern: /\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g },
+  { what: "a private key", pattern: /-----BEGIN [A-Z ]*PRIVATE KEY-----[^]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g },
 ];
 
 /** Query parameters whose value is a credential, whatever it looks like. */
@@ -31,7 +31,7 @@ const CREDENTIAL_PARAMETER = /key|token|secret|password|auth|signature|sig$/i;
 
 export const HIDDEN = "<credential hidden>";
 
-/** The known credential formats the text holds, by name (empty: none). */
+/** The known credential formats the text holds, each named with its article (empty: none). */
 export function credentialsIn(text: string): string[] {
   return CREDENTIAL_PATTERNS.filter(({ pattern }) => new RegExp(pattern.source, pattern.flags).test(text)).map(({ what }) => what);
 }

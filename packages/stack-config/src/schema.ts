@@ -50,7 +50,7 @@ const text = (max: number, charset: RegExp, example: string) =>
   z.string().superRefine((value, ctx) => {
     const credentials = credentialsIn(value);
     if (credentials.length > 0) {
-      ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text; got ${describeValue(value)}, which holds a ${credentials[0]} (a credential pasted in the wrong field? secrets go in with pulumi config set --secret, never in the stack file)` });
+      ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text; got ${describeValue(value)}, which holds ${credentials[0]} (a credential pasted in the wrong field? secrets go in with pulumi config set --secret, never in the stack file)` });
     } else if (value.length > max) ctx.addIssue({ code: "custom", input: value, message: `expected at most ${max} characters, such as ${example}; got ${value.length} characters` });
     else if (!charset.test(value)) ctx.addIssue({ code: "custom", input: value, message: `expected ${example}-like text (${charset.source}); got ${describeValue(value)}` });
   });
