@@ -6,6 +6,7 @@
 // cache make this work offline.
 // Run by the smoke and by deploy:local before images are built.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { buildSync } from "esbuild";
@@ -24,16 +25,63 @@ export function wheelArchitectures(planText: string): WheelArchitecture[] {
   return [...platforms].sort().map((p) => (p === "arm64" ? "aarch64" : "x86_64"));
 }
 
+const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+
+/**
+ * An esbuild bundle, built only when one of the files it was built from changed. Next to the bundle,
+ * `<bundle>.inputs.json` records each input's hash from esbuild's own list of what it read; when the
+ * bundle exists and every input hashes the same, the bundle is what esbuild would write again
+ * (its output is deterministic), so it is kept. A source that starts importing a new file has itself
+ * changed, so the list is always complete. Returns whether it was built.
+ */
+export function bundleIfChanged(entry: string, outfile: string, external: readonly string[] = []): boolean {
+  const record = `${outfile}.inputs.json`;
+  if (fs.existsSync(outfile) && fs.existsSync(record)) {
+    const inputs = JSON.parse(fs.readFileSync(record, "utf8")) as Record<string, string>;
+    if (Object.entries(inputs).every(([file, hash]) => fs.existsSync(path.join(root, file)) && sha256(path.join(root, file)) === hash)) return false;
+  }
+  const result = buildSync({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error", legalComments: "none", external: [...external], metafile: true, absWorkingDir: root });
+  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, sha256(path.join(root, file))]));
+  fs.writeFileSync(record, JSON.stringify(inputs));
+  return true;
+}
+
+/** The esbuild bundles of every image context (sophia-ops's server and plan command, gong, the
+ * bridge), each rebuilt only when its sources changed. Returns the bundles it built. */
+export function bundleImageSources(): string[] {
+  const built: string[] = [];
+  const bundle = (entry: string, outfile: string, external: string[] = []) => {
+    if (bundleIfChanged(path.join(root, entry), path.join(images, outfile), external)) built.push(outfile);
+  };
+  // The server loads the Pulumi SDK only where a Pulumi CLI exists, which the image never has.
+  bundle("packages/mcp-servers/src/ops/main.ts", "ops/dist/server.js", ["@pulumi/pulumi", "@pulumi/pulumi/*"]);
+  // The stacks' plan command, and with it the program (stacks/plan-entry.ts).
+  bundle("stacks/plan-entry.ts", PROGRAM_BUNDLE);
+  bundle("packages/mcp-servers/src/gong/main.ts", "gong/dist/server.js");
+  bundle("packages/mcp-servers/src/bridge/main.ts", "memory/dist/bridge.js");
+  return built;
+}
+
+/** The program's bundle in the ops image, relative to the images directory. */
+const PROGRAM_BUNDLE = "ops/dist/plan.js";
+
+/** A hash of every file the program is built from (from its bundle's recorded inputs), for checks
+ * that need not run again on the same program. Call after bundleImageSources. */
+export function programSourcesHash(): string {
+  return createHash("sha256").update(fs.readFileSync(path.join(images, `${PROGRAM_BUNDLE}.inputs.json`))).digest("hex");
+}
+
 /** `architectures`: the nodes' (a stack's images may be built for another CPU than this machine's). */
 export function buildImageContexts(log: (line: string) => void = console.log, architectures: readonly WheelArchitecture[] = []): void {
+  const built = bundleImageSources();
+  log(`image bundles: ${built.length ? `built ${built.join(", ")}` : "unchanged"}`);
+  prepareImageContexts(log, architectures);
+}
+
+/** Everything of the image contexts but the bundles: stack files and scripts beside sophia-ops's
+ * bundles, the memory server's node_modules, the runtime's schema and wheels, Telegraf. */
+export function prepareImageContexts(log: (line: string) => void, architectures: readonly WheelArchitecture[]): void {
   const ops = path.join(images, "ops", "dist");
-  fs.rmSync(ops, { recursive: true, force: true });
-  const bundle = (entry: string, outfile: string, external: string[] = []) =>
-    buildSync({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error", legalComments: "none", external });
-  // The server loads the Pulumi SDK only where a Pulumi CLI exists, which the image never has.
-  bundle(path.join(root, "packages", "mcp-servers", "src", "ops", "main.ts"), path.join(ops, "server.js"), ["@pulumi/pulumi", "@pulumi/pulumi/*"]);
-  // The stacks' plan command, and with it the program (stacks/plan-entry.ts).
-  bundle(path.join(root, "stacks", "plan-entry.ts"), path.join(ops, "plan.js"));
   fs.mkdirSync(path.join(ops, "stacks"), { recursive: true });
   for (const file of fs.readdirSync(path.join(root, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
     fs.copyFileSync(path.join(root, "stacks", file), path.join(ops, "stacks", file));
@@ -43,10 +91,6 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
   // Placement's solver loads its WebAssembly next to the bundle.
   fs.copyFileSync(path.join(root, "node_modules", "highs", "build", "highs.wasm"), path.join(ops, "highs.wasm"));
   log("image context ops: server.js, plan.js, stack files");
-
-  const gong = path.join(images, "gong", "dist");
-  fs.rmSync(gong, { recursive: true, force: true });
-  bundle(path.join(root, "packages", "mcp-servers", "src", "gong", "main.ts"), path.join(gong, "server.js"));
   log("image context gong: server.js");
 
   const memory = path.join(images, "memory");
@@ -54,9 +98,6 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
   if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(path.join(memory, "package-lock.json")).mtimeMs) {
     execFileSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--workspaces=false", "--loglevel=error"], { cwd: memory, stdio: "inherit" });
   }
-  const bridge = path.join(memory, "dist");
-  fs.rmSync(bridge, { recursive: true, force: true });
-  bundle(path.join(root, "packages", "mcp-servers", "src", "bridge", "main.ts"), path.join(bridge, "bridge.js"));
   log("image context memory: node_modules from package-lock.json, bridge.js");
 
   const runtime = path.join(root, "packages", "agent-runtime", "images", "runtime");

@@ -14,8 +14,9 @@ import { CATEGORIES } from "@sophia/agent-categories";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
 import { type CheckResult, commandOverSsh, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
-import { buildImageContexts, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
-import { openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
+import { createHash } from "node:crypto";
+import { bundleImageSources, prepareImageContexts, programSourcesHash, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
+import { LOCAL_BACKEND, openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
 
 /** The repository this package is part of. */
@@ -28,21 +29,60 @@ interface PreCheck {
   readonly run: () => Promise<string | { warning: string }> | string | { warning: string };
 }
 
-/** Runs the pre-deployment checks in order; the first failure stops the deploy before anything changes. */
-async function preDeployment(checks: readonly PreCheck[]): Promise<boolean> {
+/**
+ * Runs the pre-deployment checks stage by stage: the checks of a stage together (each needs only
+ * what earlier stages found), their rows in the order written. A failure stops the deploy after its
+ * stage, before anything changes.
+ */
+async function preDeployment(stages: readonly (readonly PreCheck[])[]): Promise<boolean> {
   console.log("pre-deployment checks");
-  for (const check of checks) {
-    const t = Date.now();
-    try {
-      const figure = await check.run();
-      const [mark, text] = typeof figure === "string" ? ["✔", figure] : ["⚠", figure.warning];
-      console.log(`  ${mark} ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${text}`);
-    } catch (error) {
-      console.log(`  ✘ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${(error as Error).message}`);
-      return false;
-    }
+  for (const stage of stages) {
+    const rows = await Promise.all(
+      stage.map(async (check) => {
+        const t = Date.now();
+        try {
+          const figure = await check.run();
+          const [mark, text] = typeof figure === "string" ? ["✔", figure] : ["⚠", figure.warning];
+          return { ok: true, line: `  ${mark} ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${text}` };
+        } catch (error) {
+          return { ok: false, line: `  ✘ ${check.name.padEnd(38)} ${`${seconds(t)}s`.padStart(7)}  ${(error as Error).message}` };
+        }
+      }),
+    );
+    for (const row of rows) console.log(row.line);
+    if (rows.some((row) => !row.ok)) return false;
   }
   return true;
+}
+
+/** Where the time of a deploy went, one figure per phase, printed before its last line. */
+class PhaseTimer {
+  private readonly phases: [string, number][] = [];
+  private started = Date.now();
+
+  /** Ends the phase running since the previous mark (or the start). */
+  mark(phase: string): void {
+    this.phases.push([phase, Date.now() - this.started]);
+    this.started = Date.now();
+  }
+
+  toString(): string {
+    return this.phases.map(([phase, ms]) => `${phase} ${(ms / 1000).toFixed(1)}s`).join(", ");
+  }
+}
+
+/**
+ * The plan check's result from the last deploy with the same config file and the same program: the
+ * program is deterministic (its committed plans are compared byte for byte), so the same inputs give
+ * the same plan, and the check need not evaluate it again. The key is the config file's text and the
+ * hash of every file of the program's bundle (build-image-contexts.ts).
+ */
+const planCheckCache = (dir: string, stack: string) => path.join(dir, "plan-checks", `${stack}.json`);
+
+function cachedPlan(file: string, key: string): string | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  const cached = JSON.parse(fs.readFileSync(file, "utf8")) as { key?: string; plan?: string };
+  return cached.key === key ? cached.plan : undefined;
 }
 
 export interface DeployOptions {
@@ -64,107 +104,140 @@ export interface DeployResult {
   readonly updated: number;
   readonly outputs: OutputMap;
   readonly handle?: StackHandle;
+  /** Seconds per phase: pre-checks, engine, checklist. */
+  readonly phases?: string;
 }
+
+/** Checks of the post-deployment checklist that run at once: each waits mostly on a container or a
+ * child process, and more than this on two cores only queues them behind each other. */
+const CHECKLIST_CONCURRENCY = 4;
 
 export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const started = Date.now();
   const say = options.log ?? ((line: string) => console.log(`[deploy ${seconds(started)}s] ${line}`));
   const { stackName, cli } = options;
-  const local = stackName === "local";
   const planLine = committedPlanLine(stackName);
   let handle: StackHandle | undefined;
   let architectures: WheelArchitecture[] = [];
   const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });
 
-  const ok = await preDeployment([
-    { name: "Pulumi CLI", run: () => `${cli.command} ${cli.version?.format() ?? "(version unknown)"}` },
-    ...(local
-      ? [
-          {
-            // Docker (installed from Debian and started when missing, as root) and the local base image.
-            name: "host: Docker engine, base image",
-            run: () => {
-              execFileSync("bash", [path.join(root, "tools", "setup-host.sh")], { stdio: ["ignore", "ignore", "inherit"] });
-              return "ready";
-            },
-          },
-          {
-            name: "Docker reachable",
-            run: async () => {
-              const [version, arch] = (await dockerOn(undefined, ["info", "-f", "{{.ServerVersion}} {{.Architecture}}"])).split(" ");
-              const platform = arch === "aarch64" ? "linux/arm64" : arch === "x86_64" ? "linux/amd64" : `linux/${arch}`;
-              const configured = (parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, { platform?: string }> }).config["sophia:local"]?.platform;
-              if (configured !== platform) throw new Error(`stacks/Pulumi.local.yaml: sophia:local.platform: expected ${platform} (this engine's architecture is ${arch}); got ${JSON.stringify(configured)}`);
-              return `engine ${version}, ${platform}`;
-            },
-          },
-          {
-            // Said once, before anything changes: where Docker reports no container's memory, the
-            // checklist's memory figure says "not measurable here" instead of passing on zeros.
-            name: "memory measured",
-            run: async () => {
-              const docker = (args: string[]) => dockerOn(undefined, args);
-              const base = (parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, { baseImage?: string }> }).config["sophia:local"]?.baseImage;
-              const probe = `sophia-memory-probe-${process.pid}`;
-              await docker(["run", "-d", "--rm", "--name", probe, "--memory", "64m", "--label", "sophia.probe=memory", base ?? "sophia/base:trixie", "sleep", "30"]);
-              try {
-                const memory = await dockerMemory(docker, [probe]);
-                return memory.measured ? "Docker measures containers' memory, and enforces limits" : { warning: memoryNotMeasurable(memory.enforced) };
-              } finally {
-                await docker(["rm", "-f", probe]).catch(() => undefined);
-              }
-            },
-          },
-        ]
-      : []),
-    {
-      name: "stack and its config file",
-      run: async () => {
-        handle = await openStack(stackName, cli, options.backend);
-        return handle.configFile ? path.relative(root, handle.configFile) : `stacks/Pulumi.${stackName}.yaml`;
-      },
+  const phases = new PhaseTimer();
+  const local = stackName === "local";
+  const hostSetup: PreCheck = {
+    // Docker (installed from Debian and started when missing, as root) and the local base image.
+    name: "host: Docker engine, base image",
+    run: () => {
+      execFileSync("bash", [path.join(root, "tools", "setup-host.sh")], { stdio: ["ignore", "ignore", "inherit"] });
+      return "ready";
     },
-    {
-      name: "config, MCP servers, agent categories",
-      // The program itself, in mock mode with the stack's config: the schema, placement, the MCP
-      // catalog and routes, and the agent manifest are all checked before anything is registered.
-      // In a child process: the SDK's mock mode keeps module state, and a program that stops leaves it
-      // failing later in the process that ran it.
-      run: () => {
+  };
+  const dockerReachable: PreCheck = {
+    name: "Docker reachable",
+    run: async () => {
+      const [version, arch] = (await dockerOn(undefined, ["info", "-f", "{{.ServerVersion}} {{.Architecture}}"])).split(" ");
+      const platform = arch === "aarch64" ? "linux/arm64" : arch === "x86_64" ? "linux/amd64" : `linux/${arch}`;
+      const configured = (parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, { platform?: string }> }).config["sophia:local"]?.platform;
+      if (configured !== platform) throw new Error(`stacks/Pulumi.local.yaml: sophia:local.platform: expected ${platform} (this engine's architecture is ${arch}); got ${JSON.stringify(configured)}`);
+      return `engine ${version}, ${platform}`;
+    },
+  };
+  const memoryMeasured: PreCheck = {
+    // Said once, before anything changes: where Docker reports no container's memory, the
+    // checklist's memory figure says "not measurable here" instead of passing on zeros. The probe
+    // (a container and `docker stats`, about 2 s) runs again only when the engine's identity,
+    // version, kernel or cgroup setup changed since it last ran.
+    name: "memory measured",
+    run: async () => {
+      const docker = (args: string[]) => dockerOn(undefined, args);
+      const engine = await docker(["info", "-f", "{{.ID}} {{.ServerVersion}} {{.KernelVersion}} {{.CgroupDriver}} {{.CgroupVersion}} {{.MemoryLimit}}"]);
+      const cacheFile = path.join(LOCAL_BACKEND.dir, "memory-measured.json");
+      const cached = fs.existsSync(cacheFile) ? (JSON.parse(fs.readFileSync(cacheFile, "utf8")) as { engine?: string; measured?: boolean; enforced?: boolean }) : {};
+      let memory = cached.engine === engine ? { measured: cached.measured === true, enforced: cached.enforced === true } : undefined;
+      const probed = memory === undefined;
+      if (memory === undefined) {
+        const base = (parse(fs.readFileSync(path.join(root, "stacks", "Pulumi.local.yaml"), "utf8")) as { config: Record<string, { baseImage?: string }> }).config["sophia:local"]?.baseImage;
+        const probe = `sophia-memory-probe-${process.pid}`;
+        await docker(["run", "-d", "--rm", "--name", probe, "--memory", "64m", "--label", "sophia.probe=memory", base ?? "sophia/base:trixie", "sleep", "30"]);
+        try {
+          memory = await dockerMemory(docker, [probe]);
+        } finally {
+          await docker(["rm", "-f", probe]).catch(() => undefined);
+        }
+        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+        fs.writeFileSync(cacheFile, JSON.stringify({ engine, ...memory }));
+      }
+      const source = probed ? "" : " (this engine as last probed)";
+      return memory.measured ? `Docker measures containers' memory, and enforces limits${source}` : { warning: `${memoryNotMeasurable(memory.enforced)}${source}` };
+    },
+  };
+  const stackAndConfig: PreCheck = {
+    name: "stack and its config file",
+    run: async () => {
+      handle = await openStack(stackName, cli, options.backend);
+      return handle.configFile ? path.relative(root, handle.configFile) : `stacks/Pulumi.${stackName}.yaml`;
+    },
+  };
+  const imageBundles: PreCheck = {
+    // Rebuilt only when their sources changed; the program's bundle also keys the plan check below.
+    name: "image bundles",
+    run: () => {
+      const built = bundleImageSources();
+      return built.length ? `built ${built.join(", ")}` : "4 bundles, sources unchanged";
+    },
+  };
+  const planCheck: PreCheck = {
+    name: "config, MCP servers, agent categories",
+    // The program itself, in mock mode with the stack's config: the schema, placement, the MCP
+    // catalog and routes, and the agent manifest are all checked before anything is registered.
+    // In a child process: the SDK's mock mode keeps module state, and a program that stops leaves it
+    // failing later in the process that ran it.
+    run: () => {
+      const configFile = handle!.configFile ?? path.join(root, "stacks", `Pulumi.${stackName}.yaml`);
+      const key = createHash("sha256").update(fs.readFileSync(configFile)).update(programSourcesHash()).update(process.version).digest("hex");
+      const cacheFile = planCheckCache((options.backend ?? LOCAL_BACKEND).dir, stackName);
+      let planText = cachedPlan(cacheFile, key);
+      const cached = planText !== undefined;
+      if (planText === undefined) {
         const plan = spawnSync(process.execPath, [...process.execArgv, path.join(root, "tools", "plan.ts"), stackName, ...(handle!.configFile ? [`--config-file=${handle!.configFile}`] : [])], { encoding: "utf8" });
         if (plan.status !== 0) throw new Error(plan.stderr.trim().split("\n").filter((l) => !l.startsWith("warning: ")).join(" ") || `plan exited with ${plan.status}`);
-        architectures = wheelArchitectures(plan.stdout);
-        const lines = plan.stdout.trimEnd().split("\n");
-        const placement = lines[lines.indexOf("## Placement") + 3] ?? "";
-        const servers = plan.stdout.match(/^ {2}- docker:index\/container:Container \S+-mcp-(?!ingress)\S+/gm)?.length ?? 0;
-        return `${lines.pop()!.replace(/^plan \S+: /, "")}; ${servers} MCP servers; ${Object.keys(CATEGORIES).length} agent categories; ${placement}`;
-      },
+        planText = plan.stdout;
+        fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
+        fs.writeFileSync(cacheFile, JSON.stringify({ key, plan: planText }));
+      }
+      architectures = wheelArchitectures(planText);
+      const lines = planText.trimEnd().split("\n");
+      const placement = lines[lines.indexOf("## Placement") + 3] ?? "";
+      const servers = planText.match(/^ {2}- docker:index\/container:Container \S+-mcp-(?!ingress)\S+/gm)?.length ?? 0;
+      return `${lines.pop()!.replace(/^plan \S+: /, "")}; ${servers} MCP servers; ${Object.keys(CATEGORIES).length} agent categories; ${placement}${cached ? " (same config and program as the last check: its result)" : ""}`;
     },
-    ...(local
-      ? []
-      : [
-          {
-            // Docker on the nodes is reached over ssh://; the deploy key goes from the secret into a
-            // private ssh-agent, never to a file.
-            name: "deploy key in a private ssh-agent",
-            run: async () => {
-              const key = await handle!.getConfig("sophia:sshPrivateKey");
-              if (!key) throw new Error(`stacks/Pulumi.${stackName}.yaml: sophia:sshPrivateKey: missing required secret; set it with: pulumi config set --secret sshPrivateKey --stack ${stackName} < key`);
-              const previous = await handle!.getConfig("sophia:sshPreviousPrivateKey");
-              process.env.SSH_AUTH_SOCK = startSshAgent(key, previous).socket;
-              return previous ? "loaded, with the previous key (a rotation: remove sophia:sshPreviousPrivateKey after this up)" : "loaded";
-            },
-          },
-        ]),
-    {
-      name: "image build contexts",
-      run: () => {
-        const lines: string[] = [];
-        buildImageContexts((line) => lines.push(line), architectures);
-        return `${lines.length} contexts prepared; wheels for ${architectures.join(", ") || "this machine"}`;
-      },
+  };
+  const deployKey: PreCheck = {
+    // Docker on the nodes is reached over ssh://; the deploy key goes from the secret into a
+    // private ssh-agent, never to a file.
+    name: "deploy key in a private ssh-agent",
+    run: async () => {
+      const key = await handle!.getConfig("sophia:sshPrivateKey");
+      if (!key) throw new Error(`stacks/Pulumi.${stackName}.yaml: sophia:sshPrivateKey: missing required secret; set it with: pulumi config set --secret sshPrivateKey --stack ${stackName} < key`);
+      const previous = await handle!.getConfig("sophia:sshPreviousPrivateKey");
+      process.env.SSH_AUTH_SOCK = startSshAgent(key, previous).socket;
+      return previous ? "loaded, with the previous key (a rotation: remove sophia:sshPreviousPrivateKey after this up)" : "loaded";
     },
+  };
+  const imageContexts: PreCheck = {
+    name: "image build contexts",
+    run: () => {
+      const lines: string[] = [];
+      prepareImageContexts((line) => lines.push(line), architectures);
+      return `${lines.length} contexts prepared; wheels for ${architectures.join(", ") || "this machine"}`;
+    },
+  };
+  const ok = await preDeployment([
+    [{ name: "Pulumi CLI", run: () => `${cli.command} ${cli.version?.format() ?? "(version unknown)"}` }, ...(local ? [hostSetup] : [])],
+    [...(local ? [dockerReachable] : []), stackAndConfig, imageBundles],
+    [...(local ? [memoryMeasured] : []), planCheck, ...(local ? [] : [deployKey])],
+    [imageContexts],
   ]);
+  phases.mark("pre-checks");
   if (!ok || !handle) return stopped("a pre-deployment check failed; nothing was changed");
 
   if (local) await refuseOrphans(stackName, handle);
@@ -178,15 +251,17 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
     // The engine's own report is above, streamed; the error repeats all of it.
     return stopped(`pulumi up failed after ${seconds(started)}s (the engine's report is above)`);
   }
+  phases.mark("engine (pulumi up)");
   const changes = up.summary.resourceChanges ?? {};
   const created = (changes.create ?? 0) + (changes["create-replacement"] ?? 0);
   const updated = (changes.update ?? 0) + (changes.replace ?? 0);
 
   console.log("post-deployment checklist and integration validation");
   const live = { ...liveDeployment(stackName, up.outputs, planLine), ...(await options.reach?.(up.outputs)) };
-  const results = await runChecklist(live, (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}`));
+  const results = await runChecklist(live, (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}`), { concurrency: CHECKLIST_CONCURRENCY });
   console.log(renderChecklist(results));
-  return { ok: results.every((r) => r.ok), results, created, updated, outputs: up.outputs, handle };
+  phases.mark("checklist");
+  return { ok: results.every((r) => r.ok), results, created, updated, outputs: up.outputs, handle, phases: phases.toString() };
 }
 
 /** What the checklist needs, from a deployed stack's outputs. */
@@ -263,6 +338,7 @@ export async function deployCommand(argv: readonly string[]): Promise<number> {
     return 1;
   }
   const passed = result.results.filter((r) => r.ok).length;
+  console.log(`phases: ${result.phases}`);
   console.log(`deploy ${stackName}: ${passed}/${result.results.length} checks passed, ${result.created} created, ${result.updated} updated in ${seconds(started)}s`);
   return result.ok ? 0 : 1;
 }

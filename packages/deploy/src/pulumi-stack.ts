@@ -98,7 +98,9 @@ export async function openStack(name: string, cli: PulumiCommand, backend: Priva
   // naming file, line and column, before any engine reads it.
   const committed = path.join(root, "stacks", `Pulumi.${name}.yaml`);
   if (fs.existsSync(committed)) parseStackFile(fs.readFileSync(committed, "utf8"), `stacks/Pulumi.${name}.yaml`, knownConfigKeys(name as Environment));
-  const envVars: Record<string, string> = { PULUMI_SKIP_UPDATE_CHECK: "true" };
+  // The engine runs the program without type-checking it again: `npm test` (tsc) checks every type,
+  // and the deploy's own pre-check has just run the program. A `pulumi up` by hand still checks.
+  const envVars: Record<string, string> = { PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_NODEJS_TRANSPILE_ONLY: "true" };
   if (!backend) {
     const workspace = await LocalWorkspace.create({ workDir: root, pulumiCommand: cli, envVars });
     return handle(await Stack.createOrSelect(name, workspace), cli, envVars, undefined);

@@ -12,6 +12,7 @@ import { MONITORING_PATH, MONITORING_VIEWER, tokenEnvName } from "@sophia/mcp-se
 import { dashboardQueries } from "@sophia/monitoring";
 import { dockerOn, type DockerRunner } from "./docker-runner";
 import { type Fleet, fleetChecks } from "./fleet-checks";
+import { mapConcurrently } from "./concurrency";
 import { agentRuntimesReported, containersReported, dashboardQueriesRun, dockerMemory, everyTargetUp, serverHistograms } from "./monitoring-checks";
 
 /** The repository this package is part of (committed plans, generated Cursor rules). */
@@ -389,7 +390,7 @@ function monitoringChecks(containers: readonly { name: string; component: string
           {
             item: "monitoring" as const,
             name: "Telegraf reports every container of the deployment to Prometheus: state, restarts, OOM kill, memory",
-            run: async () => containersReported(docker, prometheus.name, containers.map((c) => c.name), 60, await dockerMemory(docker, containers.map((c) => c.name))),
+            run: () => containersReported(docker, prometheus.name, containers.map((c) => c.name), 60, dockerMemory(docker, containers.map((c) => c.name))),
           },
           ...(containers.some((c) => c.component === "agents")
             ? [{ item: "monitoring" as const, name: "sophia-ops reports every agent runtime up to Prometheus, with the seconds its start took", run: () => agentRuntimesReported(docker, prometheus.name, containers.filter((c) => c.component === "agents").map((c) => runtimeOf(c.name))) }]
@@ -405,7 +406,13 @@ function monitoringChecks(containers: readonly { name: string; component: string
 }
 
 /** Runs every check in order, reporting each as it ends; never throws for a failed check. */
-export async function runChecklist(live: LiveDeployment, report: (result: CheckResult) => void = () => undefined): Promise<CheckResult[]> {
+export interface ChecklistOptions {
+  /** Checks that run at once (1: one after another, as the smoke and chaos suite run them). Results
+   * come back in the checklist's order whatever order they finish in. */
+  readonly concurrency?: number;
+}
+
+export async function runChecklist(live: LiveDeployment, report: (result: CheckResult) => void = () => undefined, options: ChecklistOptions = {}): Promise<CheckResult[]> {
   const docker = live.docker ?? ((args: string[]) => dockerOn(undefined, args));
   const labels = live.containerLabels ?? [`sophia.stack=${live.stack}`];
   const listed = await docker(["ps", "-a", ...labels.flatMap((l) => ["--filter", `label=${l}`]), "--format", '{{.Names}}\t{{.Label "sophia.component"}}\t{{.Label "sophia.smoke"}}']);
@@ -417,8 +424,7 @@ export async function runChecklist(live: LiveDeployment, report: (result: CheckR
     .filter((fields) => live.containerLabels !== undefined || fields[2] !== "true")
     .map((fields) => ({ name: fields[0]!, component: fields[1] ?? "" }))
     .sort((a, b) => a.name.localeCompare(b.name));
-  const results: CheckResult[] = [];
-  for (const check of checks(live, containers, docker)) {
+  return mapConcurrently(checks(live, containers, docker), options.concurrency ?? 1, async (check) => {
     const started = Date.now();
     let result: CheckResult;
     try {
@@ -426,10 +432,9 @@ export async function runChecklist(live: LiveDeployment, report: (result: CheckR
     } catch (error) {
       result = { item: check.item, name: check.name, ok: false, detail: (error as Error).message, ms: Date.now() - started };
     }
-    results.push(result);
     report(result);
-  }
-  return results;
+    return result;
+  });
 }
 
 /** The checklist as a table: per item of the strategy, ✔ or ✘, its checks, their figures and times. */

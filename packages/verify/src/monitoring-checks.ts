@@ -3,6 +3,7 @@
 // containers, on the engine the stack runs on.
 import { AGENT_RUNTIME_START_METRIC, AGENT_RUNTIME_UP_METRIC } from "@sophia/mcp-servers";
 import { CONTAINER_METRICS } from "@sophia/monitoring";
+import { mapConcurrently } from "./concurrency";
 import type { DockerRunner } from "./docker-runner";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -94,13 +95,13 @@ export async function serverHistograms(docker: DockerRunner, prometheus: string,
 /** Every query of the generated dashboard runs on this Prometheus ($__rate_interval as 1 m), and how
  * many of them have data. */
 export async function dashboardQueriesRun(docker: DockerRunner, prometheus: string, queries: readonly { panel: string; expr: string }[]): Promise<string> {
-  const empty: string[] = [];
-  for (const q of queries) {
-    const result = await promQuery(docker, prometheus, q.expr.replaceAll("$__rate_interval", "1m")).catch((e: Error) => {
+  // Four at a time: each is a docker exec of curl in the Prometheus container.
+  const answers = await mapConcurrently(queries, 4, (q) =>
+    promQuery(docker, prometheus, q.expr.replaceAll("$__rate_interval", "1m")).catch((e: Error) => {
       throw new Error(`${q.panel}: ${e.message}`);
-    });
-    if (result.length === 0) empty.push(q.panel);
-  }
+    }),
+  );
+  const empty = queries.filter((_, i) => answers[i]!.length === 0).map((q) => q.panel);
   return `${queries.length} queries ran, ${queries.length - empty.length} with data${empty.length ? `; none yet: ${[...new Set(empty)].join(", ")}` : ""}`;
 }
 
@@ -125,11 +126,21 @@ export function memoryNotMeasurable(enforced: boolean): string {
 /** Telegraf's series for each of these containers: its restart count, OOM flag and memory use. Where
  * Docker measures memory, a container Telegraf reports at 0 B fails; where it does not, the figure says
  * so instead of passing on zeros. */
-export async function containersReported(docker: DockerRunner, prometheus: string, names: readonly string[], seconds = 60, host?: { enforced: boolean; measured: boolean }): Promise<string> {
+export async function containersReported(
+  docker: DockerRunner,
+  prometheus: string,
+  names: readonly string[],
+  seconds = 60,
+  // A promise is awaited beside the queries (dockerMemory's `docker stats` takes about 2 s).
+  hostMemory?: Promise<{ enforced: boolean; measured: boolean }> | { enforced: boolean; measured: boolean },
+): Promise<string> {
   return within(seconds, "every container reported by Telegraf", async () => {
-    const restarts = await promQuery(docker, prometheus, `${CONTAINER_METRICS.restarts}{container_status="running"}`);
-    const memory = await promQuery(docker, prometheus, CONTAINER_METRICS.memory);
-    const oom = await promQuery(docker, prometheus, CONTAINER_METRICS.oomKilled);
+    const [restarts, memory, oom, host] = await Promise.all([
+      promQuery(docker, prometheus, `${CONTAINER_METRICS.restarts}{container_status="running"}`),
+      promQuery(docker, prometheus, CONTAINER_METRICS.memory),
+      promQuery(docker, prometheus, CONTAINER_METRICS.oomKilled),
+      hostMemory,
+    ]);
     const missing = names.filter((n) => ![restarts, memory, oom].every((series) => series.some((s) => s.labels.container_name === n)));
     if (missing.length > 0) return notYet(`not reported yet: ${missing.join(", ")}`);
     const mine = (series: typeof restarts) => series.filter((s) => names.includes(s.labels.container_name!));

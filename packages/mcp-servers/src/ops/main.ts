@@ -15,10 +15,18 @@ const log = (entry: Record<string, unknown>) => process.stderr.write(`${JSON.str
 // Plans run one at a time: each is a child process evaluating the program (about 150 MiB), and two at
 // once beside the server would not fit the container's memory; calls beyond the first wait their turn.
 let planQueue: Promise<unknown> = Promise.resolve();
+// A stack's plan is computed once per container: the program and the stack files are the image's,
+// fixed for the container's life, and mock mode is deterministic (the committed plans are compared
+// byte for byte). A failed plan is not kept, so the next call tries again.
+const plans = new Map<StackName, Promise<string>>();
 
 function plan(stack: StackName): Promise<string> {
+  const known = plans.get(stack);
+  if (known) return known;
   const turn = planQueue.then(() => planOnce(stack));
   planQueue = turn.catch(() => undefined);
+  plans.set(stack, turn);
+  turn.catch(() => plans.delete(stack));
   return turn;
 }
 
