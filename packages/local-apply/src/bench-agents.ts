@@ -1,8 +1,11 @@
 // npm run bench:agents — the agent runtime's speed targets, measured on the local stack in one run:
-//   instantiation   inside the runtime image, Agno's PerformanceEval (1,000 constructions): Agno's
-//                   own reference agent and a manifest agent built the way the runtime builds it;
+//   instantiation   inside the runtime image, Agno's PerformanceEval (1,000 constructions): a bare
+//                   Agno agent with the same model and tools (the 1.1× target's reference), Agno's
+//                   own minimal example, and a manifest agent built the way the runtime builds it;
 //   start-to-healthy  `docker start` of the runtime container until its /health answers 200 (its
 //                   MCP connections up), median of 5, beside the stub model's (a bare Python server);
+//                   and where the runtime's time went: `python -X importtime` of its entry module,
+//                   and the phases its /health reports (imports, app built, serving);
 //   route overhead  route_task through the ingress and the ops server, minus a direct AgentOS run
 //                   of the same task on the same agent (the model's time is in both), medians of 30.
 import { setTimeout as sleep } from "node:timers/promises";
@@ -18,16 +21,33 @@ const ROUTES = 30;
 /** A task the stub model answers without a tool call, so both paths do the same model work. */
 const TASK = "Say hello to the benchmark";
 
-async function startToHealthy(container: string, healthUrl: string): Promise<number> {
+/** Seconds from `docker start` to a 200 from /health, and the body of that answer. */
+async function startToHealthy(container: string, healthUrl: string): Promise<{ seconds: number; body: unknown }> {
   await docker(["stop", "-t", "5", container], container);
   const start = performance.now();
   await docker(["start", container], container);
   for (;;) {
-    const ok = await fetch(healthUrl, { signal: AbortSignal.timeout(1000) }).then((r) => r.ok, () => false);
-    if (ok) return (performance.now() - start) / 1000;
+    const response = await fetch(healthUrl, { signal: AbortSignal.timeout(1000) }).catch(() => undefined);
+    if (response?.ok) return { seconds: (performance.now() - start) / 1000, body: await response.json().catch(() => undefined) };
     if (performance.now() - start > 60_000) throw new Error(`${container} not healthy 60 s after start`);
     await sleep(20);
   }
+}
+
+/** The largest imports of the runtime's entry module, from `python -X importtime` in its container:
+ * the total and the five packages whose own import (with what they import) took longest. */
+async function importTimes(container: string): Promise<{ totalSeconds: number; largest: string }> {
+  const report = await docker(["exec", container, "sh", "-c", "python -X importtime -c 'import sophia_runtime.app' 2>&1 >/dev/null"], container);
+  const rows = report
+    .split("\n")
+    .map((line) => line.match(/^import time:\s+\d+ \|\s+(\d+) \|( +)(\S+)$/))
+    .filter((m): m is RegExpMatchArray => m !== null)
+    .map((m) => ({ micros: Number(m[1]), depth: m[2]!.length, name: m[3]! }));
+  const total = rows.find((r) => r.name === "sophia_runtime.app")?.micros ?? NaN;
+  const packages = new Map<string, number>();
+  for (const row of rows) if (row.depth <= 3 && !row.name.startsWith("sophia_runtime")) packages.set(row.name.split(".")[0]!, Math.max(packages.get(row.name.split(".")[0]!) ?? 0, row.micros));
+  const largest = [...packages].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, micros]) => `${name} ${(micros / 1e6).toFixed(2)}`).join(", ");
+  return { totalSeconds: total / 1e6, largest };
 }
 
 /** `npm run bench:agents`: the figures, then the last line. */
@@ -37,6 +57,7 @@ export async function benchAgents(program: LocalProgram): Promise<void> {
     const ours = instantiation[instantiation.agent]!;
     console.error(`[bench:agents] instantiation: ${JSON.stringify(instantiation)}`);
     const reference = instantiation["agno-reference"]!;
+    const bare = instantiation["agno-bare"]!;
 
     const runtimeUrl = `http://${await containerIp(RUNTIME, smokeName("sophia-mcp"))}:7777`;
     // The direct run presents the runtime's own key, as the ops server does.
@@ -66,11 +87,16 @@ export async function benchAgents(program: LocalProgram): Promise<void> {
     // Restarts last: they reset the connections the route measurement would otherwise reuse.
     const log = (line: string) => console.error(`[bench:agents] ${line}`);
     const starts: { runtime: number[]; stub: number[] } = { runtime: [], stub: [] };
+    const phases: { imports: number[]; app: number[]; serving: number[] } = { imports: [], app: [], serving: [] };
     for (let i = 0; i < STARTS; i++) {
-      starts.stub.push(await startToHealthy(STUB, `http://${await containerIp(STUB, smokeName("sophia-mcp"))}:8000/health`));
-      starts.runtime.push(await startToHealthy(RUNTIME, `http://${await containerIp(RUNTIME, smokeName("sophia-mcp"))}:7777/health`));
-      log(`start ${i + 1}/${STARTS}: runtime ${starts.runtime.at(-1)!.toFixed(2)} s, stub ${starts.stub.at(-1)!.toFixed(2)} s`);
+      starts.stub.push((await startToHealthy(STUB, `http://${await containerIp(STUB, smokeName("sophia-mcp"))}:8000/health`)).seconds);
+      const runtime = await startToHealthy(RUNTIME, `http://${await containerIp(RUNTIME, smokeName("sophia-mcp"))}:7777/health`);
+      starts.runtime.push(runtime.seconds);
+      const reported = (runtime.body as { startPhases?: Record<string, number> } | undefined)?.startPhases ?? {};
+      for (const phase of ["imports", "app", "serving"] as const) if (typeof reported[phase] === "number") phases[phase].push(reported[phase]);
+      log(`start ${i + 1}/${STARTS}: runtime ${runtime.seconds.toFixed(2)} s (${JSON.stringify(reported)}), stub ${starts.stub.at(-1)!.toFixed(2)} s`);
     }
+    const imports = await importTimes(RUNTIME);
 
     // The pool must answer again after its restarts (and the model's), not only report healthy.
     const t = performance.now();
@@ -79,13 +105,17 @@ export async function benchAgents(program: LocalProgram): Promise<void> {
     log(`route_task after ${STARTS} restarts: answered in ${(performance.now() - t).toFixed(0)} ms`);
 
     const fmt = (v: number, d = 1) => v.toFixed(d);
+    const ratio = ours.median_us / bare.median_us;
     return [
-      "measure                                              median      other               ratio",
-      `instantiate ${instantiation.agent} (model + MCP tools), µs   ${fmt(ours.median_us).padStart(8)}    agno reference ${fmt(reference.median_us).padStart(6)}   ${fmt(ours.median_us / reference.median_us, 2)}x`,
+      "measure                                              median      other                    ratio",
+      `instantiate ${instantiation.agent} (model + MCP tools), µs   ${fmt(ours.median_us).padStart(8)}    bare agno, same model and tools ${fmt(bare.median_us).padStart(6)}   ${fmt(ratio, 2)}x   (target ≤ 1.1x)`,
+      `  agno's minimal example agent (no model, no tools), µs  ${fmt(reference.median_us).padStart(8)}`,
       `runtime start-to-healthy (of ${STARTS}), s                 ${fmt(median(starts.runtime), 2).padStart(8)}    stub model ${fmt(median(starts.stub), 2).padStart(10)}   ${fmt(median(starts.runtime) / median(starts.stub), 2)}x   (target < 2 s)`,
+      `  process age at: imports done ${fmt(median(phases.imports), 2)} s, app built ${fmt(median(phases.app), 2)} s, serving ${fmt(median(phases.serving), 2)} s (medians, as /health reports them)`,
+      `  python -X importtime of sophia_runtime.app: ${fmt(imports.totalSeconds, 2)} s; largest: ${imports.largest}`,
       `route_task vs direct AgentOS run (of ${ROUTES}), ms         ${fmt(median(routed)).padStart(8)}    direct ${fmt(median(direct)).padStart(14)}   ${fmt(median(routed) / median(direct), 2)}x`,
       `runtime starts, s: ${starts.runtime.map((s) => fmt(s, 2)).join(" ")}; stub starts, s: ${starts.stub.map((s) => fmt(s, 2)).join(" ")}`,
-      `agents: instantiate-median-us=${fmt(ours.median_us)} start-to-healthy-s=${fmt(median(starts.runtime), 2)} route-overhead-ms=${fmt(median(routed) - median(direct))}`,
+      `agents: instantiate-median-us=${fmt(ours.median_us)} bare-agno-us=${fmt(bare.median_us)} ratio=${fmt(ratio, 2)} start-to-healthy-s=${fmt(median(starts.runtime), 2)} route-overhead-ms=${fmt(median(routed) - median(direct))}`,
     ];
   });
 }

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from contextlib import asynccontextmanager
 
 import uvicorn
 from agno.os import AgentOS
@@ -26,8 +27,10 @@ PING_TIMEOUT_SECONDS = 3.0
 FAILED_PINGS_BEFORE_RECONNECT = 3
 
 # Seconds from this process's start until uvicorn served (the start-to-healthy SLO's measure), set
-# once by main(); /health reports it, and sophia-ops records it for Prometheus.
+# once by main(); /health reports it, and sophia-ops records it for Prometheus. Beside it, where the
+# time went: imports done, app built (agents and AgentOS's routes), serving (MCP connections up).
 STARTED: dict[str, float] = {}
+START_PHASES: dict[str, float] = {}
 
 
 def process_age_seconds() -> float:
@@ -41,10 +44,23 @@ def process_age_seconds() -> float:
     return booted_seconds - start_ticks / os.sysconf("SC_CLK_TCK")
 
 
+START_PHASES["imports"] = round(process_age_seconds(), 3)
+
+
 def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
     settings = load_settings(env)
     agents, tools = build_agents(settings)
-    base = FastAPI(title=f"sophia agents {settings.pool}")
+
+    @asynccontextmanager
+    async def connect_together(_app: FastAPI):
+        # AgentOS connects its MCP tools one after another at start; each connection is an HTTP
+        # initialize and a tools/list through the ingress. Connected here together first (this
+        # lifespan runs before AgentOS's), AgentOS finds them connected. A failed one is left to
+        # AgentOS and /health, as before.
+        await asyncio.gather(*(tool.connect() for tool in tools.values()))
+        yield
+
+    base = FastAPI(title=f"sophia agents {settings.pool}", lifespan=connect_together)
     reconnecting = asyncio.Lock()
     failed_pings: dict[str, int] = {name: 0 for name in tools}
 
@@ -87,7 +103,7 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
         else:
             down = [t.name for t in tools.values() if t.session is None]
         down.sort()
-        body = {"status": "ok" if not down else "degraded", "pool": settings.pool, "agents": [a.id for a in agents], "mcpDown": down, "startSeconds": STARTED.get("seconds")}
+        body = {"status": "ok" if not down else "degraded", "pool": settings.pool, "agents": [a.id for a in agents], "mcpDown": down, "startSeconds": STARTED.get("seconds"), "startPhases": START_PHASES}
         return JSONResponse(body, status_code=200 if not down else 503)
 
     agent_os = AgentOS(
@@ -105,6 +121,7 @@ def create_app(env: dict[str, str]) -> tuple[FastAPI, int]:
 def main() -> None:
     try:
         app, port = create_app(dict(os.environ))
+        START_PHASES["app"] = round(process_age_seconds(), 3)
     except SettingsError as error:
         print(f"sophia-runtime: {error}", file=sys.stderr)
         sys.exit(2)
@@ -117,7 +134,7 @@ def main() -> None:
         while not server.started and not serving.done():
             await asyncio.sleep(0.005)
         if server.started:
-            STARTED["seconds"] = round(process_age_seconds(), 3)
+            STARTED["seconds"] = START_PHASES["serving"] = round(process_age_seconds(), 3)
         await serving
 
     asyncio.run(serve())

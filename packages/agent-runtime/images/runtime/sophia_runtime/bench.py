@@ -1,9 +1,10 @@
 """Agent instantiation, measured the way Agno's own performance eval does it (PerformanceEval,
 1,000 constructions after 10 warm-up runs), side by side in one process:
   - agno-reference: Agno's own example, Agent(system_message=...), no model, no tools;
+  - agno-bare:      a bare Agno Agent with the same model and the same MCP tool objects as ours;
   - <agent name>:   an agent of this pool built exactly as the runtime builds it, with its model,
                     instructions and MCP tool objects (constructed, not connected).
-Prints one JSON line."""
+The target is ours within 1.1x of agno-bare. Prints one JSON line."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import sys
 
 from agno.agent import Agent
 from agno.eval.performance import PerformanceEval
+from agno.models.openai.like import OpenAILike
 
 from .agents import build_agent, mcp_tools_for
 from .settings import load_settings
@@ -30,9 +32,14 @@ def main() -> None:
     wanted = sys.argv[1] if len(sys.argv) > 1 else ""
     spec = next((a for a in settings.agents if a.name == wanted), settings.agents[0])
     tools = mcp_tools_for(settings)
+    same_tools = [tools[(spec.category, server)] for server in spec.mcp_servers]
     reference = measure("agno-reference", lambda: Agent(system_message="Be concise, reply with one sentence."))
+    bare = measure(
+        "agno-bare",
+        lambda: Agent(model=OpenAILike(id=settings.model_id, base_url=settings.model_base_url, api_key=settings.model_api_key), tools=same_tools),
+    )
     ours = measure(spec.name, lambda: build_agent(spec, settings, tools))
-    print(json.dumps({"iterations": ITERATIONS, "agno-reference": reference, spec.name: ours, "agent": spec.name}))
+    print(json.dumps({"iterations": ITERATIONS, "agno-reference": reference, "agno-bare": bare, spec.name: ours, "agent": spec.name}))
 
 
 if __name__ == "__main__":
