@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import type { OutputMap, PulumiCommand } from "@pulumi/pulumi/automation";
 import { CATEGORIES } from "@sophia/agent-categories";
+import { endpointsResolveSafely } from "@sophia/stack-config";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
 import { type CheckResult, commandOverSsh, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
@@ -211,6 +212,16 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       return `${lines.pop()!.replace(/^plan \S+: /, "")}; ${servers} MCP servers; ${Object.keys(CATEGORIES).length} agent categories; ${placement}${cached ? " (same config and program as the last check: its result)" : ""}`;
     },
   };
+  const endpointsResolve: PreCheck = {
+    // Host names are resolved here, at deploy time only: a model, Gong or Lambda host that resolves
+    // to a loopback, link-local or (unless a key allows it) private address is refused before
+    // anything changes. The plan check has already refused such literal addresses.
+    name: "endpoints resolve to allowed addresses",
+    run: () => {
+      const configFile = handle!.configFile ?? path.join(root, "stacks", `Pulumi.${stackName}.yaml`);
+      return endpointsResolveSafely(stackName, configFile, path.relative(root, configFile));
+    },
+  };
   const deployKey: PreCheck = {
     // Docker on the nodes is reached over ssh://; the deploy key goes from the secret into a
     // private ssh-agent, never to a file.
@@ -234,7 +245,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const ok = await preDeployment([
     [{ name: "Pulumi CLI", run: () => `${cli.command} ${cli.version?.format() ?? "(version unknown)"}` }, ...(local ? [hostSetup] : [])],
     [...(local ? [dockerReachable] : []), stackAndConfig, imageBundles],
-    [...(local ? [memoryMeasured] : []), planCheck, ...(local ? [] : [deployKey])],
+    [...(local ? [memoryMeasured] : []), planCheck, endpointsResolve, ...(local ? [] : [deployKey])],
     [imageContexts],
   ]);
   phases.mark("pre-checks");

@@ -35,18 +35,24 @@ async function startToHealthy(container: string, healthUrl: string): Promise<{ s
 }
 
 /** The largest imports of the runtime's entry module, from `python -X importtime` in its container:
- * the total and the five packages whose own import (with what they import) took longest. */
+ * the total, and the five largest of what the runtime's own modules import directly (each with
+ * everything it imports in turn). */
 async function importTimes(container: string): Promise<{ totalSeconds: number; largest: string }> {
   const report = await docker(["exec", container, "sh", "-c", "python -X importtime -c 'import sophia_runtime.app' 2>&1 >/dev/null"], container);
   const rows = report
     .split("\n")
     .map((line) => line.match(/^import time:\s+\d+ \|\s+(\d+) \|( +)(\S+)$/))
     .filter((m): m is RegExpMatchArray => m !== null)
-    .map((m) => ({ micros: Number(m[1]), depth: m[2]!.length, name: m[3]! }));
+    // Nesting is two spaces a level after the separator's one.
+    .map((m) => ({ micros: Number(m[1]), depth: (m[2]!.length - 1) / 2, name: m[3]! }));
   const total = rows.find((r) => r.name === "sophia_runtime.app")?.micros ?? NaN;
-  const packages = new Map<string, number>();
-  for (const row of rows) if (row.depth <= 3 && !row.name.startsWith("sophia_runtime")) packages.set(row.name.split(".")[0]!, Math.max(packages.get(row.name.split(".")[0]!) ?? 0, row.micros));
-  const largest = [...packages].sort((a, b) => b[1] - a[1]).slice(0, 5).map(([name, micros]) => `${name} ${(micros / 1e6).toFixed(2)}`).join(", ");
+  // A row's parent is the next row of lower depth (importtime prints children before their parent).
+  const direct = rows.filter((row, i) => !row.name.startsWith("sophia_runtime") && rows.slice(i + 1).find((r) => r.depth < row.depth)?.name.startsWith("sophia_runtime"));
+  const largest = direct
+    .sort((a, b) => b.micros - a.micros)
+    .slice(0, 5)
+    .map((r) => `${r.name} ${(r.micros / 1e6).toFixed(2)}`)
+    .join(", ");
   return { totalSeconds: total / 1e6, largest };
 }
 
@@ -87,13 +93,13 @@ export async function benchAgents(program: LocalProgram): Promise<void> {
     // Restarts last: they reset the connections the route measurement would otherwise reuse.
     const log = (line: string) => console.error(`[bench:agents] ${line}`);
     const starts: { runtime: number[]; stub: number[] } = { runtime: [], stub: [] };
-    const phases: { imports: number[]; app: number[]; serving: number[] } = { imports: [], app: [], serving: [] };
+    const phases: { imports: number[]; app: number[]; connected: number[]; serving: number[] } = { imports: [], app: [], connected: [], serving: [] };
     for (let i = 0; i < STARTS; i++) {
       starts.stub.push((await startToHealthy(STUB, `http://${await containerIp(STUB, smokeName("sophia-mcp"))}:8000/health`)).seconds);
       const runtime = await startToHealthy(RUNTIME, `http://${await containerIp(RUNTIME, smokeName("sophia-mcp"))}:7777/health`);
       starts.runtime.push(runtime.seconds);
       const reported = (runtime.body as { startPhases?: Record<string, number> } | undefined)?.startPhases ?? {};
-      for (const phase of ["imports", "app", "serving"] as const) if (typeof reported[phase] === "number") phases[phase].push(reported[phase]);
+      for (const phase of ["imports", "app", "connected", "serving"] as const) if (typeof reported[phase] === "number") phases[phase].push(reported[phase]);
       log(`start ${i + 1}/${STARTS}: runtime ${runtime.seconds.toFixed(2)} s (${JSON.stringify(reported)}), stub ${starts.stub.at(-1)!.toFixed(2)} s`);
     }
     const imports = await importTimes(RUNTIME);
@@ -111,7 +117,7 @@ export async function benchAgents(program: LocalProgram): Promise<void> {
       `instantiate ${instantiation.agent} (model + MCP tools), µs   ${fmt(ours.median_us).padStart(8)}    bare agno, same model and tools ${fmt(bare.median_us).padStart(6)}   ${fmt(ratio, 2)}x   (target ≤ 1.1x)`,
       `  agno's minimal example agent (no model, no tools), µs  ${fmt(reference.median_us).padStart(8)}`,
       `runtime start-to-healthy (of ${STARTS}), s                 ${fmt(median(starts.runtime), 2).padStart(8)}    stub model ${fmt(median(starts.stub), 2).padStart(10)}   ${fmt(median(starts.runtime) / median(starts.stub), 2)}x   (target < 2 s)`,
-      `  process age at: imports done ${fmt(median(phases.imports), 2)} s, app built ${fmt(median(phases.app), 2)} s, serving ${fmt(median(phases.serving), 2)} s (medians, as /health reports them)`,
+      `  process age at: imports done ${fmt(median(phases.imports), 2)} s, app built ${fmt(median(phases.app), 2)} s, MCP connected ${fmt(median(phases.connected), 2)} s, serving ${fmt(median(phases.serving), 2)} s (medians, as /health reports them)`,
       `  python -X importtime of sophia_runtime.app: ${fmt(imports.totalSeconds, 2)} s; largest: ${imports.largest}`,
       `route_task vs direct AgentOS run (of ${ROUTES}), ms         ${fmt(median(routed)).padStart(8)}    direct ${fmt(median(direct)).padStart(14)}   ${fmt(median(routed) / median(direct), 2)}x`,
       `runtime starts, s: ${starts.runtime.map((s) => fmt(s, 2)).join(" ")}; stub starts, s: ${starts.stub.map((s) => fmt(s, 2)).join(" ")}`,
