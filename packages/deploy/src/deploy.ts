@@ -111,7 +111,7 @@ export interface DeployResult {
 
 /** Checks of the post-deployment checklist that run at once: each waits mostly on a container or a
  * child process, and more than this on two cores only queues them behind each other. */
-const CHECKLIST_CONCURRENCY = 4;
+const CHECKLIST_CONCURRENCY = 6;
 
 export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const started = Date.now();
@@ -120,6 +120,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const planLine = committedPlanLine(stackName);
   let handle: StackHandle | undefined;
   let architectures: WheelArchitecture[] = [];
+  let hostMemory: { enforced: boolean; measured: boolean } | undefined;
   const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });
 
   const phases = new PhaseTimer();
@@ -167,6 +168,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
         fs.mkdirSync(path.dirname(cacheFile), { recursive: true });
         fs.writeFileSync(cacheFile, JSON.stringify({ engine, ...memory }));
       }
+      hostMemory = memory;
       const source = probed ? "" : " (this engine as last probed)";
       return memory.measured ? `Docker measures containers' memory, and enforces limits${source}` : { warning: `${memoryNotMeasurable(memory.enforced)}${source}` };
     },
@@ -222,6 +224,10 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       return endpointsResolveSafely(stackName, configFile, path.relative(root, configFile));
     },
   };
+  const noOrphans: PreCheck = {
+    name: "no containers the state does not know",
+    run: () => refuseOrphans(stackName, handle!),
+  };
   const deployKey: PreCheck = {
     // Docker on the nodes is reached over ssh://; the deploy key goes from the secret into a
     // private ssh-agent, never to a file.
@@ -245,13 +251,12 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const ok = await preDeployment([
     [{ name: "Pulumi CLI", run: () => `${cli.command} ${cli.version?.format() ?? "(version unknown)"}` }, ...(local ? [hostSetup] : [])],
     [...(local ? [dockerReachable] : []), stackAndConfig, imageBundles],
-    [...(local ? [memoryMeasured] : []), planCheck, endpointsResolve, ...(local ? [] : [deployKey])],
+    [...(local ? [memoryMeasured, noOrphans] : []), planCheck, endpointsResolve, ...(local ? [] : [deployKey])],
     [imageContexts],
   ]);
   phases.mark("pre-checks");
   if (!ok || !handle) return stopped("a pre-deployment check failed; nothing was changed");
 
-  if (local) await refuseOrphans(stackName, handle);
   console.log(`pulumi up (${stackName})`);
   let up;
   try {
@@ -268,7 +273,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const updated = (changes.update ?? 0) + (changes.replace ?? 0);
 
   console.log("post-deployment checklist and integration validation");
-  const live = { ...liveDeployment(stackName, up.outputs, planLine), ...(await options.reach?.(up.outputs)) };
+  const live = { ...liveDeployment(stackName, up.outputs, planLine), ...(hostMemory ? { hostMemory } : {}), ...(await options.reach?.(up.outputs)) };
   const results = await runChecklist(live, (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}`), { concurrency: CHECKLIST_CONCURRENCY });
   console.log(renderChecklist(results));
   phases.mark("checklist");
@@ -319,17 +324,30 @@ function fleetOf(outputs: OutputMap, hub: string, user: string, hostKeys: Readon
   };
 }
 
+/** How many resources the local file backend's state holds, read from its checkpoint file
+ * (`.pulumi/stacks/<project>/<stack>.json`) without a CLI call; undefined where that file is not
+ * there or not plain JSON (then `pulumi stack export` is asked). */
+function knownInStateFile(stackName: string): number | undefined {
+  try {
+    const file = path.join(LOCAL_BACKEND.dir, "state", ".pulumi", "stacks", "sophia", `${stackName}.json`);
+    const resources = (JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint?: { latest?: { resources?: unknown[] } } }).checkpoint?.latest?.resources;
+    return Array.isArray(resources) ? resources.length : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A deployment whose state is gone (for example .pulumi-local/ deleted) leaves containers the new
  * state does not know; `pulumi up` would fail on their names. Say what to remove instead. */
-async function refuseOrphans(stackName: string, handle: StackHandle): Promise<void> {
-  const known = (await handle.stack.exportStack()).deployment?.resources?.length ?? 0;
-  if (known > 0) return;
+async function refuseOrphans(stackName: string, handle: StackHandle): Promise<string> {
+  const known = knownInStateFile(stackName) ?? (await handle.stack.exportStack()).deployment?.resources?.length ?? 0;
+  if (known > 0) return `the state knows its ${known} resources`;
   const label = `label=sophia.stack=${stackName}`;
   // The smoke's and the chaos suite's containers carry the stack's label too (sophia.smoke=true marks
   // them); they are theirs to remove, and a deploy runs beside them.
   const listed = (await dockerOn(undefined, ["ps", "-a", "--filter", label, "--format", '{{.ID}} {{.Label "sophia.smoke"}}'])).split("\n").filter(Boolean);
   const containers = listed.filter((line) => line.split(" ")[1] !== "true");
-  if (containers.length === 0) return;
+  if (containers.length === 0) return "a new state, and no container of this stack on the engine";
   throw new Error(
     `deploy ${stackName}: ${containers.length} containers labelled sophia.stack=${stackName} run on this engine, but this stack's state (.pulumi-local/) does not know them. ` +
       `Remove them first: docker rm -f $(docker ps -aq --filter ${label}); docker network rm $(docker network ls -q --filter ${label}); ` +

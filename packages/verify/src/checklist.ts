@@ -35,6 +35,9 @@ export interface LiveDeployment {
   readonly containerLabels?: readonly string[];
   /** The monitoring viewers' token, where the ingress serves the monitoring UIs. */
   readonly monitoringToken?: string;
+  /** Whether the engine measures containers' memory, where the caller has found out already (the
+   * deploy's pre-check); otherwise the checklist asks Docker (`docker stats`, about 2 s). */
+  readonly hostMemory?: { readonly enforced: boolean; readonly measured: boolean };
   /** A fleet's nodes, pools and private ports (staging, production): the per-node rows. */
   readonly fleet?: Fleet;
   /** Where Gong is the smoke's fake: the competitor one known call mentions, which the checks ask for. */
@@ -243,7 +246,7 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
     probe("403 for infrastructure's token on memory (outside its scope)", { Authorization: `Bearer ${token("infrastructure")}` }, 403),
     probe("200 for business-intelligence's token on memory (in scope)", { Authorization: `Bearer ${token("business-intelligence")}` }, 200),
     ...(containers.some((c) => c.name.endsWith("-gong")) ? gongChecks(live, token, routeTask, entry("sophia-sophia-ops").headers, probe) : []),
-    ...monitoringChecks(containers, docker),
+    ...monitoringChecks(containers, docker, live.hostMemory),
     ...monitoringEntryChecks(live),
     ...(live.fleet
       ? fleetChecks(live.fleet, docker, containers.find((c) => c.name.endsWith("-prometheus"))?.name, async (category, agent) => {
@@ -378,7 +381,7 @@ const runtimeOf = (container: string) => container.replace(/^sophia-[a-z0-9]+-(?
 
 /** The monitoring stack's containers healthy, and Prometheus scraping every target and probing every
  * MCP server through the ingress. None where the deployment has no monitoring stack. */
-function monitoringChecks(containers: readonly { name: string; component: string }[], docker: DockerRunner): Check[] {
+function monitoringChecks(containers: readonly { name: string; component: string }[], docker: DockerRunner, hostMemory?: LiveDeployment["hostMemory"]): Check[] {
   const mine = containers.filter((c) => c.component === "monitoring");
   const prometheus = mine.find((c) => c.name.endsWith("-prometheus"));
   return [
@@ -390,7 +393,7 @@ function monitoringChecks(containers: readonly { name: string; component: string
           {
             item: "monitoring" as const,
             name: "Telegraf reports every container of the deployment to Prometheus: state, restarts, OOM kill, memory",
-            run: () => containersReported(docker, prometheus.name, containers.map((c) => c.name), 60, dockerMemory(docker, containers.map((c) => c.name))),
+            run: () => containersReported(docker, prometheus.name, containers.map((c) => c.name), 60, hostMemory ?? dockerMemory(docker, containers.map((c) => c.name))),
           },
           ...(containers.some((c) => c.component === "agents")
             ? [{ item: "monitoring" as const, name: "sophia-ops reports every agent runtime up to Prometheus, with the seconds its start took", run: () => agentRuntimesReported(docker, prometheus.name, containers.filter((c) => c.component === "agents").map((c) => runtimeOf(c.name))) }]
