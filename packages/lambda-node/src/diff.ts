@@ -2,7 +2,7 @@
 // (an instance's name, the firewall list) updates; what it fixes at creation replaces.
 import type * as pulumi from "@pulumi/pulumi";
 import { sameRules } from "./firewall";
-import type { FirewallRulesInputs, InstanceInputs, InstanceOutputs, SshKeyInputs } from "./inputs";
+import type { FilesystemInputs, FirewallRulesInputs, InstanceInputs, InstanceOutputs, SshKeyInputs } from "./inputs";
 
 type DiffResult = pulumi.dynamic.DiffResult;
 
@@ -30,6 +30,13 @@ export function sshKeyDiff(olds: SshKeyInputs, news: SshKeyInputs): DiffResult {
   // new key is added before the old one goes; a new key under the same name must wait for the old one
   // to go, since names are unique per account.
   const replaces = (["name", "publicKey"] as const).filter((k) => olds[k] !== news[k]);
+  return { changes: replaces.length > 0 || clientChanged(olds, news), replaces, deleteBeforeReplace: replaces.length > 0 && olds.name === news.name };
+}
+
+export function filesystemDiff(olds: FilesystemInputs, news: FilesystemInputs): DiffResult {
+  // Lambda has no update for filesystems, and names are unique per account: another name or region
+  // is another filesystem, and the old one must go first (which it refuses while attached).
+  const replaces = (["name", "region"] as const).filter((k) => olds[k] !== news[k]);
   return { changes: replaces.length > 0 || clientChanged(olds, news), replaces, deleteBeforeReplace: replaces.length > 0 && olds.name === news.name };
 }
 

@@ -7,6 +7,6 @@ export { hostFirewallEnvironment, type InboundPolicy, lambdaFirewallRules } from
 export type { ClientTuning } from "./inputs";
 export { type LaunchCandidate, launchError, launchInstance, waitForActive } from "./launch";
 export { type LambdaNode, LambdaNodePool, type LambdaNodePoolArgs, type LambdaNodeSpec } from "./node";
-export { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
+export { LambdaFilesystem, type LambdaFilesystemArgs, LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
 export { changedHostKeyMessage, fingerprintOf, hostKeyProvider, knownHostsOptions, NodeHostKey, type NodeHostKeyArgs } from "./host-key";
 export { firewallRulesDiff, instanceDiff, sshKeyDiff } from "./diff";

@@ -29,6 +29,18 @@ export interface SshKeyOutputs extends SshKeyInputs {
   readonly keyId: string;
 }
 
+export interface FilesystemInputs extends ApiInputs {
+  /** Unique per account: 1-60 characters, a letter first, then letters, digits and dashes. */
+  readonly name: string;
+  /** Where it lives; it attaches only to instances launched in this region. */
+  readonly region: string;
+}
+export interface FilesystemOutputs extends FilesystemInputs {
+  readonly filesystemId: string;
+  /** Where an instance launched with it mounts it: /lambda/nfs/<name>. */
+  readonly mountPoint: string;
+}
+
 export interface FirewallRulesInputs extends ApiInputs {
   /** Whose rules these are (the node pool's name); the account's other rules are left alone. */
   readonly owner: string;

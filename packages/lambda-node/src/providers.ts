@@ -4,17 +4,17 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { LambdaClient } from "./api/client";
 import { isLambdaError, LAMBDA_ERROR } from "./api/errors";
-import type { WireFirewallRule, WireInstance, WireSshKey } from "./api/wire";
-import { firewallRulesDiff, instanceDiff, sshKeyDiff } from "./diff";
+import type { WireFilesystem, WireFirewallRule, WireInstance, WireSshKey } from "./api/wire";
+import { filesystemDiff, firewallRulesDiff, instanceDiff, sshKeyDiff } from "./diff";
 import { mergeFirewallRules, ownedBy, worldOpenRules } from "./firewall";
-import type { FirewallRulesInputs, FirewallRulesOutputs, InstanceInputs, InstanceOutputs, SshKeyInputs, SshKeyOutputs } from "./inputs";
+import type { FilesystemInputs, FilesystemOutputs, FirewallRulesInputs, FirewallRulesOutputs, InstanceInputs, InstanceOutputs, SshKeyInputs, SshKeyOutputs } from "./inputs";
 import { launchInstance } from "./launch";
 
 /** A provider as the engine holds it: `configure` hands it the stack's current config, kept on the
  * provider object itself (it is rebuilt from its serialized text in each provider process). */
 type Provider<I, O> = pulumi.dynamic.ResourceProvider<I, O> & { config?: pulumi.dynamic.Config };
 
-type ApiInputs = SshKeyInputs | FirewallRulesInputs | InstanceInputs;
+type ApiInputs = SshKeyInputs | FirewallRulesInputs | InstanceInputs | FilesystemInputs;
 
 /** The client for a call. `config`, when given, supplies a rotated API key over the stored one. */
 function clientFor(inputs: ApiInputs, config?: pulumi.dynamic.Config): LambdaClient {
@@ -85,6 +85,73 @@ export const sshKeyProvider: Provider<SshKeyInputs, SshKeyOutputs> = {
   },
   async delete(id, props) {
     await deleteKeyUnlessLaunchedWith(clientFor(props, this.config), id, props.name, { pollMs: props.tuning?.pollIntervalMs });
+  },
+};
+
+/**
+ * A Lambda persistent filesystem. Its data outlives every instance, so:
+ * - create adopts a filesystem of the same name in the same region (names are unique per account, and
+ *   a POST whose answer was lost may have made it), and refuses one of that name in another region;
+ * - delete refuses, naming them, while running instances have it attached (Lambda refuses too), and
+ *   a filesystem already gone is gone.
+ * Production protects the resource (the stack's `protect`), so a destroy never reaches delete there.
+ */
+export const filesystemProvider: Provider<FilesystemInputs, FilesystemOutputs> = {
+  configure: keepConfig,
+  async check(_olds, news) {
+    const problems = failures([
+      [/^[A-Za-z][0-9A-Za-z-]{0,59}$/.test(news.name ?? ""), "name", `expected 1-60 characters, a letter first, then letters, digits or '-'; got "${news.name}"`],
+      [typeof news.region === "string" && news.region.length > 0, "region", "expected the region the filesystem lives in (it attaches only to instances launched there)"],
+    ]);
+    return { inputs: news, failures: problems };
+  },
+  async diff(_id, olds, news) {
+    return filesystemDiff(olds, news);
+  },
+  async create(inputs) {
+    const client = clientFor(inputs);
+    const adopt = (listed: readonly WireFilesystem[]) => {
+      const named = listed.find((f) => f.name === inputs.name);
+      if (named && named.region.name !== inputs.region) {
+        throw new Error(`filesystem ${inputs.name}: Lambda already has a filesystem of that name in ${named.region.name} (${named.id}), and names are unique per account; nothing was changed. Keep sophia's region ${named.region.name}, or give this one another name.`);
+      }
+      return named;
+    };
+    let filesystem = adopt(await client.listFilesystems());
+    if (filesystem) console.error(`lambda: filesystem ${inputs.name} (${filesystem.id}) already exists in ${inputs.region}; adopting it and its data`);
+    else {
+      try {
+        filesystem = await client.createFilesystem(inputs.name, inputs.region);
+      } catch (error) {
+        // An answer lost after Lambda made it: the filesystem is ours by name and region.
+        const made = adopt((await client.listFilesystems().catch(() => undefined)) ?? []);
+        if (!made) throw error;
+        console.error(`lambda: filesystem ${inputs.name} (${made.id}) was made although its create failed (${(error as Error).message}); adopting it`);
+        filesystem = made;
+      }
+    }
+    return { id: filesystem.id, outs: { ...inputs, filesystemId: filesystem.id, mountPoint: filesystem.mount_point } };
+  },
+  async read(id, props) {
+    if (!props) return gone;
+    const filesystem = (await clientFor(props, this.config).listFilesystems()).find((f) => f.id === id);
+    if (!filesystem) return gone;
+    return { id, props: { ...props, name: filesystem.name, region: filesystem.region.name, filesystemId: filesystem.id, mountPoint: filesystem.mount_point } };
+  },
+  async delete(id, props) {
+    const client = clientFor(props, this.config);
+    const filesystem = (await client.listFilesystems()).find((f) => f.id === id);
+    if (!filesystem) return;
+    const holders = (await client.listInstances()).filter((i) => isRunning(i.status) && i.file_system_names.includes(filesystem.name));
+    if (holders.length > 0 || filesystem.is_in_use) {
+      const named = holders.map((i) => `${i.name ?? "(unnamed)"} (${i.id})`).join(", ") || "an instance";
+      throw new Error(`filesystem ${filesystem.name} (${id}) is attached to ${named}; nothing was deleted. Terminate or relaunch them without it first: its data would be lost with it.`);
+    }
+    try {
+      await client.deleteFilesystem(id);
+    } catch (error) {
+      if (!isLambdaError(error, LAMBDA_ERROR.objectDoesNotExist)) throw error;
+    }
   },
 };
 

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { WireFirewallRule } from "./api/wire";
 import type { ClientTuning } from "./inputs";
 import type { LaunchCandidate } from "./launch";
-import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
+import { filesystemProvider, firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
 
 interface ApiArgs {
   readonly apiUrl: pulumi.Input<string>;
@@ -31,6 +31,24 @@ export class LambdaSshKey extends pulumi.dynamic.Resource {
 
   constructor(name: string, args: LambdaSshKeyArgs, opts?: pulumi.CustomResourceOptions) {
     super(sshKeyProvider, name, { ...args, apiKey: pulumi.secret(args.apiKey), keyId: undefined }, secretKey(opts), "lambda", "SshKey");
+  }
+}
+
+export interface LambdaFilesystemArgs extends ApiArgs {
+  readonly name: pulumi.Input<string>;
+  readonly region: pulumi.Input<string>;
+}
+
+/** A Lambda persistent filesystem: regional, mounted at /lambda/nfs/<name> on every instance launched
+ * with it, and kept when they go. Adopted by name where it exists; never deleted while attached. */
+export class LambdaFilesystem extends pulumi.dynamic.Resource {
+  declare readonly filesystemId: pulumi.Output<string>;
+  declare readonly mountPoint: pulumi.Output<string>;
+  declare readonly name: pulumi.Output<string>;
+  declare readonly region: pulumi.Output<string>;
+
+  constructor(name: string, args: LambdaFilesystemArgs, opts?: pulumi.CustomResourceOptions) {
+    super(filesystemProvider, name, { ...args, apiKey: pulumi.secret(args.apiKey), filesystemId: undefined, mountPoint: undefined }, secretKey(opts), "lambda", "Filesystem");
   }
 }
 

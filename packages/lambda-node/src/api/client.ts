@@ -4,7 +4,7 @@
 // that use it and runs them from that text.
 import { describeLambdaError, LAMBDA_ERROR, lambdaApiError } from "./errors";
 import { withLaunchSlot } from "./launch-pacing";
-import type { WireErrorEnvelope, WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireLaunchRequest, WireSshKey } from "./wire";
+import type { WireErrorEnvelope, WireFilesystem, WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireLaunchRequest, WireSshKey } from "./wire";
 
 export interface RetryPolicy {
   /** Attempts in all, the first included. */
@@ -101,6 +101,19 @@ export class LambdaClient {
 
   async deleteSshKey(id: string): Promise<void> {
     await this.call("DELETE", `/ssh-keys/${encodeURIComponent(id)}`, "idempotent");
+  }
+
+  async listFilesystems(): Promise<WireFilesystem[]> {
+    return this.data("GET", "/file-systems", "idempotent", Array.isArray);
+  }
+
+  /** Never repeated blindly: the filesystem may have been made (the provider looks for it by name). */
+  async createFilesystem(name: string, region: string): Promise<WireFilesystem> {
+    return this.data("POST", "/filesystems", "once", (d): d is WireFilesystem => isObject(d) && typeof d.id === "string", { name, region });
+  }
+
+  async deleteFilesystem(id: string): Promise<void> {
+    await this.call("DELETE", `/filesystems/${encodeURIComponent(id)}`, "idempotent");
   }
 
   async firewallRules(): Promise<WireFirewallRule[]> {

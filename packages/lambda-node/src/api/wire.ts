@@ -50,6 +50,19 @@ export interface WireLaunchRequest {
   readonly name?: string;
 }
 
+/** GET /file-systems → { data: WireFilesystem[] }; POST /filesystems {name, region} → { data: WireFilesystem };
+ * DELETE /filesystems/{id}. A filesystem is regional and mounts at `mount_point` (/lambda/nfs/<name>)
+ * on the instances launched with it (`file_system_names`). */
+export interface WireFilesystem {
+  readonly id: string;
+  readonly name: string;
+  readonly mount_point: string;
+  readonly created: string;
+  readonly is_in_use: boolean;
+  readonly region: WireRegion;
+  readonly bytes_used?: number;
+}
+
 /** GET /ssh-keys → { data: WireSshKey[] }; POST /ssh-keys → { data: WireSshKey } */
 export interface WireSshKey {
   readonly id: string;

@@ -6,7 +6,7 @@
 // renames from the console and a rotated API key.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireSshKey } from "../api/wire";
+import type { WireFilesystem, WireFirewallRule, WireInstance, WireInstanceTypeAvailability, WireSshKey } from "../api/wire";
 
 export interface FakeInstanceType {
   readonly name: string;
@@ -48,6 +48,7 @@ interface StoredInstance {
   region: string;
   type: FakeInstanceType;
   sshKeyNames: string[];
+  fileSystemNames: string[];
   launchedAt: number;
   bootMs: number;
   bootOutcome: "active" | "unhealthy";
@@ -60,6 +61,8 @@ export class FakeLambdaCloud {
   readonly requests: FakeRequest[] = [];
   readonly instances = new Map<string, StoredInstance>();
   readonly sshKeys = new Map<string, WireSshKey>();
+  /** Persistent filesystems, by id: regional, in use while a running instance was launched with one. */
+  readonly filesystems = new Map<string, { id: string; name: string; region: string; created: string }>();
   firewallRules: WireFirewallRule[] = [...DEFAULT_RULES];
   /** Scripted failures; tests set these between calls. */
   readonly faults = {
@@ -168,7 +171,7 @@ export class FakeLambdaCloud {
       ip: status === "active" ? this.addressOf(i) : null,
       status,
       ssh_key_names: i.sshKeyNames,
-      file_system_names: [],
+      file_system_names: i.fileSystemNames,
       region: { name: i.region, description: i.region },
       instance_type: { name: i.type.name, description: i.type.name, price_cents_per_hour: i.type.priceCentsPerHour },
       hostname: status === "active" ? `${i.id}.fake.lambda` : null,
@@ -220,6 +223,7 @@ export class FakeLambdaCloud {
 
     const instanceMatch = /^\/instances\/([^/]+)$/.exec(path);
     const keyMatch = /^\/ssh-keys\/([^/]+)$/.exec(path);
+    const filesystemMatch = /^\/filesystems\/([^/]+)$/.exec(path);
     if (method === "GET" && path === "/instance-types") return send(200, { data: this.availability() });
     if (method === "GET" && path === "/instances") {
       if (this.faults.listFailsNext > 0) {
@@ -283,6 +287,23 @@ export class FakeLambdaCloud {
       this.sshKeys.delete(key.id);
       return send(200, {});
     }
+    if (method === "GET" && path === "/file-systems") return send(200, { data: [...this.filesystems.values()].map((f) => this.wireFilesystem(f)) });
+    if (method === "POST" && path === "/filesystems") {
+      const { name, region } = body as { name?: unknown; region?: unknown };
+      if (typeof name !== "string" || !/^[A-Za-z][0-9A-Za-z-]{0,59}$/.test(name) || typeof region !== "string") return fail(400, "global/invalid-parameters", "name (a letter, then letters, digits, '-') and region are required");
+      if (![...this.types.values()].some((t) => t.regions.includes(region))) return fail(400, "global/invalid-parameters", `Unknown region ${region}`);
+      if ([...this.filesystems.values()].some((f) => f.name === name)) return fail(400, "global/invalid-parameters", `A filesystem named ${name} already exists`);
+      const filesystem = { id: `fs-${this.nextId++}`, name, region, created: new Date().toISOString() };
+      this.filesystems.set(filesystem.id, filesystem);
+      return send(200, { data: this.wireFilesystem(filesystem) });
+    }
+    if (method === "DELETE" && filesystemMatch) {
+      const filesystem = this.filesystems.get(decodeURIComponent(filesystemMatch[1]!));
+      if (!filesystem) return fail(404, "global/object-does-not-exist", "Specified filesystem does not exist.");
+      if (this.filesystemInUse(filesystem.name)) return fail(400, "global/invalid-parameters", `Filesystem ${filesystem.name} is mounted to a running instance`);
+      this.filesystems.delete(filesystem.id);
+      return send(200, { data: { deleted_ids: [filesystem.id] } });
+    }
     if (path === "/firewall-rules" && method === "GET") return send(200, { data: this.firewallRules });
     if (path === "/firewall-rules" && method === "PUT") {
       const rules = (body as { data?: unknown }).data;
@@ -291,6 +312,14 @@ export class FakeLambdaCloud {
       return send(200, { data: this.firewallRules });
     }
     return fail(404, "global/object-does-not-exist", `No such endpoint: ${method} ${path}`);
+  }
+
+  private filesystemInUse(name: string): boolean {
+    return this.listedInstances().some((i) => i.fileSystemNames.includes(name));
+  }
+
+  private wireFilesystem(f: { id: string; name: string; region: string; created: string }): WireFilesystem {
+    return { id: f.id, name: f.name, mount_point: `/lambda/nfs/${f.name}`, created: f.created, is_in_use: this.filesystemInUse(f.name), region: { name: f.region, description: f.region }, bytes_used: 0 };
   }
 
   /** Lambda's rate limiter is Cloudflare's: HTTP 429 with a plain-text "error code: 1015" body. */
@@ -309,12 +338,16 @@ export class FakeLambdaCloud {
       this.lastLaunchAt = now;
       return this.rateLimited("POST", "/instance-operations/launch", res);
     }
-    const { region_name: region, instance_type_name: typeName, ssh_key_names: keys, name } = body as Record<string, unknown>;
+    const { region_name: region, instance_type_name: typeName, ssh_key_names: keys, name, file_system_names: fileSystems = [] } = body as Record<string, unknown>;
     const type = this.types.get(String(typeName));
     if (!type || typeof region !== "string") return fail(400, "global/invalid-parameters", "Unknown instance type or region");
     if (!Array.isArray(keys) || keys.length !== 1 || ![...this.sshKeys.values()].some((k) => k.name === keys[0])) {
       return fail(400, "global/invalid-parameters", "Exactly one existing SSH key name must be given");
     }
+    // A filesystem attaches only in its own region.
+    const wanted = Array.isArray(fileSystems) ? (fileSystems as string[]) : [];
+    const missing = wanted.filter((n) => ![...this.filesystems.values()].some((f) => f.name === n && f.region === region));
+    if (missing.length > 0) return fail(400, "global/invalid-parameters", `Filesystem ${missing.join(", ")} does not exist in region ${String(region)}`);
     this.lastLaunchAt = now;
     const flapKey = `${type.name}@${region}`;
     const flaps = this.faults.capacityFlaps.get(flapKey) ?? 0;
@@ -328,6 +361,7 @@ export class FakeLambdaCloud {
       region,
       type,
       sshKeyNames: keys as string[],
+      fileSystemNames: wanted,
       launchedAt: now,
       bootMs: this.bootMs,
       bootOutcome: this.faults.bootOutcome,
