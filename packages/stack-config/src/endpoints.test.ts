@@ -1,4 +1,5 @@
 // The endpoint rule, directly: where a URL the stacks fetch may point, per policy.
+import { propertyRuns } from "@sophia/agent-categories";
 import fc from "fast-check";
 import { addressClass, addressProblem, type Endpoint, endpointPolicy, endpointProblem, ENDPOINTS, PUBLIC_HTTPS, REHEARSAL_ENDPOINTS_KEY } from "./endpoints";
 
@@ -86,6 +87,7 @@ test("property: every address in 127.0.0.0/8 and 169.254.0.0/16, in any notation
       const host = notation === "dotted" ? address : notation === "number" ? String(number) : `[::ffff:${address}]`;
       expect(refused(`https://${host}/v1`)).toMatch(/is a (loopback|link-local) address/);
     }),
+    propertyRuns(100),
   );
 });
 

@@ -1,5 +1,6 @@
 // Redaction by key, not by look: public values are shown (cut to a readable length), credentials in
 // known formats are hidden wherever they are, and unusual characters are escaped and named.
+import { propertyRuns } from "@sophia/agent-categories";
 import fc from "fast-check";
 import { credentialsIn, describeName, describeValue, HIDDEN, hideCredentials, printable, SHOWN_CHARACTERS, unusualCharacters } from "./redact";
 
@@ -45,6 +46,7 @@ test("property: a known credential embedded in any text never reaches the messag
       // A separator keeps the key a token of its own, as it is when pasted.
       expect(describeValue(`${before} ${credential} ${after}`)).not.toContain(credential);
     }),
+    propertyRuns(100),
   );
 });
 
@@ -66,8 +68,9 @@ test("property: printable text is ASCII, and the same text whenever the input is
     fc.property(fc.string({ unit: "binary" }), (text) => {
       expect(printable(text)).toMatch(/^[\x20-\x7e]*$/);
     }),
+    propertyRuns(100),
   );
-  fc.assert(fc.property(fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]$/), (text) => expect(printable(text)).toBe(text)));
+  fc.assert(fc.property(fc.stringMatching(/^[\x21-\x7e][\x20-\x7e]*[\x21-\x7e]$/), (text) => expect(printable(text)).toBe(text)), propertyRuns(100));
 });
 
 test("numbers as the file writes them", () => {
