@@ -10,8 +10,9 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { deployKeyProvider } from "./deploy-key";
 import { hostKeyProvider } from "./host-key";
-import type { InstanceOutputs, SshKeyOutputs } from "./inputs";
-import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
+import { LambdaClient } from "./api/client";
+import type { FilesystemOutputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
+import { filesystemProvider, firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
 import { asTheEngineRunsIt, engineGlobal, type FakeLambdaCloud } from "./testing";
 import { useFakeAccount } from "./testing/fake-account-fixture";
 
@@ -67,6 +68,48 @@ const instanceInputs = (overrides: Record<string, unknown> = {}) => ({
 async function withDeployKey(): Promise<void> {
   await (await asTheEngineRunsIt(sshKeyProvider)).provider.create!({ apiUrl, apiKey: API_KEY, tuning, name: "sophia-staging-deploy", publicKey: PUBLIC_KEY });
 }
+
+describe("the filesystem provider, serialized", () => {
+  const filesystemInputs = (region = "us-east-1") => ({ apiUrl, apiKey: API_KEY, tuning, name: "sophia-production-state", region });
+
+  test("a create answered 500 after Lambda made the filesystem: adopted, not made twice", async () => {
+    const filesystems = (await asTheEngineRunsIt(filesystemProvider)).provider;
+    fake.faults.filesystemCreateFailsAfterCreate = 1;
+    const created = await filesystems.create!(filesystemInputs());
+    expect(fake.filesystems.size).toBe(1);
+    expect(created.id).toBe([...fake.filesystems.keys()][0]);
+    expect(stderr.join("\n")).toMatch(/filesystem sophia-production-state \(fs-\d+\) was made although its create failed/);
+    await filesystems.delete!(created.id, created.outs as FilesystemOutputs);
+    expect(fake.filesystems.size).toBe(0);
+  });
+
+  test("its name in another region: where it is, and nothing changed", async () => {
+    const filesystems = (await asTheEngineRunsIt(filesystemProvider)).provider;
+    const created = await filesystems.create!(filesystemInputs());
+    expectShown(await shown(filesystems.create!(filesystemInputs("us-west-1"))), new RegExp(`filesystem sophia-production-state: Lambda already has a filesystem of that name in us-east-1 \\(${created.id}\\), and names are unique per account; nothing was changed`));
+    expect(fake.filesystems.size).toBe(1);
+    await filesystems.delete!(created.id, created.outs as FilesystemOutputs);
+  });
+
+  test("a delete while an instance has it attached: refused, naming the instance; deleted once it is terminated", async () => {
+    const filesystems = (await asTheEngineRunsIt(filesystemProvider)).provider;
+    const created = await filesystems.create!(filesystemInputs());
+    await withDeployKey();
+    const lambda = new LambdaClient({ apiUrl, apiKey: API_KEY, launchIntervalMs: tuning.launchIntervalMs, retry: { baseDelayMs: 5 } });
+    // The fake attaches a filesystem only in its own region, as Lambda does.
+    const launch = (region: string, instanceType: string, name: string) => lambda.launch({ region_name: region, instance_type_name: instanceType, ssh_key_names: ["sophia-staging-deploy"], file_system_names: ["sophia-production-state"], name });
+    await expect(launch("us-west-1", "gpu_1x_h100_pcie", "elsewhere")).rejects.toThrow("does not exist in region us-west-1");
+    const [instanceId] = await launch("us-east-1", "gpu_1x_a10", "sophia-production-platform");
+
+    expectShown(await shown(filesystems.delete!(created.id, created.outs as FilesystemOutputs)), new RegExp(`filesystem sophia-production-state \\(${created.id}\\) is attached to sophia-production-platform \\(${instanceId}\\); nothing was deleted`));
+    expect((await lambda.listFilesystems())[0]).toMatchObject({ is_in_use: true, mount_point: "/lambda/nfs/sophia-production-state" });
+
+    await lambda.terminate([instanceId!]);
+    for (let i = 0; i < 200 && fake.liveInstances().length > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await filesystems.delete!(created.id, created.outs as FilesystemOutputs);
+    expect({ filesystems: fake.filesystems.size, instances: fake.liveInstances().length }).toEqual({ filesystems: 0, instances: 0 });
+  });
+});
 
 describe("the SSH key provider, serialized", () => {
   test("an API key with a space: the config key is named, not [object Object]", async () => {

@@ -3,8 +3,8 @@
 // and driven through create, read, update and delete against the fake Lambda API. In-process tests
 // cannot see state that does not survive serialization (a module-level Map did not).
 import { lambdaFirewallRules } from "./firewall";
-import type { FirewallRulesOutputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
-import { firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
+import type { FilesystemOutputs, FirewallRulesOutputs, InstanceOutputs, SshKeyOutputs } from "./inputs";
+import { filesystemProvider, firewallRulesProvider, instanceProvider, sshKeyProvider } from "./providers";
 import { asTheEngineRunsIt, type FakeLambdaCloud } from "./testing";
 import { useFakeAccount } from "./testing/fake-account-fixture";
 
@@ -80,4 +80,29 @@ test("serialized: a deploy-key rotation keeps the instance, defers the old key w
   await instances.delete!(created.id, updated.outs as InstanceOutputs);
   await keys.delete!(newKey.id, newKey.outs as SshKeyOutputs);
   expect({ instances: fake.liveInstances().length, keys: fake.sshKeys.size }).toEqual({ instances: 0, keys: 0 });
+});
+
+test("serialized: a filesystem is created, read, adopted by name with its data, replaced by deleting first, and deleted", async () => {
+  const { provider, text } = await asTheEngineRunsIt(filesystemProvider);
+  expect(text).not.toContain(API_KEY);
+  const inputs = (name: string, region = "us-east-1") => ({ apiUrl, apiKey: API_KEY, tuning, name, region });
+  expect((await provider.check!({} as never, inputs("sophia-staging-state"))).failures).toEqual([]);
+  expect((await provider.check!({} as never, inputs("1-bad_name"))).failures).toEqual([{ property: "name", reason: `expected 1-60 characters, a letter first, then letters, digits or '-'; got "1-bad_name"` }]);
+
+  const created = await provider.create!(inputs("sophia-staging-state"));
+  expect(created.outs).toMatchObject({ name: "sophia-staging-state", region: "us-east-1", filesystemId: created.id, mountPoint: "/lambda/nfs/sophia-staging-state" });
+  expect((await provider.read!(created.id, created.outs as FilesystemOutputs)).props).toMatchObject({ filesystemId: created.id, region: "us-east-1" });
+  // A state lost and rebuilt (or a second stack) gets the same filesystem back, not a new one.
+  expect((await provider.create!(inputs("sophia-staging-state"))).id).toBe(created.id);
+  expect(fake.filesystems.size).toBe(1);
+
+  // Another name or region is another filesystem; under the same name the old one must go first.
+  expect(await provider.diff!(created.id, created.outs as FilesystemOutputs, inputs("sophia-staging-state", "us-west-1"))).toMatchObject({ changes: true, replaces: ["region"], deleteBeforeReplace: true });
+  expect(await provider.diff!(created.id, created.outs as FilesystemOutputs, inputs("sophia-staging-state"))).toMatchObject({ changes: false });
+
+  await provider.delete!(created.id, created.outs as FilesystemOutputs);
+  expect(fake.filesystems.size).toBe(0);
+  expect((await provider.read!(created.id, created.outs as FilesystemOutputs)).props).toBeUndefined();
+  // Already gone: nothing to do.
+  await provider.delete!(created.id, created.outs as FilesystemOutputs);
 });

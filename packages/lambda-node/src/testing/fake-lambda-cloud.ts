@@ -78,6 +78,8 @@ export class FakeLambdaCloud {
     launchAnswersWithoutIdsNext: 0,
     /** The next N POST /ssh-keys create the key and then answer 500 (the answer is lost). */
     sshKeyCreateFailsAfterCreate: 0,
+    /** POST /filesystems makes the filesystem, then answers 500 (an answer lost on the way). */
+    filesystemCreateFailsAfterCreate: 0,
     /** Instances launched from now on end `unhealthy` instead of `active`. */
     bootOutcome: "active" as "active" | "unhealthy",
     /** The next N terminate calls answer 500 and terminate nothing. */
@@ -295,6 +297,10 @@ export class FakeLambdaCloud {
       if ([...this.filesystems.values()].some((f) => f.name === name)) return fail(400, "global/invalid-parameters", `A filesystem named ${name} already exists`);
       const filesystem = { id: `fs-${this.nextId++}`, name, region, created: new Date().toISOString() };
       this.filesystems.set(filesystem.id, filesystem);
+      if (this.faults.filesystemCreateFailsAfterCreate > 0) {
+        this.faults.filesystemCreateFailsAfterCreate--;
+        return fail(500, "global/unknown", "An internal error occurred");
+      }
       return send(200, { data: this.wireFilesystem(filesystem) });
     }
     if (method === "DELETE" && filesystemMatch) {
