@@ -17,7 +17,7 @@ import { parse } from "yaml";
 import { type CheckResult, commandOverSsh, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
 import { createHash } from "node:crypto";
 import { bundleImageSources, prepareImageContexts, programSourcesHash, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
-import { LOCAL_BACKEND, openStack, type PrivateBackend, stackAndCli, type StackHandle } from "./pulumi-stack";
+import { LOCAL_BACKEND, openStack, type PrivateBackend, stackAndCli, type StackHandle, stateFileOf } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
 
 /** The repository this package is part of. */
@@ -324,12 +324,12 @@ function fleetOf(outputs: OutputMap, hub: string, user: string, hostKeys: Readon
   };
 }
 
-/** How many resources the local file backend's state holds, read from its checkpoint file
- * (`.pulumi/stacks/<project>/<stack>.json`) without a CLI call; undefined where that file is not
- * there or not plain JSON (then `pulumi stack export` is asked). */
+/** How many resources the local file backend's state holds, read from its checkpoint file without a
+ * CLI call; undefined where that file is not there or not plain JSON (then `pulumi stack export` is
+ * asked). */
 function knownInStateFile(stackName: string): number | undefined {
   try {
-    const file = path.join(LOCAL_BACKEND.dir, "state", ".pulumi", "stacks", "sophia", `${stackName}.json`);
+    const file = stateFileOf(LOCAL_BACKEND, stackName);
     const resources = (JSON.parse(fs.readFileSync(file, "utf8")) as { checkpoint?: { latest?: { resources?: unknown[] } } }).checkpoint?.latest?.resources;
     return Array.isArray(resources) ? resources.length : undefined;
   } catch {

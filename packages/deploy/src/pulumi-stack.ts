@@ -88,6 +88,9 @@ export interface PrivateBackend {
   readonly override?: (config: YAML.Document) => void;
 }
 
+/** Where a private file backend keeps a stack's state: `.pulumi/stacks/<project>/<stack>.json`. */
+export const stateFileOf = (backend: PrivateBackend, stack: string) => path.join(backend.dir, "state", ".pulumi", "stacks", "sophia", `${stack}.json`);
+
 /** The stacks that always use a private backend here. */
 export const LOCAL_BACKEND: PrivateBackend = { dir: localDir };
 
@@ -116,10 +119,9 @@ export async function openStack(name: string, cli: PulumiCommand, backend: Priva
   const scratch = path.join(backend.dir, "project");
   fs.mkdirSync(scratch, { recursive: true });
   const init = await LocalWorkspace.create({ workDir: scratch, pulumiCommand: cli, envVars, secretsProvider: "passphrase", projectSettings: { name: "sophia", runtime: "nodejs" } });
-  // The file backend keeps a stack at .pulumi/stacks/<project>/<stack>.json: where it is, the stack
-  // exists, and the CLI need not be asked (a second or so of a no-op deploy goes to such calls).
-  const stateFile = path.join(backend.dir, "state", ".pulumi", "stacks", "sophia", `${name}.json`);
-  if (!fs.existsSync(stateFile) && !(await init.listStacks()).some((s) => s.name === name)) await init.createStack(name);
+  // Where the stack's state file is, the stack exists, and the CLI need not be asked (a second or so
+  // of a no-op deploy goes to such calls).
+  if (!fs.existsSync(stateFileOf(backend, name)) && !(await init.listStacks()).some((s) => s.name === name)) await init.createStack(name);
   const salt = (parse(fs.readFileSync(path.join(scratch, `Pulumi.${name}.yaml`), "utf8")) as { encryptionsalt?: string } | null)?.encryptionsalt;
   const relative = path.relative(root, backend.dir);
   if (!salt) throw new Error(`${relative}/project/Pulumi.${name}.yaml has no encryptionsalt; delete ${relative}/ to start over`);

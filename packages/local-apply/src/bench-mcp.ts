@@ -16,8 +16,8 @@
 import { OPERATION_DURATION_METRIC } from "@sophia/mcp-servers";
 import { bucketsBetween, bucketsFromExposition, type HistogramBucket, histogramQuantile, LATENCY_THRESHOLD_SECONDS, shareWithin } from "@sophia/monitoring";
 import { containerIp, containerUsage, percentile, withLocalStack } from "./bench-support";
-import { type LoadTarget, type LoadWindow, type McpCall, startLoadGenerator } from "./mcp-load";
-import { type LocalProgram, smokeName } from "./local-stack";
+import { type LoadGenerator, type LoadTarget, type LoadWindow, type McpCall, startLoadGenerator } from "./mcp-load";
+import { type LocalProgram, type LocalStack, smokeName } from "./local-stack";
 
 const LEVELS = [1, 16, 64] as const;
 const PATHS = ["direct", "ingress"] as const;
@@ -85,7 +85,7 @@ export async function benchMcp(program: LocalProgram): Promise<void> {
   }
 }
 
-async function measure(stack: Parameters<Parameters<typeof withLocalStack>[2]>[0], generator: ReturnType<typeof startLoadGenerator>): Promise<string[]> {
+async function measure(stack: LocalStack, generator: LoadGenerator): Promise<string[]> {
   const ingressEnv = stack.envOf("sophia-local-ingress");
   const auth = { Authorization: `Bearer ${stack.tokens.SOPHIA_MCP_TOKEN_CURSOR!}` };
   const targets = new Map<string, LoadTarget>();

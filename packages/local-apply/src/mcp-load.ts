@@ -166,5 +166,7 @@ if (require.main === module && process.argv.includes("--serve")) {
   process.on("message", (request: LoadRequest) => {
     void runWindow(request).then((window) => process.send!(window));
   });
+  // The bench stops the generator with a signal; if the bench itself dies first, its IPC channel
+  // closes, and the generator goes with it instead of lingering.
   process.on("disconnect", () => process.exit(0));
 }
