@@ -151,6 +151,11 @@ describe("stack policies", () => {
     const exposed = { type: CONTAINER, name: "memory", props: { ...hardened(), ports: [{ internal: 8080, external: 8080 }] } };
     expect(validateStack("mcp-servers-behind-ingress", [ingress, monitoring, exposed])).toEqual([expect.stringMatching(/memory publishes/)]);
     expect(validateStack("mcp-servers-behind-ingress", [ingress, monitoring, { ...exposed, props: hardened() }])).toEqual([]);
+    // A fleet's agent pools and exporters publish on the node's private (WireGuard) address only.
+    const privatePort = { ...exposed, name: "agents", props: { ...hardened(), ports: [{ internal: 7777, external: 7778, ip: "10.211.8.1" }] } };
+    expect(validateStack("mcp-servers-behind-ingress", [ingress, monitoring, privatePort])).toEqual([]);
+    const everywhere = { ...privatePort, props: { ...hardened(), ports: [{ internal: 7777, external: 7778, ip: "10.211.8.1" }, { internal: 7777, external: 7779, ip: "0.0.0.0" }] } };
+    expect(validateStack("mcp-servers-behind-ingress", [ingress, monitoring, everywhere])).toEqual([expect.stringMatching(/agents publishes 1 port\(s\) beyond a private address/)]);
   });
 });
 

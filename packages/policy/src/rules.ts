@@ -3,6 +3,7 @@
 // it is protected. The pack (src/pack.ts) hands them to @pulumi/policy for `pulumi preview
 // --policy-pack`; the review (packages/review) runs the same functions over mock-mode resources.
 import { Secret } from "@pulumi/policy";
+import * as ipaddr from "ipaddr.js";
 import { ALLOWED_EXCEPTIONS, type ContainerException } from "./exceptions";
 
 export type EnforcementLevel = "mandatory" | "advisory";
@@ -52,6 +53,13 @@ export function reveal(value: unknown): unknown {
 /** The items of a list property. The runtime hands properties behind a Proxy (it throws on values
  * unknown during preview), and Array methods that build a new array through it break a Proxy
  * invariant (TypeError on `prototype`); reading by index does not. */
+/** A port published on a private or loopback address only (a fleet node's WireGuard address): no
+ * one outside the node and its private network reaches it. No address means every address. */
+function onPrivateAddress(port: unknown): boolean {
+  const ip = (port as { ip?: unknown }).ip;
+  return typeof ip === "string" && ipaddr.isValid(ip) && ["private", "loopback"].includes(ipaddr.parse(ip).range());
+}
+
 export function items(value: unknown): unknown[] {
   const list = reveal(value);
   if (!Array.isArray(list)) return [];
@@ -238,12 +246,14 @@ export const STACK_RULES: readonly StackRule[] = [
   },
   {
     name: "mcp-servers-behind-ingress",
-    description: "Only the ingress publishes a port; every MCP server is reached through it.",
+    description: "Only the ingress publishes a port where anyone can reach it; everything else is reached through it, or on a node's private (WireGuard) address.",
     enforcementLevel: "mandatory",
     check: (resources) =>
       resources
-        .filter((r) => r.type === CONTAINER && items(r.props.ports).length > 0 && labels(r.props)["sophia.mcp-ingress"] !== "true")
-        .map((r) => ({ message: `${r.name} publishes ${items(r.props.ports).length} port(s); only the ingress may, so everything else is reached through it`, urn: r.urn })),
+        .filter((r) => r.type === CONTAINER && labels(r.props)["sophia.mcp-ingress"] !== "true")
+        .map((r) => ({ r, open: items(r.props.ports).filter((p) => !onPrivateAddress(p)) }))
+        .filter(({ open }) => open.length > 0)
+        .map(({ r, open }) => ({ message: `${r.name} publishes ${open.length} port(s) beyond a private address; only the ingress may, so everything else is reached through it or over the private network`, urn: r.urn })),
   },
 ];
 
