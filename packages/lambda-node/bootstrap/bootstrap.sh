@@ -11,6 +11,8 @@
 #   SOPHIA_EXPECT_GPUS                      GPUs the instance type has (0 on CPU-only hosts)
 #   SOPHIA_GPU_CHECK_IMAGE                  image for the "a container sees the GPUs" check
 #   SOPHIA_SSH_CLIENT                       the caller's $SSH_CLIENT, to refuse a self-lockout
+#   SOPHIA_DATA_DIRS                        optional: space-separated PATH=UID:GID, directories of
+#                                           stateful volumes on a persistent filesystem (/lambda/nfs/<fs>/…)
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -216,6 +218,22 @@ WantedBy=multi-user.target'
 else
   skip firewall-on-boot "no systemd on this host, so no unit re-applies the firewall at boot"
 fi
+
+# --- stateful volumes' directories on the persistent filesystem --------------------------------
+# Lambda mounts a filesystem the instance was launched with at /lambda/nfs/<name>. Without the mount,
+# a directory made here would be on the node's own disk, and the data would die with the node.
+for entry in ${SOPHIA_DATA_DIRS:-}; do
+  dir=${entry%=*} owner=${entry##*=}
+  [[ $dir == /lambda/nfs/*/* ]] || die "SOPHIA_DATA_DIRS: $dir is not under /lambda/nfs/<filesystem>/"
+  mount_point=/lambda/nfs/$(cut -d/ -f4 <<<"$dir")
+  mountpoint -q "$mount_point" || die "the persistent filesystem is not mounted at $mount_point (was the instance launched with it?); its data directory $dir would be on the node's own disk"
+  if [[ -d $dir && "$(stat -c %u:%g "$dir")" == "$owner" ]]; then
+    ok "data-dir $dir"
+  else
+    mkdir -p "$dir" && chown "$owner" "$dir"
+    did "data-dir $dir" "owned by $owner"
+  fi
+done
 
 # --- GPUs: a container must see them through the NVIDIA runtime ------------------------------
 if command -v nvidia-smi >/dev/null; then

@@ -6,6 +6,9 @@ import { parseBootstrapSummary } from "./bootstrap";
 import { LambdaNodePool } from "./node";
 import { ThrowawaySshHost } from "./testing";
 import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -13,11 +16,13 @@ const run = promisify(execFile);
 jest.setTimeout(600_000);
 
 let host: ThrowawaySshHost;
+/** This machine's directory standing in for Lambda's NFS server. */
+const filesystems = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-bootstrap-nfs-"));
 let registered: { create: string; stdin: string };
 const runs: { code: number; stdout: string; stderr: string }[] = [];
 
 beforeAll(async () => {
-  host = await ThrowawaySshHost.start();
+  host = await ThrowawaySshHost.start(undefined, { filesystems });
   const { resources } = await evaluate({
     project: "sophia",
     stack: "bootstrap-test",
@@ -48,6 +53,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await host?.stop();
+  fs.rmSync(filesystems, { recursive: true, force: true });
 });
 
 test("the first run sets the host up and reports what it changed", () => {
@@ -116,4 +122,23 @@ test("a session from outside the allowed SSH CIDRs is refused before any firewal
   const refused = await host.ssh(narrowed, registered.stdin);
   expect(refused.code).toBe(1);
   expect(refused.stderr).toMatch(/this SSH session comes from 172\.\d+\.\d+\.\d+, which is outside SOPHIA_SSH_CIDRS \(198\.51\.100\.0\/24\); the firewall would lock it out/);
+});
+
+test("stateful volumes' directories: refused on the node's own disk, made on the mounted filesystem with their owner, then left alone", async () => {
+  const withData = registered.create.replace("sudo env ", "sudo env SOPHIA_DATA_DIRS='/lambda/nfs/sophia-t-data/t/sophia-t-memory-data=65534:65534 /lambda/nfs/sophia-t-data/t/sophia-t-grafana-data=472:0' ");
+  expect(withData).not.toBe(registered.create);
+  const unmounted = await host.ssh(withData, registered.stdin);
+  expect(unmounted.code).toBe(1);
+  expect(unmounted.stderr).toContain("bootstrap failed: the persistent filesystem is not mounted at /lambda/nfs/sophia-t-data (was the instance launched with it?); its data directory /lambda/nfs/sophia-t-data/t/sophia-t-memory-data would be on the node's own disk");
+  await host.mountFilesystem("sophia-t-data");
+  const first = await host.ssh(withData, registered.stdin);
+  expect(first.code).toBe(0);
+  expect(first.stdout).toContain("changed  data-dir /lambda/nfs/sophia-t-data/t/sophia-t-memory-data: owned by 65534:65534");
+  // On the shared directory: what another node that mounts the filesystem sees.
+  const memory = fs.statSync(path.join(filesystems, "sophia-t-data", "t", "sophia-t-memory-data"));
+  const grafana = fs.statSync(path.join(filesystems, "sophia-t-data", "t", "sophia-t-grafana-data"));
+  expect([memory.uid, memory.gid, grafana.uid, grafana.gid]).toEqual([65534, 65534, 472, 0]);
+  const second = await host.ssh(withData, registered.stdin);
+  expect(parseBootstrapSummary(second.stdout)).toMatchObject({ changed: 0 });
+  expect(second.stdout).toContain("ok       data-dir /lambda/nfs/sophia-t-data/t/sophia-t-memory-data");
 });

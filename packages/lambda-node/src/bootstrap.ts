@@ -18,6 +18,9 @@ export interface BootstrapParams extends InboundPolicy {
   readonly expectGpus: number;
   /** A pinned CUDA base image for the "a container sees the GPUs" check. */
   readonly gpuCheckImage: string;
+  /** Directories of stateful volumes on a persistent filesystem (/lambda/nfs/<fs>/…), each with
+   * its owner ("uid:gid"): made and owned before any container binds them. */
+  readonly dataDirectories?: readonly { readonly path: string; readonly owner: string }[];
 }
 
 export interface BootstrapCommand {
@@ -40,6 +43,7 @@ export function renderBootstrap(params: BootstrapParams, script: string = readFi
     SOPHIA_LOG_MAX_FILES: String(params.logMaxFiles),
     SOPHIA_EXPECT_GPUS: String(params.expectGpus),
     SOPHIA_GPU_CHECK_IMAGE: params.gpuCheckImage,
+    ...(params.dataDirectories?.length ? { SOPHIA_DATA_DIRS: params.dataDirectories.map((d) => `${d.path}=${d.owner}`).join(" ") } : {}),
   };
   const assignments = Object.entries(environment).map(([name, value]) => `${name}=${shellQuote(value)}`);
   // SSH_CLIENT is expanded by the remote login shell (sudo would drop it), so the script can

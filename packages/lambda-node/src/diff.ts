@@ -19,6 +19,9 @@ export function instanceDiff(olds: InstanceOutputs, news: InstanceInputs): DiffR
   // is still allowed stays; one that is no longer allowed must move, which means a new instance.
   const stillAllowed = news.candidates.some((c) => c.region === olds.region && c.instanceType === olds.instanceType);
   if (!stillAllowed) replaces.push("candidates");
+  // Filesystems attach only at launch: another set means another instance.
+  const attached = (i: InstanceInputs) => [...(i.fileSystemNames ?? [])].sort().join(",");
+  if (attached(olds) !== attached(news)) replaces.push("fileSystemNames");
   // The SSH key matters only at launch (Lambda writes it into the node once); a rotated key reaches a
   // running node through its NodeDeployKey, so a new key name is recorded, not a new instance.
   const updates = olds.name !== news.name || olds.sshKeyName !== news.sshKeyName || olds.activeTimeoutSeconds !== news.activeTimeoutSeconds || clientChanged(olds, news);

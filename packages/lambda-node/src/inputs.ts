@@ -54,6 +54,9 @@ export interface InstanceInputs extends ApiInputs {
   readonly candidates: readonly LaunchCandidate[];
   readonly sshKeyName: string;
   readonly activeTimeoutSeconds: number;
+  /** Persistent filesystems attached at launch (Lambda mounts each at /lambda/nfs/<name>); every
+   * candidate must be in their region. Absent in states written before filesystems: none. */
+  readonly fileSystemNames?: readonly string[];
 }
 export interface InstanceOutputs extends InstanceInputs {
   readonly instanceId: string;

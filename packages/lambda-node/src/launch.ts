@@ -2,7 +2,7 @@
 // (region, instance type) fallback list, wait for `active`, and never leave a half-launched
 // instance behind when anything fails.
 import type { LambdaClient } from "./api/client";
-import { isLambdaError, LAMBDA_ERROR, lambdaApiError } from "./api/errors";
+import { isLambdaApiError, isLambdaError, LAMBDA_ERROR, lambdaApiError } from "./api/errors";
 import type { WireInstance } from "./api/wire";
 
 export interface LaunchCandidate {
@@ -14,6 +14,8 @@ export interface LaunchRequest {
   readonly name: string;
   readonly candidates: readonly LaunchCandidate[];
   readonly sshKeyName: string;
+  /** Persistent filesystems to attach (Lambda refuses a launch outside their region). */
+  readonly fileSystemNames?: readonly string[];
   readonly activeTimeoutMs: number;
   /** How often to poll the instance while it boots. */
   readonly pollIntervalMs: number;
@@ -59,7 +61,7 @@ export async function launchInstance(client: LambdaClient, request: LaunchReques
     let ids: string[];
     try {
       log(`launching ${request.name}: ${label(candidate)}`);
-      ids = await client.launch({ region_name: candidate.region, instance_type_name: candidate.instanceType, ssh_key_names: [request.sshKeyName], name: request.name });
+      ids = await client.launch({ region_name: candidate.region, instance_type_name: candidate.instanceType, ssh_key_names: [request.sshKeyName], name: request.name, ...(request.fileSystemNames?.length ? { file_system_names: [...request.fileSystemNames] } : {}) });
     } catch (error) {
       // Capacity listed a moment ago can be gone by launch time: try the next candidate.
       if (isLambdaError(error, LAMBDA_ERROR.insufficientCapacity)) {
@@ -68,6 +70,9 @@ export async function launchInstance(client: LambdaClient, request: LaunchReques
       }
       // The pacing lease failed before anything was sent: there is nothing to look for.
       if ((error as Error).name === "LaunchPacingError") throw error;
+      // Lambda refused the request itself (a filesystem in another region, a bad parameter): nothing
+      // was made. Only a lost answer (5xx, a timeout, a cut connection) may hide an instance.
+      if (isLambdaApiError(error) && error.status >= 400 && error.status < 500 && error.status !== 408) throw error;
       // Any other failure may have happened after Lambda created the instance: clean up by name.
       await terminateStrays(client, request, before, error as Error);
       throw error;

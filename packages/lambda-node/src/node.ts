@@ -10,7 +10,7 @@ import type { ClientTuning } from "./inputs";
 import type { LaunchCandidate } from "./launch";
 import { NodeDeployKey, publicKeyTag } from "./deploy-key";
 import { knownHostsOptions, NodeHostKey } from "./host-key";
-import { LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
+import { type LambdaFilesystem, LambdaFirewallRules, LambdaInstance, LambdaSshKey } from "./resources";
 
 export interface LambdaNodeSpec {
   /** Stable id from placement, e.g. gpu-1x-a10-0; the instance is named `<pool>-<id>`. */
@@ -19,6 +19,9 @@ export interface LambdaNodeSpec {
   readonly gpus: number;
   /** The chosen type's platform; every candidate shares its architecture. */
   readonly platform: DockerPlatform;
+  /** A persistent filesystem the node launches with (every candidate must be in its region), and the
+   * stateful volumes' directories the bootstrap makes on it, each owned by its container's user. */
+  readonly dataFilesystem?: { readonly filesystem: LambdaFilesystem; readonly directories: readonly { readonly path: string; readonly owner: string }[] };
 }
 
 export interface LambdaNodePoolArgs {
@@ -81,10 +84,20 @@ export class LambdaNodePool extends pulumi.ComponentResource {
     const nodes: Record<string, LambdaNode> = {};
     for (const spec of args.nodes) {
       const nodeName = `${name}-${spec.id}`;
+      const data = spec.dataFilesystem;
+      const outside = data ? spec.candidates.filter((c) => c.region !== spec.candidates[0]!.region) : [];
+      if (data && outside.length > 0) throw new Error(`LambdaNodePool ${name}: node ${spec.id} launches with a persistent filesystem, which attaches only in its own region; its candidates span ${[...new Set(spec.candidates.map((c) => c.region))].join(", ")} (filter them to the filesystem's region)`);
       const instance = new LambdaInstance(
         nodeName,
-        { ...api, name: nodeName, candidates: spec.candidates, sshKeyName: this.sshKey.name, activeTimeoutSeconds: args.activeTimeoutSeconds ?? 1200 },
-        { parent: this, protect: args.protect, dependsOn: [this.firewall] },
+        {
+          ...api,
+          name: nodeName,
+          candidates: spec.candidates,
+          sshKeyName: this.sshKey.name,
+          activeTimeoutSeconds: args.activeTimeoutSeconds ?? 1200,
+          ...(data ? { fileSystemNames: [data.filesystem.name] } : {}),
+        },
+        { parent: this, protect: args.protect, dependsOn: [this.firewall, ...(data ? [data.filesystem] : [])] },
       );
       // The node's host key, pinned at a verified first contact and checked on every later run.
       const hostKey = new NodeHostKey(`${nodeName}-host-key`, { host: instance.ip, user: args.ssh.user, privateKey: args.ssh.privateKey }, { parent: this });
@@ -94,7 +107,7 @@ export class LambdaNodePool extends pulumi.ComponentResource {
         { host: instance.ip, user: args.ssh.user, hostKey: hostKey.hostKey, publicKey: args.ssh.publicKey, privateKey: args.ssh.privateKey, previousPrivateKey: args.ssh.previousPrivateKey },
         { parent: this },
       );
-      const script = renderBootstrap({ ...args.inbound, ...args.logging, expectGpus: spec.gpus, gpuCheckImage: args.gpuCheckImage });
+      const script = renderBootstrap({ ...args.inbound, ...args.logging, expectGpus: spec.gpus, gpuCheckImage: args.gpuCheckImage, dataDirectories: data?.directories });
       const bootstrap = new command.remote.Command(
         `${nodeName}-bootstrap`,
         {

@@ -85,6 +85,19 @@ test("full lifecycle: key, firewall and instance are created, read, updated in p
   expect(fake.firewallRules).toEqual(before);
 });
 
+test("an instance launches with its filesystem attached, and Lambda's refusal of one from another region is our message with nothing left running", async () => {
+  const key = await createKey();
+  fake.filesystems.set("fs-east", { id: "fs-east", name: "sophia-data", region: "us-east-1", created: new Date().toISOString() });
+  const attached = (await instanceProvider.create!(instanceInputs({ sshKeyName: key.name, fileSystemNames: ["sophia-data"] }))).outs as InstanceOutputs;
+  expect(fake.instances.get(attached.instanceId)?.fileSystemNames).toEqual(["sophia-data"]);
+  expect(attached.region).toBe("us-east-1");
+  await instanceProvider.delete!(attached.instanceId, attached);
+  // Only us-west-1 candidates: the filesystem does not exist there.
+  const west = instanceInputs({ sshKeyName: key.name, fileSystemNames: ["sophia-data"], candidates: [{ region: "us-west-1", instanceType: "gpu_1x_h100_pcie" }] });
+  await expect(instanceProvider.create!(west)).rejects.toThrow(/Filesystem sophia-data does not exist in region us-west-1/);
+  expect(fake.liveInstances()).toHaveLength(0);
+});
+
 test("launch walks the fallback list: skips a type with no listed capacity and one whose capacity vanished at launch", async () => {
   await createKey();
   fake.faults.capacityFlaps.set("gpu_1x_a10@us-east-1", 1);
@@ -184,6 +197,13 @@ describe("diff semantics", () => {
     await expect(instanceProvider.diff!("i", current, dropped)).resolves.toMatchObject({ changes: true, replaces: ["candidates"] });
     // A rotated deploy key is recorded, not a new node: the key matters only at launch.
     await expect(instanceProvider.diff!("i", current, instanceInputs({ sshKeyName: "other" }))).resolves.toMatchObject({ changes: true, replaces: [] });
+  });
+
+  test("an instance is replaced when the filesystems it launches with change (they attach only at launch); an old state without any is the same as none", async () => {
+    const current = base();
+    await expect(instanceProvider.diff!("i", current, instanceInputs({ fileSystemNames: [] }))).resolves.toMatchObject({ changes: false, replaces: [] });
+    await expect(instanceProvider.diff!("i", current, instanceInputs({ fileSystemNames: ["sophia-data"] }))).resolves.toMatchObject({ changes: true, replaces: ["fileSystemNames"] });
+    await expect(instanceProvider.diff!("i", { ...current, fileSystemNames: ["b", "a"] }, instanceInputs({ fileSystemNames: ["a", "b"] }))).resolves.toMatchObject({ changes: false, replaces: [] });
   });
 
   test("an SSH key is replaced when its name or public key changes (the old one first only when the name stays); a new API key only updates", async () => {

@@ -296,6 +296,7 @@ export const instanceProvider: Provider<InstanceInputs, InstanceOutputs> = {
       name: inputs.name,
       candidates: inputs.candidates,
       sshKeyName: inputs.sshKeyName,
+      fileSystemNames: inputs.fileSystemNames,
       activeTimeoutMs: inputs.activeTimeoutSeconds * 1000,
       pollIntervalMs: inputs.tuning?.pollIntervalMs ?? 10_000,
       strayWindowMs: inputs.tuning?.strayWindowMs,

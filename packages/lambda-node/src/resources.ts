@@ -74,6 +74,8 @@ export interface LambdaInstanceArgs extends ApiArgs {
   readonly candidates: pulumi.Input<readonly LaunchCandidate[]>;
   readonly sshKeyName: pulumi.Input<string>;
   readonly activeTimeoutSeconds: pulumi.Input<number>;
+  /** Persistent filesystems to attach at launch, mounted at /lambda/nfs/<name>. */
+  readonly fileSystemNames?: pulumi.Input<readonly pulumi.Input<string>[]>;
 }
 
 export class LambdaInstance extends pulumi.dynamic.Resource {

@@ -30,6 +30,10 @@ export interface FakeLambdaCloudOptions {
   /** Addresses of throwaway hosts, one per live instance: each instance gets one that no live
    * instance holds (a terminated one gives its host back), and never an address outside the list. */
   readonly instanceIps?: readonly string[];
+  /** Prepares the host at an instance's address as Lambda prepares a new instance before it is active:
+   * the launch's SSH public keys authorized for the login user, and its filesystems mounted at
+   * /lambda/nfs/<name>. Awaited before any answer that could show the instance active. */
+  readonly bootHost?: (address: string, launch: { readonly authorizedKeys: readonly string[]; readonly filesystems: readonly string[] }) => Promise<void>;
 }
 
 export interface FakeRequest {
@@ -181,6 +185,20 @@ export class FakeLambdaCloud {
   }
 
   private readonly addresses = new Map<string, string>();
+  /** Hosts prepared or being prepared, by instance id. */
+  private readonly booted = new Map<string, Promise<void>>();
+
+  /** Every booted instance's host prepared (bootHost), before anything reports it active. */
+  private async prepareBootedHosts(): Promise<void> {
+    const boot = this.options.bootHost;
+    if (!boot) return;
+    for (const i of this.instances.values()) {
+      if (i.terminated || Date.now() - i.launchedAt < i.bootMs || i.bootOutcome !== "active" || this.booted.has(i.id)) continue;
+      const authorizedKeys = [...this.sshKeys.values()].filter((k) => i.sshKeyNames.includes(k.name)).map((k) => k.public_key);
+      this.booted.set(i.id, boot(this.addressOf(i), { authorizedKeys, filesystems: i.fileSystemNames }));
+    }
+    await Promise.all(this.booted.values());
+  }
 
   private addressOf(i: StoredInstance): string {
     if (!this.addresses.has(i.id)) {
@@ -222,6 +240,7 @@ export class FakeLambdaCloud {
       this.faults.rateLimitNext--;
       return this.rateLimited(method, path, res);
     }
+    await this.prepareBootedHosts();
 
     const instanceMatch = /^\/instances\/([^/]+)$/.exec(path);
     const keyMatch = /^\/ssh-keys\/([^/]+)$/.exec(path);

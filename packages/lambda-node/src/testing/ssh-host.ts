@@ -11,6 +11,8 @@ const run = promisify(execFile);
 const CONTEXT = join(__dirname, "..", "..", "testing", "ssh-host");
 const REPO_ROOT = join(__dirname, "..", "..", "..", "..");
 export const SSH_HOST_IMAGE = "sophia-test/ssh-host:trixie";
+/** Where a host sees the shared directory that stands in for Lambda's NFS server. */
+const FILESYSTEMS_EXPORT = "/lambda/.fake-nfs-server";
 
 export interface SshResult {
   readonly code: number;
@@ -28,7 +30,12 @@ export class ThrowawaySshHost {
   ) {}
 
   /** Builds the image if needed (base image first), starts the host and waits for sshd. */
-  static async start(baseImage = process.env.SOPHIA_BASE_IMAGE ?? "sophia/base:trixie", { label = "sophia.test=ssh-host" }: { readonly label?: string } = {}): Promise<ThrowawaySshHost> {
+  /** `filesystems`: a directory of this machine standing in for Lambda's NFS server, shared by every
+   * host given it; mountFilesystem() mounts one of its subdirectories where Lambda would. */
+  static async start(
+    baseImage = process.env.SOPHIA_BASE_IMAGE ?? "sophia/base:trixie",
+    { label = "sophia.test=ssh-host", filesystems }: { readonly label?: string; readonly filesystems?: string } = {},
+  ): Promise<ThrowawaySshHost> {
     await run("bash", [join(REPO_ROOT, "tools", "build-base-image.sh"), baseImage], { maxBuffer: 1 << 24 });
     await run("docker", ["build", "-q", "--build-arg", `BASE_IMAGE=${baseImage}`, "-t", SSH_HOST_IMAGE, CONTEXT], { maxBuffer: 1 << 24 });
     const keyDir = mkdtempSync(join(tmpdir(), "sophia-ssh-"));
@@ -44,6 +51,7 @@ export class ThrowawaySshHost {
       "-v", "/var/lib/docker", "-v", "/sys/fs/cgroup:/sys/fs/cgroup:rw",
       // The userspace WireGuard (this kernel has no module) makes its interface through the TUN device.
       "--device", "/dev/net/tun",
+      ...(filesystems ? ["-v", `${filesystems}:${FILESYSTEMS_EXPORT}`] : []),
       "-p", "127.0.0.1::22", "-e", `AUTHORIZED_KEY=${publicKey}`, SSH_HOST_IMAGE,
     ]);
     const container = stdout.trim();
@@ -131,6 +139,22 @@ export class ThrowawaySshHost {
   }
 
   /** Removes the container and its anonymous volume; nothing of the host is left behind. */
+  /** Authorizes a public key for the login user, as Lambda does with a launch's SSH key. */
+  async authorize(publicKey: string): Promise<void> {
+    if (!/^ssh-[a-z0-9-]+ [A-Za-z0-9+/=]+( [^\n]*)?$/.test(publicKey)) throw new Error("authorize: expected one OpenSSH public key line");
+    const file = `/home/${this.user}/.ssh/authorized_keys`;
+    await run("docker", ["exec", "-i", this.container, "sh", "-c", `grep -qxF "$1" ${file} 2>/dev/null || printf '%s\\n' "$1" >>${file}`, "sh", publicKey]);
+  }
+
+  /** Mounts the persistent filesystem `name` at /lambda/nfs/<name>, as Lambda does for an instance
+   * launched with it: a bind mount of the shared directory's `<name>`, so every host that mounts it
+   * sees the same files (idempotent). Needs a host started with `filesystems`. */
+  async mountFilesystem(name: string): Promise<void> {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]*$/.test(name)) throw new Error(`mountFilesystem: ${JSON.stringify(name)} is not a filesystem name`);
+    const [source, target] = [`${FILESYSTEMS_EXPORT}/${name}`, `/lambda/nfs/${name}`];
+    await run("docker", ["exec", this.container, "sh", "-c", `test -d ${FILESYSTEMS_EXPORT} && mkdir -p ${source} ${target} && { mountpoint -q ${target} || mount --bind ${source} ${target}; }`]);
+  }
+
   async stop(): Promise<void> {
     await run("docker", ["rm", "-f", "-v", this.container]).catch(() => undefined);
     rmSync(this.keyDir, { recursive: true, force: true });
