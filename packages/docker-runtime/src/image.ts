@@ -37,7 +37,7 @@ export interface BuiltImage {
 /** Builds an image on the runtime's engine, for the runtime's platform, never pushed (no registry). */
 export function buildLocalImage(name: string, runtime: DockerRuntime, args: LocalImageArgs, parent: pulumi.Resource): BuiltImage {
   const resource = new docker.Image(
-    name,
+    runtime.scopedName(name),
     {
       imageName: args.imageName,
       build: {

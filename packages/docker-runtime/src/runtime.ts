@@ -48,4 +48,16 @@ export class DockerRuntime extends pulumi.ComponentResource {
     this.networks = { ...(Object.fromEntries(networks) as Record<"edge" | "mcp" | "monitoring", docker.Network>), ...(fleet ? { fleet } : {}) };
     this.registerOutputs({ host: this.host });
   }
+
+  /**
+   * The name of a resource on this engine that no input ties to it: an image (a container, network or
+   * volume carries the node in its labels). Pulumi keeps a resource whose provider changed but whose
+   * inputs did not, so an image of a platform moved to a new node would never be built or pulled
+   * there (a rehearsal's node replacement found containers failing on a missing image). On a node's
+   * runtime the node's id is part of the name; the local runtime has none.
+   */
+  scopedName(name: string): string {
+    const node = this.labels["sophia.node"];
+    return node === undefined || name.includes(node) ? name : `${name}-on-${node}`;
+  }
 }

@@ -175,6 +175,10 @@ function monitoringRoutes(site: IngressSite): string[] {
     "\t\t}",
     '\t\theader @noViewer WWW-Authenticate "Basic realm=\\"sophia monitoring\\""',
     '\t\trespond @noViewer "missing or unknown monitoring token" 401',
+    // Prometheus's admin API (on where its history is snapshotted to a persistent filesystem) deletes
+    // series and writes snapshots: never through the ingress, whatever the token or spelling.
+    "\t\t@adminApi path_regexp (?i)^/monitoring/[^/]+/api/v1/admin(/|$)",
+    '\t\trespond @adminApi "admin APIs are not served through the ingress" 403',
     "\t\trequest_header -Authorization",
     `\t\trequest_header -${CLIENT_HEADER}`,
     ...[...new Set(site.monitoring.flatMap((ui) => (ui.viewerHeader ? [ui.viewerHeader] : [])))].map((h) => `\t\trequest_header -${h}`),

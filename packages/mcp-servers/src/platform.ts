@@ -4,7 +4,7 @@ import * as path from "node:path";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { buildLocalImage, type DockerRuntime } from "@sophia/docker-runtime";
+import { buildLocalImage, type DataFilesystem, dataVolume, type DockerRuntime, type StatefulVolume } from "@sophia/docker-runtime";
 import { backendKeyEnvName, EDGE_ADDR_ENV, type IngressSite, INTERNAL_ADDR_ENV, METRICS_TOKEN_ENV, MONITORING_ADDR_ENV, MONITORING_BASIC_ENV, MONITORING_TOKEN_ENV, MONITORING_VIEWER, renderCaddyfile } from "./caddyfile";
 import { type ContainerSizing, MCP_SERVERS, type McpServerName } from "./catalog";
 import { cpuLimit, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, SERVER_KEY_ENV } from "./container-spec";
@@ -28,6 +28,15 @@ export const INGRESS_MONITORING_ALIAS = "ingress-monitoring";
 export const INGRESS_EDGE_ALIAS = "ingress-edge";
 /** The ingress's size, measured like the servers' (see ContainerSizing). */
 export const INGRESS_SIZING: ContainerSizing = { memoryMiB: 64, cpus: 0.5, measured: { peakMiB: 30, peakCpus: 0.33, by: "npm run bench:mcp (64 clients), 2026-11-25" } };
+
+/** The platform's stateful volumes: each server's that keeps data (the memory store), and with TLS the
+ * ingress's certificates and ACME account. The node's bootstrap makes their directories on a data
+ * filesystem. */
+export function mcpDataVolumes(stack: string, servers: readonly McpServerName[], tls: boolean): StatefulVolume[] {
+  // Every server image and the ingress's run as HARDENING.user.
+  const names = [...servers.filter((server) => MCP_SERVERS[server].writable.some((w) => w.persist)).map((server) => `sophia-${stack}-${server}-data`), ...(tls ? [`sophia-${stack}-ingress-data`] : [])];
+  return names.map((volumeName) => ({ volumeName, owner: HARDENING.user }));
+}
 
 export interface McpPlatformArgs {
   readonly runtime: DockerRuntime;
@@ -60,6 +69,8 @@ export interface McpPlatformArgs {
   readonly serverSecretEnv?: Partial<Record<McpServerName, Readonly<Record<string, pulumi.Output<string>>>>>;
   /** protect: true on stateful resources (the ingress's certificates). */
   readonly protect?: boolean;
+  /** Where the stateful volumes keep their data: the node's disk (absent), or this filesystem. */
+  readonly dataFilesystem?: DataFilesystem;
   /** Monitoring UIs the public site serves under /monitoring/<name>/ to the monitoring token. */
   readonly monitoringUis?: IngressSite["monitoring"];
 }
@@ -102,6 +113,7 @@ export class McpPlatform extends pulumi.ComponentResource {
     const { runtime } = args;
     const child = { parent: this, provider: runtime.provider };
     const labels = { ...runtime.labels, "sophia.component": "mcp" };
+    const stateful = { runtime, labels, filesystem: args.dataFilesystem, protect: args.protect, parent: this };
     const buildImage = (context: string) =>
       buildLocalImage(`${name}-${context}-image`, runtime, { imageName: `sophia/mcp-${context}:${args.stack}`, contextDir: path.join(IMAGES_DIR, context), baseImage: args.baseImage }, this).ref;
 
@@ -119,7 +131,7 @@ export class McpPlatform extends pulumi.ComponentResource {
       const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context) : pulumi.output(spec.image.ref);
       const volumes = spec.writable
         .filter((w) => w.persist)
-        .map((w) => ({ containerPath: w.path, volumeName: new docker.Volume(`${name}-${serverName}-data`, { name: `sophia-${args.stack}-${serverName}-data`, labels: toLabels(labels) }, { ...child, protect: args.protect }).name }));
+        .map((w) => ({ containerPath: w.path, volumeName: dataVolume(`${name}-${serverName}-data`, { ...stateful, volumeName: `sophia-${args.stack}-${serverName}-data` }).name }));
       const container = serverContainerSpec(args.stack, spec, args.logs, labels);
       return new docker.Container(
         `${name}-${serverName}`,
@@ -162,9 +174,7 @@ export class McpPlatform extends pulumi.ComponentResource {
       args.servers.map((server) => ({ server, upstream: `${server}:${MCP_SERVERS[server].port}` })),
       args.scopes,
     );
-    const certificates = args.ingress.tlsHost
-      ? new docker.Volume(`${name}-ingress-data`, { name: `sophia-${args.stack}-ingress-data`, labels: toLabels(labels) }, { ...child, protect: args.protect })
-      : undefined;
+    const certificates = args.ingress.tlsHost ? dataVolume(`${name}-ingress-data`, { ...stateful, volumeName: `sophia-${args.stack}-ingress-data` }) : undefined;
     const ingress = new docker.Container(
       `${name}-ingress`,
       {

@@ -24,7 +24,7 @@ export function monitoringImages(name: string, args: { readonly runtime: DockerR
         "build" in spec.image
           ? built[spec.image.build]()
           : // Pulled by digest; kept on the node when the stack goes, like any base image.
-            new docker.RemoteImage(`${name}-${spec.hostname}-image`, { name: spec.image.upstream, keepLocally: true }, { parent, provider: runtime.provider }).imageId,
+            new docker.RemoteImage(runtime.scopedName(`${name}-${spec.hostname}-image`), { name: spec.image.upstream, keepLocally: true }, { parent, provider: runtime.provider }).imageId,
       );
     }
     return images.get(key)!;

@@ -8,6 +8,7 @@
 // the programs only as files (`credentials_file`, `url_file`, `__FILE`): never in a configuration file.
 import * as path from "node:path";
 import { isPrivateAddress } from "@sophia/private-network";
+import type { StatefulVolume } from "@sophia/docker-runtime";
 import { type ContainerSpec, cpuLimit, HARDENING, healthcheckFor, type LogRetention, memoryLimit } from "@sophia/mcp-servers";
 import { DASHBOARD_FILE_NAME, grafanaProvisioning, platformDashboard } from "./dashboards";
 import { NODE_JOB, renderAlertmanagerConfig, renderBlackboxConfig, renderPrometheusConfig, renderTelegrafConfig, type ScrapeJob } from "./prometheus-config";
@@ -174,6 +175,9 @@ export interface MonitoringSpecArgs {
   readonly fleet?: FleetTargets;
   readonly logs: LogRetention;
   readonly labels: Readonly<Record<string, string>>;
+  /** Prometheus's history copied to a persistent filesystem every `intervalSeconds` and restored from
+   * it by a Prometheus whose local TSDB is empty (a replaced node). See prometheusWithSnapshots. */
+  readonly snapshots?: { readonly intervalSeconds: number };
 }
 
 /** The exporters every watched node runs. */
@@ -197,6 +201,8 @@ export interface MonitoringContainerSpec extends Omit<ContainerSpec, "command" |
   readonly hostMounts: readonly { readonly hostPath: string; readonly containerPath: string; readonly readOnly: boolean }[];
   /** A named volume for the program's data. */
   readonly dataDir?: string;
+  /** A second volume, on the persistent filesystem, that Prometheus copies its snapshots to. */
+  readonly snapshotDir?: string;
   /** The node's GPUs, through the NVIDIA runtime (dcgm-exporter). */
   readonly gpu?: { readonly runtime: "nvidia"; readonly deviceRequests: { driver: "nvidia"; count: number; capabilities: string[] }[] };
 }
@@ -238,20 +244,86 @@ export function skippedGpuExporters(args: Pick<MonitoringSpecArgs, "images" | "f
 const ETC = "/tmp/etc";
 
 /** What differs between the containers; the rest is the shared hardening. */
-type Parts = Pick<MonitoringContainerSpec, "entrypoints" | "envs" | "secretEnvs" | "healthcheck"> & Partial<Pick<MonitoringContainerSpec, "hostMounts" | "user" | "dataDir" | "capabilities" | "gpu">>;
+type Parts = Pick<MonitoringContainerSpec, "entrypoints" | "envs" | "secretEnvs" | "healthcheck"> & Partial<Pick<MonitoringContainerSpec, "hostMounts" | "user" | "dataDir" | "snapshotDir" | "capabilities" | "gpu">>;
 type MakeContainer = (role: MonitoringRole, parts: Parts) => MonitoringContainerSpec;
 
 /** `sh -c` that writes each variable's value to its file (tokens readable by the owner only), then
  * execs the program. */
 export function writeThenExec(files: readonly { readonly env: string; readonly path: string }[], program: readonly string[]): string[] {
+  return ["sh", "-c", [...writeFiles(files), `exec ${shellWords(program)}`].join(" && ")];
+}
+
+type ConfigFile = { readonly env: string; readonly path: string };
+
+function writeFiles(files: readonly ConfigFile[]): string[] {
   const dirs = [...new Set(files.map((f) => path.posix.dirname(f.path)))];
-  const steps = [
-    "umask 077",
-    ...(dirs.length ? [`mkdir -p ${dirs.join(" ")}`] : []),
-    ...files.map((f) => `printf "%s" "$${f.env}" >${f.path}`),
-    `exec ${program.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ")}`,
+  return ["umask 077", ...(dirs.length ? [`mkdir -p ${dirs.join(" ")}`] : []), ...files.map((f) => `printf "%s" "$${f.env}" >${f.path}`)];
+}
+
+const shellWords = (words: readonly string[]) => words.map((a) => (/^[\w./:=,-]+$/.test(a) ? a : `'${a.replace(/'/g, "'\\''")}'`)).join(" ");
+
+/** The monitoring stack's volumes on a persistent filesystem (monitoring.ts creates them from the
+ * specs; its test checks the two agree): Prometheus's snapshots and, where Grafana runs (upstream
+ * images), its database. The node's bootstrap makes their directories, owned by their users. */
+export function monitoringDataVolumes(stack: string, images: MonitoringImageSource): StatefulVolume[] {
+  return [
+    { volumeName: `sophia-${stack}-${MONITORING_HOSTNAMES.prometheus}-snapshots`, owner: HARDENING.user },
+    ...(images === "upstream" ? [{ volumeName: `sophia-${stack}-${MONITORING_HOSTNAMES.grafana}-data`, owner: GRAFANA_USER }] : []),
   ];
-  return ["sh", "-c", steps.join(" && ")];
+}
+
+/** Where Prometheus's snapshots go: a directory on the persistent filesystem. */
+export const PROMETHEUS_SNAPSHOT_DIR = "/snapshots";
+
+/**
+ * Prometheus with its history kept on a persistent filesystem. Prometheus's docs refuse NFS for its
+ * TSDB ("Non-POSIX compliant filesystems are not supported … NFS filesystems (including AWS's EFS) are
+ * not supported"), so the TSDB stays on the node's disk, and every `intervalSeconds` the admin API's
+ * snapshot (the head included) is copied to the filesystem:
+ * - blocks are immutable: each is copied once, under a temporary name renamed when complete;
+ * - `manifest` (written to a temporary file, then renamed) lists the newest snapshot's blocks, and
+ *   only blocks it does not list are removed, after it is in place: a crash at any point leaves the
+ *   previous snapshot whole;
+ * - a Prometheus that starts with an empty TSDB (a new node) first copies the manifest's blocks in.
+ * At most one interval of samples is lost with a node. The admin API is not served to viewers
+ * (the ingress refuses /api/v1/admin/ on the monitoring route).
+ */
+export function prometheusWithSnapshots(files: readonly ConfigFile[], program: readonly string[], args: { readonly intervalSeconds: number; readonly source: MonitoringImageSource }): string[] {
+  const snapshots = PROMETHEUS_SNAPSHOT_DIR;
+  const data = PROMETHEUS_DATA_DIR;
+  const api = `http://127.0.0.1:${MONITORING_PORTS.prometheus}/api/v1/admin/tsdb/snapshot`;
+  // The Debian image has curl; the upstream image only busybox's wget.
+  const post = args.source === "debian" ? `curl -fsS -X POST ${api}` : `wget -q -O - --post-data= ${api}`;
+  const script = [
+    "set -e",
+    ...writeFiles(files),
+    `if [ -z "$(ls -A ${data})" ] && [ -f ${snapshots}/manifest ]; then`,
+    `  while read -r id; do cp -a "${snapshots}/blocks/$id" ${data}/; done <${snapshots}/manifest`,
+    `  echo "prometheus: empty local TSDB; restored $(wc -l <${snapshots}/manifest) block(s) of the snapshot taken $(cat ${snapshots}/taken) from the persistent filesystem" >&2`,
+    "fi",
+    `${shellWords([...program, "--web.enable-admin-api"])} &`,
+    "pid=$!",
+    `trap 'kill -TERM $pid; wait $pid; exit $?' TERM INT`,
+    "snapshot() {",
+    `  name=$(${post} | sed -n 's/.*"name":"\\([^"]*\\)".*/\\1/p')`,
+    '  [ -n "$name" ] || return 1',
+    `  src=${data}/snapshots/$name`,
+    `  mkdir -p ${snapshots}/blocks`,
+    '  for block in "$src"/*; do',
+    '    [ -d "$block" ] || continue',
+    '    id=$(basename "$block")',
+    `    [ -d "${snapshots}/blocks/$id" ] && continue`,
+    `    rm -rf "${snapshots}/blocks/.tmp-$id" && cp -a "$block" "${snapshots}/blocks/.tmp-$id" && mv "${snapshots}/blocks/.tmp-$id" "${snapshots}/blocks/$id" || return 1`,
+    "  done",
+    `  ls "$src" >${snapshots}/.manifest.tmp && mv ${snapshots}/.manifest.tmp ${snapshots}/manifest`,
+    `  date -u +%Y-%m-%dT%H:%M:%SZ >${snapshots}/.taken.tmp && mv ${snapshots}/.taken.tmp ${snapshots}/taken`,
+    `  for block in ${snapshots}/blocks/*; do [ -d "$block" ] && ! grep -qx "$(basename "$block")" ${snapshots}/manifest && rm -rf "$block"; done`,
+    '  rm -rf "$src"',
+    "}",
+    `( set +e; while sleep ${args.intervalSeconds}; do snapshot || echo "prometheus: the snapshot to the persistent filesystem failed; the previous one is kept" >&2; done ) &`,
+    "wait $pid",
+  ];
+  return ["sh", "-c", script.join("\n")];
 }
 
 /** A health check with the HTTP client each image has: curl in the Debian image, wget (busybox's or
@@ -405,7 +477,7 @@ export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringCo
     container("prometheus", {
       envs: [`SOPHIA_PROMETHEUS_YML=${files.prometheus}`, `SOPHIA_RULES_YML=${files.rules}`],
       secretEnvs: [{ env: TOKEN_ENVS.ingressMetrics, secret: "ingressMetrics" }],
-      entrypoints: writeThenExec(
+      entrypoints: (args.snapshots ? (f: ConfigFile[], p: string[]) => prometheusWithSnapshots(f, p, { intervalSeconds: args.snapshots!.intervalSeconds, source }) : writeThenExec)(
         [{ env: "SOPHIA_PROMETHEUS_YML", path: `${ETC}/prometheus.yml` }, { env: "SOPHIA_RULES_YML", path: `${ETC}/rules.yml` }, secret("ingressMetrics")],
         [
           program("prometheus"),
@@ -420,6 +492,7 @@ export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringCo
       ),
       healthcheck: healthcheck(source, port.prometheus, "/-/ready"),
       dataDir: PROMETHEUS_DATA_DIR,
+      ...(args.snapshots ? { snapshotDir: PROMETHEUS_SNAPSHOT_DIR } : {}),
     }),
     container("alertmanager", {
       envs: [`SOPHIA_ALERTMANAGER_YML=${files.alertmanager}`],

@@ -8,7 +8,7 @@ import { DockerRuntime } from "@sophia/docker-runtime";
 import { evaluateComponent, type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import { parse } from "yaml";
 import { isPrivateAddress } from "@sophia/private-network";
-import { CONTAINER_EXPORTER_HOST_MOUNTS, type FleetTargets, monitoringContainerSpecs, monitoringFiles, type MonitoringSpecArgs, NODE_EXPORTER_HOST_MOUNTS, skippedGpuExporters, TOKEN_FILES, UPSTREAM_IMAGES, writeThenExec } from "./containers";
+import { CONTAINER_EXPORTER_HOST_MOUNTS, type FleetTargets, monitoringContainerSpecs, monitoringDataVolumes, monitoringFiles, type MonitoringSpecArgs, NODE_EXPORTER_HOST_MOUNTS, PROMETHEUS_SNAPSHOT_DIR, skippedGpuExporters, TOKEN_FILES, UPSTREAM_IMAGES, writeThenExec } from "./containers";
 import { Monitoring } from "./monitoring";
 
 const args: MonitoringSpecArgs = {
@@ -265,6 +265,53 @@ describe("the Monitoring component with upstream images (mock mode)", () => {
     const volumes = resources.filter((r) => r.type === "docker:index/volume:Volume");
     expect(volumes.map((v) => v.inputs.name).sort()).toEqual(["sophia-t-grafana-data", "sophia-t-prometheus-data"]);
     expect(resources.find((r) => r.name === "mon-gpu-exporter")!.inputs).toMatchObject({ runtime: "nvidia", capabilities: { drops: ["ALL"], adds: ["SYS_ADMIN"] } });
+  });
+});
+
+describe("the Monitoring component with a data filesystem (mock mode)", () => {
+  let resources: readonly PlannedResource[];
+  beforeAll(async () => {
+    const evaluation = await evaluateComponent(() => {
+      const runtime = new DockerRuntime("rt", { host: "ssh://ubuntu@192.0.2.7", labels: { "sophia.stack": "t", "sophia.node": "n0" }, platform: "linux/amd64" });
+      const monitoring = new Monitoring("mon", {
+        ...upstream,
+        runtime,
+        baseImage: "debian:trixie-slim@sha256:" + "a".repeat(64),
+        tokens: { probe: pulumi.secret("probe-token-value"), ingressMetrics: pulumi.secret("metrics-token-value") },
+        protect: true,
+        dataFilesystem: { name: "sophia-t-data", stack: "t", snapshotIntervalSeconds: 120 },
+      });
+      return { containers: monitoring.containers };
+    });
+    resources = evaluation.resources;
+  });
+
+  test("Grafana's database and Prometheus's snapshots are directories on the filesystem (the ones the bootstrap makes); Prometheus's TSDB stays on the node's disk, and the snapshots' volume says whose they are", () => {
+    const volumes = resources.filter((r) => r.type === "docker:index/volume:Volume");
+    const onFilesystem = volumes.filter((v) => (v.inputs.driverOpts as { device?: string } | undefined)?.device?.startsWith("/lambda/nfs/"));
+    expect(onFilesystem.map((v) => v.inputs.name).sort()).toEqual(monitoringDataVolumes("t", "upstream").map((v) => v.volumeName).sort());
+    for (const v of onFilesystem) expect(v.inputs).toMatchObject({ driver: "local", driverOpts: { type: "none", o: "bind", device: `/lambda/nfs/sophia-t-data/t/${v.inputs.name}` } });
+    const tsdb = volumes.find((v) => v.inputs.name === "sophia-t-prometheus-data")!;
+    expect(tsdb.inputs.driverOpts).toBeUndefined();
+    expect(volumes.find((v) => v.inputs.name === "sophia-t-prometheus-snapshots")!.inputs.labels).toContainEqual({ label: "sophia.snapshots-of", value: "sophia-t-prometheus-data" });
+    expect(volumes.every((v) => v.protect)).toBe(true);
+    const prometheus = resources.find((r) => r.name === "mon-prometheus")!.inputs;
+    expect(prometheus.volumes).toEqual([
+      { containerPath: "/prometheus", volumeName: "sophia-t-prometheus-data" },
+      { containerPath: PROMETHEUS_SNAPSHOT_DIR, volumeName: "sophia-t-prometheus-snapshots" },
+    ]);
+    const script = (prometheus.entrypoints as string[])[2]!;
+    expect(script).toContain("--web.enable-admin-api &");
+    expect(script).toContain("while sleep 120; do snapshot");
+    // busybox's wget in the upstream image; the shell script parses.
+    expect(script).toContain("wget -q -O - --post-data= http://127.0.0.1:9090/api/v1/admin/tsdb/snapshot");
+    expect(spawnSync("sh", ["-n", "-c", script]).status).toBe(0);
+  });
+
+  test("images on a node's engine are named after the node: moved to another node, they are built or pulled there", () => {
+    const images = resources.filter((r) => r.type.startsWith("docker:index/") && r.type.toLowerCase().includes("image"));
+    expect(images.length).toBeGreaterThan(0);
+    for (const image of images) expect(image.name).toMatch(/-on-n0$/);
   });
 });
 

@@ -9,9 +9,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { DockerRuntime } from "@sophia/docker-runtime";
+import { type DataFilesystem, dataVolume, type DockerRuntime, SNAPSHOTS_OF_LABEL } from "@sophia/docker-runtime";
 import { monitoringContainerArgs, monitoringImages } from "./container-resources";
-import { MONITORING_PORTS, monitoringContainerSpecs, type MonitoringRole, type MonitoringSecret, type MonitoringSpecArgs } from "./containers";
+import { type MonitoringContainerSpec, MONITORING_PORTS, monitoringContainerSpecs, type MonitoringRole, type MonitoringSecret, type MonitoringSpecArgs } from "./containers";
 
 /** The containers that reach other nodes (scrapes, pool probes); the rest stay on the monitoring
  * network alone. */
@@ -32,6 +32,20 @@ export interface MonitoringArgs extends Omit<MonitoringSpecArgs, "labels" | "rec
   readonly after?: readonly pulumi.Resource[];
   /** protect: true on the data volumes (time series, Grafana's database). */
   readonly protect?: boolean;
+  /** A persistent filesystem for the state that must outlive the node: Grafana's database on it, and
+   * Prometheus's history snapshotted to it every `snapshotIntervalSeconds` (its TSDB stays on the
+   * node's disk: see prometheusWithSnapshots). */
+  readonly dataFilesystem?: DataFilesystem & { readonly snapshotIntervalSeconds: number };
+}
+
+/** A container's volumes: its data (on the filesystem for Grafana; on the node's disk for Prometheus,
+ * which snapshots to the filesystem instead) and Prometheus's snapshots. */
+function dataVolumesOf(stack: string, spec: MonitoringContainerSpec): { volumeName: string; containerPath: string; onFilesystem: boolean; snapshotsOf?: string }[] {
+  const data = `sophia-${stack}-${spec.hostname}-data`;
+  return [
+    ...(spec.dataDir ? [{ volumeName: data, containerPath: spec.dataDir, onFilesystem: spec.snapshotDir === undefined }] : []),
+    ...(spec.snapshotDir ? [{ volumeName: `sophia-${stack}-${spec.hostname}-snapshots`, containerPath: spec.snapshotDir, onFilesystem: true, snapshotsOf: data }] : []),
+  ];
 }
 
 export class Monitoring extends pulumi.ComponentResource {
@@ -48,7 +62,13 @@ export class Monitoring extends pulumi.ComponentResource {
     const fleetNetwork = runtime.networks.fleet;
     if (args.fleet && !fleetNetwork) throw new Error(`Monitoring ${name}: fleet: set, so Prometheus must reach other nodes, but runtime has no fleet network (create its DockerRuntime with fleet: true)`);
     const child = { parent: this, provider: runtime.provider };
-    const specArgs: MonitoringSpecArgs = { ...args, labels: runtime.labels, receivers: args.webhooks ? "webhooks" : "alert-log" };
+    const filesystem = args.dataFilesystem;
+    const specArgs: MonitoringSpecArgs = {
+      ...args,
+      labels: runtime.labels,
+      receivers: args.webhooks ? "webhooks" : "alert-log",
+      ...(filesystem ? { snapshots: { intervalSeconds: filesystem.snapshotIntervalSeconds } } : {}),
+    };
     const specs = monitoringContainerSpecs(specArgs);
     const imageFor = monitoringImages(name, { runtime, stack: args.stack, baseImage: args.baseImage }, this);
     const grafanaAdmin = specs.some((s) => s.role === "grafana") ? new random.RandomPassword(`${name}-grafana-admin`, { length: 32, special: false }, { parent: this }).result : undefined;
@@ -61,20 +81,18 @@ export class Monitoring extends pulumi.ComponentResource {
     };
     const containers: Partial<Record<MonitoringRole, pulumi.Output<string>>> = {};
     for (const spec of specs) {
-      const { role, dataDir } = spec;
-      const data = dataDir
-        ? new docker.Volume(
-            `${name}-${spec.hostname}-data`,
-            { name: `sophia-${args.stack}-${spec.hostname}-data`, labels: Object.entries({ ...runtime.labels, "sophia.component": "monitoring" }).map(([label, value]) => ({ label, value })) },
-            { ...child, protect: args.protect },
-          )
-        : undefined;
+      const { role } = spec;
+      const volumes = dataVolumesOf(args.stack, spec).map((v) => {
+        const labels = { ...runtime.labels, "sophia.component": "monitoring", ...(v.snapshotsOf ? { [SNAPSHOTS_OF_LABEL]: v.snapshotsOf } : {}) };
+        const volume = dataVolume(`${name}-${v.volumeName.replace(`sophia-${args.stack}-`, "")}`, { runtime, volumeName: v.volumeName, labels, filesystem: v.onFilesystem ? filesystem : undefined, protect: args.protect, parent: this });
+        return { containerPath: v.containerPath, volumeName: volume.name };
+      });
       const onFleet = args.fleet !== undefined && fleetNetwork !== undefined && FLEET_ROLES.includes(role);
       const created = new docker.Container(
         `${name}-${spec.hostname}`,
         monitoringContainerArgs(onFleet ? { ...spec, hostname: `${spec.hostname}-fleet` } : spec, imageFor(spec), {
           secretEnvs: spec.secretEnvs.map((s) => pulumi.secret(pulumi.interpolate`${s.env}=${secrets[s.secret]!}`)),
-          volumes: data && dataDir ? [{ containerPath: dataDir, volumeName: data.name }] : [],
+          volumes,
           // The monitoring network: it reaches the ingress's internal and metrics sites, and no MCP
           // server or agent reaches it. With a fleet, Prometheus and blackbox-exporter also join the
           // fleet network (no alias there: nothing on it is meant to call them). Docker answers a

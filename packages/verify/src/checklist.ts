@@ -347,14 +347,17 @@ function monitoringEntryChecks(live: LiveDeployment): Check[] {
   return [
     {
       item: "monitoring",
-      name: `Prometheus and Alertmanager through the ingress (${MONITORING_PATH}/…) with the monitoring token, as a bearer token and as a browser's basic auth`,
+      name: `Prometheus and Alertmanager through the ingress (${MONITORING_PATH}/…) with the monitoring token, as a bearer token and as a browser's basic auth; Prometheus's admin API refused there`,
       run: async () => {
         const bearer = await get(query, `Bearer ${token}`);
         const body = (await bearer.json().catch(() => ({}))) as { status?: string; data?: { result?: unknown[] } };
         if (bearer.status !== 200 || body.status !== "success") throw new Error(`Prometheus: ${bearer.status} ${JSON.stringify(body).slice(0, 200)}`);
         const basic = await get("/alertmanager/api/v2/status", `Basic ${Buffer.from(`${MONITORING_VIEWER}:${token}`).toString("base64")}`);
         if (basic.status !== 200) throw new Error(`Alertmanager with basic auth: ${basic.status} ${(await basic.text()).slice(0, 200)}`);
-        return `Prometheus query up: ${bearer.status}, ${body.data?.result?.length ?? 0} series; Alertmanager status (basic auth): ${basic.status}`;
+        // Where Prometheus snapshots to a persistent filesystem its admin API is on; never for viewers.
+        const admin = await fetch(`${live.ingressUrl}${MONITORING_PATH}/prometheus/api/v1/admin/tsdb/snapshot`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+        if (admin.status !== 403) throw new Error(`Prometheus's admin API through the ingress: expected 403; got ${admin.status} ${(await admin.text()).slice(0, 200)}`);
+        return `Prometheus query up: ${bearer.status}, ${body.data?.result?.length ?? 0} series; Alertmanager status (basic auth): ${basic.status}; admin API (POST …/api/v1/admin/tsdb/snapshot): ${admin.status}`;
       },
     },
     refused("monitoring UIs: 401 without a token", undefined),
