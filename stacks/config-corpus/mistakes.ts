@@ -109,6 +109,10 @@ export const MISTAKES: readonly Mistake[] = [
   row("Lambda data", "production", "a mistyped instance type", set("config/sophia:nodePool/instanceTypes/0", "gpu_1x_a100x"), "sophia:nodePool.instanceTypes[0]: expected one of"),
   row("Lambda data", "staging", "no instance type", set("config/sophia:nodePool/instanceTypes", []), "sophia:nodePool.instanceTypes: expected at least 1 item(s)"),
   row("Lambda data", "production", "a region as a number", set("config/sophia:nodePool/regions/0", 1), "sophia:nodePool.regions[0]"),
+  row("Lambda data", "production", "a data filesystem without its region", del("config/sophia:dataFilesystem/region"), "sophia:dataFilesystem.region: expected one of asia-northeast-1, "),
+  row("Lambda data", "staging", "a data filesystem in a region the nodes do not launch in", set("config/sophia:dataFilesystem/region", "us-south-1"), "sophia:dataFilesystem.region: the platform node keeps its state there and may launch only in the filesystem's region; expected one of sophia:nodePool.regions (us-east-1, us-west-1); got \"us-south-1\""),
+  row("Lambda data", "production", "Prometheus snapshotted every second", set("config/sophia:dataFilesystem/prometheusSnapshotSeconds", 1), "sophia:dataFilesystem.prometheusSnapshotSeconds: expected at least 30"),
+  row("Lambda data", "production", "an accepted data loss as one name, not a list", set("config/sophia:acceptDataLoss", "production-mcp-memory-data"), "sophia:acceptDataLoss: expected a list"),
 
   // ---- accepted silently before: bounds
   row("bounds", "production", "log files of 10^12 MiB", set("config/sophia:retention/logMaxSizeMiB", 1e12), "sophia:retention.logMaxSizeMiB: expected at most 10240"),

@@ -3,11 +3,11 @@
 // platform (servers + TLS ingress) runs on the first node; agent pools run where placement put them.
 import * as pulumi from "@pulumi/pulumi";
 import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType, platformNodeId } from "@sophia/agent-categories";
-import { dockerPlatform } from "@sophia/docker-runtime";
-import { DEFAULT_GPU_CHECK_IMAGE, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
-import { INGRESS_INTERNAL_PORT, McpPlatform } from "@sophia/mcp-servers";
+import { dataDirectories, dockerPlatform } from "@sophia/docker-runtime";
+import { DEFAULT_GPU_CHECK_IMAGE, LambdaFilesystem, LambdaNodePool, launchCandidates } from "@sophia/lambda-node";
+import { INGRESS_INTERNAL_PORT, mcpDataVolumes, McpPlatform } from "@sophia/mcp-servers";
 import { poolCategories, poolPort } from "@sophia/agent-runtime";
-import { MONITORING_PORTS, monitoringUis, monitoringUiUrl, NodeExporters, skippedGpuExporters } from "@sophia/monitoring";
+import { MONITORING_PORTS, monitoringDataVolumes, monitoringUis, monitoringUiUrl, NodeExporters, skippedGpuExporters } from "@sophia/monitoring";
 import { PrivateNetwork } from "@sophia/private-network";
 import type { LambdaConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
@@ -26,11 +26,25 @@ export async function lambdaEnvironment(
   const network = values["sophia:privateNetwork"];
   // The schema only admits names from LAMBDA_INSTANCE_TYPE_NAMES.
   const configuredTypes = pool.instanceTypes.map((name) => LAMBDA_INSTANCE_TYPES[name as LambdaInstanceType]);
+  const mcpNode = platformNodeId(placement);
+  const ingress = values["sophia:ingress"];
+  const servers = enabledServers(values["sophia:mcpServers"], (key) => secret(key) !== undefined);
+  // A rehearsal's nodes reach no registry: monitoring is built there from Debian's packages, as on
+  // the local stack (no Grafana, no GPU exporter), instead of each project's image by digest.
+  const monitoringImages = values["sophia:rehearsal"] ? "debian" : "upstream";
+  // Both are required secrets for this environment; readProgramConfig has checked they exist.
+  const api = { apiUrl: lambda.apiUrl, apiKey: secret("sophia:lambdaApiKey")!, apiKeyConfigKey: "sophia:lambdaApiKey" };
+  // The platform node's state on a Lambda persistent filesystem: it outlives the node, which may
+  // then launch only in the filesystem's region.
+  const dataConfig = values["sophia:dataFilesystem"];
+  const data = dataConfig && {
+    config: dataConfig,
+    layout: { name: dataConfig.name, stack: environment },
+    filesystem: new LambdaFilesystem(`sophia-${environment}-data`, { ...api, name: dataConfig.name, region: dataConfig.region }, { protect: values["sophia:protect"] }),
+  };
+  const explained = data ? [...explanation, platformRegionLine(mcpNode, data.config)] : explanation;
   const nodes = new LambdaNodePool(`sophia-${environment}`, {
-    apiUrl: lambda.apiUrl,
-    // Both are required secrets for this environment; readProgramConfig has checked they exist.
-    apiKey: secret("sophia:lambdaApiKey")!,
-    apiKeyConfigKey: "sophia:lambdaApiKey",
+    ...api,
     ssh: { user: lambda.sshUser, publicKey: lambda.sshPublicKey, privateKey: secret("sophia:sshPrivateKey")!, previousPrivateKey: secret("sophia:sshPreviousPrivateKey") },
     inbound: { sshCidrs: lambda.sshAllowedCidrs, ingressPort: values["sophia:ingress"].port, ingressCidrs: values["sophia:ingress"].allowedCidrs },
     privateNetwork: { port: network.port },
@@ -38,12 +52,25 @@ export async function lambdaEnvironment(
     gpuCheckImage: DEFAULT_GPU_CHECK_IMAGE,
     nodes: placement.nodes.map((node) => {
       const chosen = LAMBDA_INSTANCE_TYPES[node.offer as LambdaInstanceType];
-      return { id: node.id, gpus: chosen.gpus, platform: dockerPlatform(chosen.architecture), candidates: launchCandidates(chosen, configuredTypes, pool.regions) };
+      const holdsData = data !== undefined && node.id === mcpNode;
+      return {
+        id: node.id,
+        gpus: chosen.gpus,
+        platform: dockerPlatform(chosen.architecture),
+        candidates: launchCandidates(chosen, configuredTypes, holdsData ? [data.config.region] : pool.regions),
+        ...(holdsData
+          ? {
+              dataFilesystem: {
+                filesystem: data.filesystem,
+                directories: dataDirectories(data.layout, [...mcpDataVolumes(environment, servers, ingress.tls), ...monitoringDataVolumes(environment, monitoringImages)]),
+              },
+            }
+          : {}),
+      };
     }),
     labels: { "sophia.stack": environment },
     protect: values["sophia:protect"],
   });
-  const mcpNode = platformNodeId(placement);
   // Every cross-node path (pools → the ingress's internal site, sophia-ops → pools, Prometheus →
   // exporters) goes over it; nothing of ours but the ingress and SSH is on a public address.
   const privateNetwork = new PrivateNetwork(`${environment}-private-network`, {
@@ -63,14 +90,9 @@ export async function lambdaEnvironment(
     const pool = placement.pools.find((p) => p.id === poolId)!;
     return `http://${privateNetwork.addresses[pool.node]}:${poolPort(manifest, pool)}`;
   });
-  const servers = enabledServers(values["sophia:mcpServers"], (key) => secret(key) !== undefined);
   const scopes = scopesFor(servers);
-  const ingress = values["sophia:ingress"];
   const logs = { maxSizeMiB: values["sophia:retention"].logMaxSizeMiB, maxFiles: values["sophia:retention"].logMaxFiles };
   const baseImage = values["sophia:images"].base;
-  // A rehearsal's nodes reach no registry: monitoring is built there from Debian's packages, as on
-  // the local stack (no Grafana, no GPU exporter), instead of each project's image by digest.
-  const monitoringImages = values["sophia:rehearsal"] ? "debian" : "upstream";
   if (monitoringImages === "debian") pulumi.log.warn("rehearsal: monitoring built from Debian's packages on the node (no registry here), not the pinned upstream images staging uses; no Grafana, no GPU exporter");
   const mcp = new McpPlatform(`${environment}-mcp`, {
     runtime: nodes.nodes[mcpNode]!.runtime,
@@ -92,6 +114,7 @@ export async function lambdaEnvironment(
     serverEnv: { ...routing.serverEnv, ...gongServerEnv(environment, servers, values["sophia:gong"]) },
     serverSecretEnv: routing.serverSecretEnv,
     protect: values["sophia:protect"],
+    dataFilesystem: data?.layout,
     monitoringUis: monitoringUis(monitoringImages),
   });
   // A rehearsal's nodes have no NVIDIA GPU: its GPU pools are skipped, visibly.
@@ -157,11 +180,14 @@ export async function lambdaEnvironment(
     secret,
     logs,
     protect: values["sophia:protect"],
+    dataFilesystem: data && { ...data.layout, snapshotIntervalSeconds: data.config.prometheusSnapshotSeconds ?? DEFAULT_PROMETHEUS_SNAPSHOT_SECONDS },
     fleet,
   });
   return {
     environment,
-    placement: explanation,
+    // Where the platform node's state lives: its filesystem, by name and Lambda id.
+    dataFilesystem: data ? pulumi.output({ name: data.config.name, region: data.config.region, id: data.filesystem.filesystemId }) : undefined,
+    placement: explained,
     costPerHour: placement.costPerHour,
     nodeAddresses: pulumi.output(Object.fromEntries(Object.entries(nodes.nodes).map(([id, node]) => [id, node.instance.ip]))),
     // The private network: each node's address, and the WireGuard public key read back from it.
@@ -188,4 +214,13 @@ export async function lambdaEnvironment(
     monitoringToken: mcp.monitoringToken,
     grafanaAdminPassword: monitoring.grafanaAdminPassword,
   };
+}
+
+/** How often Prometheus's history is copied to the data filesystem when the stack does not say:
+ * what a node lost with it costs at most. */
+const DEFAULT_PROMETHEUS_SNAPSHOT_SECONDS = 300;
+
+/** The plan's line for the node that holds the stack's state. */
+function platformRegionLine(node: string, filesystem: { readonly name: string; readonly region: string }): string {
+  return `${node} holds the platform's state on the persistent filesystem ${filesystem.name}: it launches only in ${filesystem.region}, the filesystem's region, and its fallback candidates are filtered to it`;
 }

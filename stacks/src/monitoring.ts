@@ -5,7 +5,7 @@
 // registry); staging and production pull each project's image by digest, Grafana among them.
 import * as pulumi from "@pulumi/pulumi";
 import { INGRESS_METRICS_PORT, INGRESS_MONITORING_ALIAS, type LogRetention, MCP_SERVERS, type McpPlatform, type McpServerName } from "@sophia/mcp-servers";
-import { type FleetTargets, Monitoring, type MonitoringImageSource } from "@sophia/monitoring";
+import { type FleetTargets, Monitoring, type MonitoringArgs, type MonitoringImageSource } from "@sophia/monitoring";
 import type { Placement } from "@sophia/agent-categories";
 import type { DockerRuntime } from "@sophia/docker-runtime";
 
@@ -33,6 +33,8 @@ export interface MonitoringForArgs {
   readonly secret: (key: string) => pulumi.Output<string> | undefined;
   readonly logs: LogRetention;
   readonly protect?: boolean;
+  /** Where state outlives the node (Grafana's database, Prometheus's snapshots). */
+  readonly dataFilesystem?: MonitoringArgs["dataFilesystem"];
   /** A fleet: every node's exporters and every pool, over the private network. */
   readonly fleet?: FleetTargets;
 }
@@ -69,6 +71,7 @@ export function monitoringFor(name: string, args: MonitoringForArgs): Monitoring
     after: args.mcp.ready,
     logs: args.logs,
     protect: args.protect,
+    dataFilesystem: args.dataFilesystem,
     fleet: args.fleet,
   });
 }

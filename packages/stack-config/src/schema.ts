@@ -175,6 +175,21 @@ export const LambdaConfigSchema = z
       /** WireGuard's UDP port, admitted from the fleet's own nodes only. */
       port: z.number().int().min(1024).max(65535),
     }),
+    /** A Lambda persistent filesystem for the platform node's state (the memory store, Grafana's
+     * database, Caddy's certificates, Prometheus's snapshots), mounted at /lambda/nfs/<name>. It is
+     * regional: the platform node launches only in its region (one of sophia:nodePool.regions). */
+    "sophia:dataFilesystem": z
+      .strictObject({
+        name: text(60, /^[A-Za-z0-9][A-Za-z0-9_-]*$/, "sophia-production-data"),
+        /** Required: a filesystem attaches only to instances launched in its own region. */
+        region: z.enum(LAMBDA_REGIONS),
+        /** How often Prometheus's history is snapshotted onto it (default 300): at most this much is lost with a node. */
+        prometheusSnapshotSeconds: boundedInt(30, 86_400).optional(),
+      })
+      .optional(),
+    /** Resources (by name) whose data a change may lose on replacement: the review's explicit,
+     * per-resource exception to its "stateful data kept" rule (packages/review). Remove after the `up`. */
+    "sophia:acceptDataLoss": unique(text(200, /^[A-Za-z0-9._:-]+$/, "production-mcp-memory-data"), "resource name").min(1).optional(),
     "sophia:lambda": z.strictObject({
       apiUrl: endpointUrl,
       /** A POSIX user name. */
@@ -215,6 +230,10 @@ export const LambdaConfigSchema = z
     refineEndpoints(env, c, ctx);
     const range = privateRangeProblem(c["sophia:privateNetwork"].cidr, c["sophia:nodePool"].maxNodesPerType);
     if (range) ctx.addIssue({ code: "custom", path: ["sophia:privateNetwork", "cidr"], input: c["sophia:privateNetwork"].cidr, message: range });
+    const data = c["sophia:dataFilesystem"];
+    if (data && !c["sophia:nodePool"].regions.includes(data.region)) {
+      refuse(["sophia:dataFilesystem", "region"], data.region, `the platform node keeps its state there and may launch only in the filesystem's region; expected one of sophia:nodePool.regions (${c["sophia:nodePool"].regions.join(", ")})`);
+    }
     if (ingress.port === SSH_PORT) refuse(["sophia:ingress", "port"], ingress.port, `port ${SSH_PORT} is the nodes' SSH; the firewall would open SSH to the ingress's CIDRs. Expected another port, such as 443`);
   });
 
