@@ -1,11 +1,12 @@
 // The review command (npm run review -- --base <git-ref>, tools/review.ts parses and prints).
 // What a change does to each stack it affects, for a reviewer: the program at <ref> and the working
 // tree, both evaluated in mock mode (offline, deterministic, no credentials), compared resource by
-// resource (./diff.ts), with the policy verdicts on the head side (packages/policy) and
-// the $/hour on both. One Markdown document; its last line, alone:
+// resource (./diff.ts), with the policy verdicts on the head side (packages/policy), the change's own
+// (stateful-data-kept: a replaced volume's data is kept, or its loss is accepted in the head's stack
+// file) and the $/hour on both. One Markdown document; its last line, alone:
 // `review: <stacks> stacks, <changes> changes, <violations> mandatory violations, <delta> $/h`.
-// Its exit code is 1 when a mandatory policy fails, 2 on bad usage. With --list, only the affected
-// stacks, as a JSON list (the workflow's preview matrix).
+// Its exit code is 1 on a mandatory verdict (a policy's or stateful-data-kept's), 2 on bad usage.
+// With --list, only the affected stacks, as a JSON list (the workflow's preview matrix).
 //
 // Which stacks: none unless `nx affected` says the stacks project is (it depends on every package it
 // imports); then every stack, or only those whose stack file alone changed.
@@ -14,8 +15,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { ENVIRONMENTS } from "@sophia/stack-config";
-import { renderReview, reviewStack, type Side, type StackReview } from "./diff";
+import { ENVIRONMENTS, loadStackFile, stackConfigFile } from "@sophia/stack-config";
+import { renderReview, reviewExitCode, reviewStack, type Side, type StackReview } from "./diff";
 
 const run = promisify(execFile);
 /** The repository this package is part of: its working tree is the review's head side. */
@@ -87,6 +88,14 @@ async function evaluateSide(checkout: string, stack: string): Promise<Side | und
   }
 }
 
+/** The volumes whose data loss a checkout accepts: `sophia:acceptDataLoss` in its stack file, read (and
+ * checked) the way the program reads it. */
+export function acceptedDataLoss(checkout: string, stack: string): readonly string[] {
+  const file = stackConfigFile(stack);
+  const { config } = loadStackFile(stack, fs.readFileSync(path.join(checkout, file), "utf8"), file);
+  return config.environment === "local" ? [] : (config.values["sophia:acceptDataLoss"] ?? []);
+}
+
 export async function review(argv: readonly string[]): Promise<{ text: string; code: number }> {
   const at = argv.indexOf("--base");
   const base = at >= 0 ? argv[at + 1] : undefined;
@@ -106,7 +115,7 @@ export async function review(argv: readonly string[]): Promise<{ text: string; c
       for (const stack of stacks) {
         const [before, after] = await Promise.all([evaluateSide(checkout.dir, stack), evaluateSide(root, stack)]);
         if (!after) continue; // the change removes this stack's file
-        const r = reviewStack(before, after);
+        const r = reviewStack(before, after, acceptedDataLoss(root, stack));
         if (r.changes.length === 0 && r.verdicts.every((v) => v.enforcementLevel !== "mandatory")) unchanged.push(stack);
         else reviews.push(r);
       }
@@ -116,6 +125,5 @@ export async function review(argv: readonly string[]): Promise<{ text: string; c
   }
   const note = stacks.length === 0 ? `No stack is affected: \`nx affected\` does not list ${STACKS_PROJECT} for the ${files.length} changed file(s).` : undefined;
   const text = renderReview({ base, baseCommit: commit, reviews, unchanged, note });
-  const violations = reviews.some((r) => r.verdicts.some((v) => v.enforcementLevel === "mandatory"));
-  return { text, code: violations ? 1 : 0 };
+  return { text, code: reviewExitCode(reviews) };
 }

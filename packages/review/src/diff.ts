@@ -1,10 +1,13 @@
 // The review's pure part: two mock-mode evaluations of a stack (base and head) compared resource by
 // resource, each change classed as an add, a removal, an update or a replacement by the providers'
-// own rules, the fleet's $/hour on each side from Lambda's dated price table, and the Markdown a
-// reviewer reads. tools/review.ts runs the evaluations; this file only compares and renders.
+// own rules, where the data of each volume or node it destroys survives (stateful-data-kept), the
+// fleet's $/hour on each side from Lambda's dated price table, and the Markdown a reviewer reads.
+// tools/review.ts runs the evaluations; this file only compares and renders.
 import { instanceDiff, sshKeyDiff, firewallRulesDiff } from "@sophia/lambda-node";
 import { LAMBDA_INSTANCE_TYPES, type LambdaInstanceType } from "@sophia/agent-categories";
-import type { Verdict } from "@sophia/policy";
+import { DATA_FILESYSTEM_ROOT, SNAPSHOTS_OF_LABEL } from "@sophia/docker-runtime";
+import type { EnforcementLevel, Verdict } from "@sophia/policy";
+import { stackConfigFile } from "@sophia/stack-config";
 
 export interface SideResource {
   readonly type: string;
@@ -36,6 +39,52 @@ export interface Change {
   readonly inputs: readonly InputChange[];
   /** For a replacement: the inputs that force it. */
   readonly replacedBy?: readonly string[];
+  /** For a volume or a Lambda node replaced or removed: the Lambda persistent filesystems its data
+   * outlives it on; empty when its data is lost with it. */
+  readonly dataKeptOn?: readonly string[];
+  /** For a volume replaced: the filesystems its replacement keeps its data on (it starts empty). */
+  readonly replacementKeptOn?: readonly string[];
+}
+
+const VOLUME = "docker:index/volume:Volume";
+const INSTANCE = "pulumi-nodejs:dynamic/lambda:Instance";
+
+/** A volume bound under a filesystem's mount point has its data there: the filesystem's name. */
+const ON_FILESYSTEM = new RegExp(`^${DATA_FILESYSTEM_ROOT}/([^/]+)(?:/|$)`);
+
+/** The filesystem a volume is bound onto, if any. */
+function boundOnto(inputs: Readonly<Record<string, unknown>>): string | undefined {
+  const device = (inputs.driverOpts as Record<string, unknown> | undefined)?.device;
+  return typeof device === "string" ? device.match(ON_FILESYSTEM)?.[1] : undefined;
+}
+
+/** The filesystems a volume's data is kept on: the one it is bound onto, and those of the volumes on
+ * the same side that hold its snapshots (labelled sophia.snapshots-of=<its name>). */
+function volumeKeptOn(inputs: Readonly<Record<string, unknown>>, side: readonly SideResource[]): string[] {
+  const labelsOf = (i: Readonly<Record<string, unknown>>) => (Array.isArray(i.labels) ? (i.labels as { label?: unknown; value?: unknown }[]) : []);
+  const snapshotsOn = side
+    .filter((r) => r.type === VOLUME && inputs.name !== undefined && labelsOf(r.inputs).some((l) => l.label === SNAPSHOTS_OF_LABEL && l.value === inputs.name))
+    .map((r) => boundOnto(r.inputs));
+  return [...new Set([boundOnto(inputs), ...snapshotsOn].filter((fs): fs is string => fs !== undefined))];
+}
+
+/** A node's attached filesystems: what is on its own disk is lost with it either way. */
+function instanceKeptOn(inputs: Readonly<Record<string, unknown>>): string[] {
+  return Array.isArray(inputs.fileSystemNames) ? (inputs.fileSystemNames as unknown[]).filter((fs): fs is string => typeof fs === "string" && fs !== "") : [];
+}
+
+/** Where the data of a resource being destroyed survives (`dataKeptOn`): a volume's as the destroyed
+ * one kept it (its replacement starts empty), a node's on the filesystems its replacement mounts.
+ * Nothing for a resource that holds no data. */
+function dataKept(
+  type: string,
+  destroyed: Readonly<Record<string, unknown>>,
+  replacement: Readonly<Record<string, unknown>> | undefined,
+  sides: { readonly base: readonly SideResource[]; readonly head: readonly SideResource[] },
+): Pick<Change, "dataKeptOn" | "replacementKeptOn"> {
+  if (type === VOLUME) return { dataKeptOn: volumeKeptOn(destroyed, sides.base), ...(replacement ? { replacementKeptOn: volumeKeptOn(replacement, sides.head) } : {}) };
+  if (type === INSTANCE) return { dataKeptOn: instanceKeptOn(replacement ?? destroyed) };
+  return {};
 }
 
 /** The docker provider's container attributes that change in place (kreuzwerker/docker v3's schema:
@@ -143,6 +192,7 @@ const keyOf = (r: SideResource) => `${r.parent ?? ""}>${r.type}::${r.name}`;
 export function diffSides(base: Side | undefined, head: Side): Change[] {
   const before = new Map((base?.resources ?? []).map((r) => [keyOf(r), r]));
   const after = new Map(head.resources.map((r) => [keyOf(r), r]));
+  const sides = { base: base?.resources ?? [], head: head.resources };
   const changes: Change[] = [];
   for (const [key, r] of after) {
     const old = before.get(key);
@@ -156,9 +206,9 @@ export function diffSides(base: Side | undefined, head: Side): Change[] {
     if (inputs.length === 0) continue;
     const inputKeys = inputs.map((i) => i.key.replace(/ \(items\)$/, "")).filter((k) => !k.startsWith("("));
     const replacedBy = [...replacingInputs(r.type, old.inputs, r.inputs, inputKeys), ...(old.provider !== r.provider ? ["(provider)"] : [])];
-    changes.push(replacedBy.length > 0 ? { kind: "replace", type: r.type, name: r.name, inputs, replacedBy } : { kind: "update", type: r.type, name: r.name, inputs });
+    changes.push(replacedBy.length > 0 ? { kind: "replace", type: r.type, name: r.name, inputs, replacedBy, ...dataKept(r.type, old.inputs, r.inputs, sides) } : { kind: "update", type: r.type, name: r.name, inputs });
   }
-  for (const [key, r] of before) if (!after.has(key)) changes.push({ kind: "remove", type: r.type, name: r.name, inputs: [] });
+  for (const [key, r] of before) if (!after.has(key)) changes.push({ kind: "remove", type: r.type, name: r.name, inputs: [], ...dataKept(r.type, r.inputs, undefined, sides) });
   const order = { replace: 0, add: 1, remove: 2, update: 3 } as const;
   return changes.sort((a, b) => order[a.kind] - order[b.kind] || a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
 }
@@ -190,11 +240,52 @@ export interface StackReview {
   readonly newStack: boolean;
 }
 
-export function reviewStack(base: Side | undefined, head: Side): StackReview {
-  return { stack: head.stack, changes: diffSides(base, head), verdicts: head.verdicts, cost: { base: fleetCost(base), head: fleetCost(head) }, newStack: base === undefined };
+export const STATEFUL_DATA_KEPT = "stateful-data-kept";
+
+/** How much a volume's lost data matters, by stack: production's is the service's; staging is torn
+ * down by design; the local stack's is a developer's own. */
+const DATA_LOSS_LEVEL: Readonly<Record<string, EnforcementLevel>> = { production: "mandatory", staging: "advisory" };
+
+/** What to do about a volume's lost data on production, as the verdict says it. */
+function dataLossRemedy(c: Change, accept: string): string {
+  if (c.kind === "remove") return `Keep the volume, or ${accept}`;
+  // Moving a volume onto the filesystem is itself such a replacement: nothing copies the data over.
+  const movedOnto = c.replacementKeptOn?.join(", ");
+  if (movedOnto) return `Its replacement keeps its data on ${movedOnto} but starts empty: copy the data there before the up, then ${accept}`;
+  return `Move it onto the data filesystem (sophia:dataFilesystem), or ${accept}`;
+}
+
+/** stateful-data-kept: every volume a change replaces or removes whose data is on the node's own disk
+ * (kept on no filesystem) would lose it. Mandatory on production unless the head's stack file names
+ * the volume in `sophia:acceptDataLoss` (`accepted`); advisory on staging. */
+export function statefulDataKept(stack: string, changes: readonly Change[], accepted: readonly string[]): Verdict[] {
+  const level = DATA_LOSS_LEVEL[stack];
+  if (!level) return [];
+  const file = stackConfigFile(stack);
+  return changes
+    .filter((c) => c.type === VOLUME && c.dataKeptOn?.length === 0)
+    .map((c) => {
+      const verdict = (enforcementLevel: EnforcementLevel, message: string): Verdict => ({ policy: STATEFUL_DATA_KEPT, enforcementLevel, resource: c.name, message });
+      const loss = `volume ${c.name} would be ${c.kind === "replace" ? `replaced (because of ${(c.replacedBy ?? []).join(", ")})` : "removed"} and its data is on the node's own disk: it would be lost`;
+      if (accepted.includes(c.name)) return verdict("advisory", `${loss}; data loss accepted by sophia:acceptDataLoss in ${file} (remove the entry after the up)`);
+      if (level === "advisory") return verdict("advisory", `${loss} (advisory on ${stack}, which is torn down by design)`);
+      return verdict("mandatory", `${loss}. ${dataLossRemedy(c, `accept the loss for this resource with sophia:acceptDataLoss: [${c.name}] in ${file}`)}`);
+    });
+}
+
+/** One stack's review: the head's policy verdicts and the change's own (stateful-data-kept), given the
+ * volumes whose loss the head's stack file accepts (`sophia:acceptDataLoss`). */
+export function reviewStack(base: Side | undefined, head: Side, acceptedDataLoss: readonly string[] = []): StackReview {
+  const changes = diffSides(base, head);
+  return { stack: head.stack, changes, verdicts: [...head.verdicts, ...statefulDataKept(head.stack, changes, acceptedDataLoss)], cost: { base: fleetCost(base), head: fleetCost(head) }, newStack: base === undefined };
 }
 
 const mandatory = (r: StackReview) => r.verdicts.filter((v) => v.enforcementLevel === "mandatory");
+
+/** The command's exit code: 1 when any stack has a mandatory violation. */
+export function reviewExitCode(reviews: readonly StackReview[]): 0 | 1 {
+  return reviews.some((r) => mandatory(r).length > 0) ? 1 : 0;
+}
 
 export function summaryLine(r: StackReview): string {
   const count = (kind: Change["kind"]) => r.changes.filter((c) => c.kind === kind).length;
@@ -202,6 +293,9 @@ export function summaryLine(r: StackReview): string {
   const delta = r.cost.head.perHour - r.cost.base.perHour;
   return `${r.stack}: +${count("add")} ~${count("update") + replaced} -${count("remove")}${replaced ? ` (${replaced} replace${replaced > 1 ? "s" : ""})` : ""}, ${signed(delta)}/h (${signed(delta * HOURS_PER_MONTH)}/mo), policies: ${mandatory(r).length} mandatory violation${mandatory(r).length === 1 ? "" : "s"}`;
 }
+
+/** What a replaced or removed resource kept on no filesystem loses. */
+const DATA_LOST: Readonly<Record<string, string>> = { [VOLUME]: "its data is lost (it is on the node's own disk)", [INSTANCE]: "its disk's data is lost" };
 
 function stackSection(r: StackReview): string[] {
   const lines = [`## ${r.stack}`, ""];
@@ -212,11 +306,12 @@ function stackSection(r: StackReview): string[] {
     lines.push(`### ${title} (${items.length})`, ...(explain ? ["", explain] : []), "");
     for (const c of items) {
       lines.push(`- \`${c.type}\` **${c.name}**${c.replacedBy ? `, replaced because of ${c.replacedBy.map((k) => `\`${k}\``).join(", ")}` : ""}`);
+      if (c.dataKeptOn) lines.push(`  - ${c.dataKeptOn.length > 0 ? `data kept on ${c.dataKeptOn.join(", ")}` : DATA_LOST[c.type]}`);
       for (const i of c.inputs) lines.push(`  - \`${i.key}\`: ${i.before} → ${i.after}`);
     }
     lines.push("");
   };
-  group("replace", "Replaced", "Deleted and created again: a replaced node loses its disk and a replaced volume its data.");
+  group("replace", "Replaced", "Deleted and created again: a replaced node loses its own disk and a replaced volume its data, unless it is kept on a Lambda persistent filesystem; each node and volume says which.");
   group("add", "Added");
   group("remove", "Removed");
   group("update", "Updated in place");

@@ -1,2 +1,2 @@
 export { affectedStacks, review, stacksFromFiles, UsageError } from "./command";
-export { diffSides, fleetCost, renderReview, replacingInputs, reviewStack, type Side, type SideResource, showValue, type StackReview, summaryLine } from "./diff";
+export { type Change, diffSides, fleetCost, renderReview, replacingInputs, reviewExitCode, reviewStack, type Side, type SideResource, showValue, STATEFUL_DATA_KEPT, statefulDataKept, type StackReview, summaryLine } from "./diff";
