@@ -8,8 +8,11 @@
 // - key, firewall, instance, host-key pin, SSH bootstrap, Docker over ssh://, images built on the node,
 //   the TLS ingress, the agent pools, and the deploy tool's post-deploy checklist through the ingress;
 // - then a second `up` (no changes), a host key changed between two runs (refused), a rotation of the
-//   deploy key (every node kept, the old key refused by them), `destroy`, and the fake's account: no
-//   instance, no key, the firewall as before.
+//   deploy key (every node kept, the old key refused by them), a replacement of the platform node by
+//   another instance type (its state kept on the persistent filesystem: rehearse-replacement.ts),
+//   `destroy`, and the fake's account: no instance, key or filesystem, the firewall as before.
+// - Lambda's persistent filesystem is a directory of this machine that every throwaway node mounts at
+//   /lambda/nfs/<name> when it launches with it (a bind mount, not NFS: see docs/ARCHITECTURE.md).
 // GPU pools are skipped, each with a visible warning: the hosts have no NVIDIA GPU. Last line:
 //   rehearsal staging: <passed>/<total> checks passed, <nodes> nodes, <orphaned> orphaned in <s>s
 import { execFile, spawnSync } from "node:child_process";
@@ -31,6 +34,7 @@ import { dockerOn } from "@sophia/verify";
 import { runDeploy } from "./deploy";
 import { MissingCli, openStack, type PrivateBackend, pulumiCli } from "./pulumi-stack";
 import { type FleetShape, fleetShape, killAndRecover } from "./rehearse-fleet";
+import { replaceThePlatformNode } from "./rehearse-replacement";
 
 const run = promisify(execFile);
 /** The repository this package is part of. */
@@ -82,10 +86,13 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
   let orphaned = 0;
   let launched = 0;
   const backendDir = path.join(root, ".pulumi-rehearsal");
+  // Lambda's NFS server, for the persistent filesystem: a directory every throwaway node can mount.
+  const filesystems = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-rehearsal-nfs-"));
   const cleanup = async () => {
     await run("docker", ["rm", "-f", MODEL_CONTAINER]).catch(() => undefined);
     for (const host of hosts) await host.stop();
     await fake?.stop();
+    fs.rmSync(filesystems, { recursive: true, force: true });
     // The state describes the fake and the hosts just stopped: nothing a later run could use.
     fs.rmSync(backendDir, { recursive: true, force: true });
   };
@@ -126,10 +133,12 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
     const plan = fs.readFileSync(path.join(root, "stacks", "plans", `${STACK}.md`), "utf8");
     const nodeCount = fleet?.nodes.length ?? Number(/^(\d+) node\(s\),/m.exec(plan)?.[1]);
     if (!(nodeCount > 0)) throw new Error(`stacks/plans/${STACK}.md: no "<n> node(s)," line in its Placement section; run npm run plan:update`);
+    // Without --nodes, the replacement pass launches a new platform node before the old one goes: one host more.
+    const hostCount = fleet ? nodeCount : nodeCount + 1;
     await run("bash", [path.join(root, "tools", "build-base-image.sh"), BASE_IMAGE]);
     const baseId = (await dockerOn(undefined, ["image", "inspect", "-f", "{{.Id}}", BASE_IMAGE])).trim();
-    for (let i = 0; i < nodeCount; i++) {
-      const host = await ThrowawaySshHost.start(BASE_IMAGE, { label: REHEARSAL_LABEL });
+    for (let i = 0; i < hostCount; i++) {
+      const host = await ThrowawaySshHost.start(BASE_IMAGE, { label: REHEARSAL_LABEL, filesystems });
       hosts.push(host);
       // No registry: the base image goes onto the node as it is (same id), and is built on by tag.
       await run("sh", ["-c", `docker save ${BASE_IMAGE} | docker exec -i ${host.container} docker load -q`], { maxBuffer: 1 << 24 });
@@ -153,6 +162,11 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
         const t = LAMBDA_INSTANCE_TYPES[name];
         return { name, priceCentsPerHour: Math.round(t.pricePerHour * 100), vcpus: t.vcpus, memoryGiB: t.memoryGiB, gpus: t.gpus, regions: pool.regions };
       }),
+      bootHost: async (address, launch) => {
+        const host = hosts[addresses.indexOf(address)]!;
+        for (const key of launch.authorizedKeys) await host.authorize(key);
+        for (const name of launch.filesystems) await host.mountFilesystem(name);
+      },
     });
     fake = account;
     const apiUrl = await account.start();
@@ -162,6 +176,8 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
     const cidr = `${gateway}/32`;
     // The fleet's shape the next `up` deploys: the shrink and the grow change it.
     let shape = fleet;
+    // The instance types placement may use; the replacement pass changes them.
+    let instanceTypes = pool.instanceTypes;
     // The deploy key's public half in the stack's config; the rotation below changes it.
     let deployPublicKey = hosts[0]!.publicKey();
     const backend: PrivateBackend = {
@@ -180,6 +196,9 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
         doc.setIn(["config", "sophia:ingress", "tlsIssuer"], "internal");
         doc.setIn(["config", "sophia:images", "base"], BASE_IMAGE);
         doc.setIn(["config", "sophia:model"], { provider: "openai-compatible", baseUrl: `http://${modelIp}:${STUB_MODEL_PORT}/v1`, id: "sophia-stub" });
+        doc.setIn(["config", "sophia:nodePool", "instanceTypes"], instanceTypes);
+        // Snapshots of Prometheus's history every 30 s, so that the replacement pass need not wait minutes.
+        if (committed.config["sophia:dataFilesystem"]) doc.setIn(["config", "sophia:dataFilesystem", "prometheusSnapshotSeconds"], 30);
         if (shape) {
           doc.setIn(["config", "sophia:placement", "reservePerNode"], shape.reservePerNode);
           doc.setIn(["config", "sophia:nodePool", "maxNodesPerType"], shape.maxNodesPerType);
@@ -260,14 +279,7 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
     if (!first.stopped) {
       // ------------------------------------------------------------ certificates across a restart
       const onNode = (args: string[]) => run("docker", ["exec", ingress.container, "docker", ...args]).then((r) => r.stdout.trim());
-      const served = () =>
-        new Promise<string>((resolve, reject) => {
-          const socket = tls.connect({ host: ingress.address, port: 443, servername: ingress.host, ca: [ingress.rootPem] }, () => {
-            resolve(socket.getPeerCertificate().fingerprint256);
-            socket.end();
-          });
-          socket.on("error", reject);
-        });
+      const served = () => servedCertificate(ingress);
       const files = () => onNode(["exec", `sophia-${STACK}-ingress`, "find", "/data/caddy/certificates", "-type", "f"]);
       const [certBefore, filesBefore] = [await served(), await files()];
       await onNode(["restart", `sophia-${STACK}-ingress`]);
@@ -343,6 +355,31 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       }
     }
 
+    if (!fleet && !first.stopped) {
+      // ------------------------------------------------------------ the platform node replaced, its data kept
+      const filesystem = committed.config["sophia:dataFilesystem"] as { name: string } | undefined;
+      if (!filesystem) step("data kept across a node replacement", false, `stacks/Pulumi.${STACK}.yaml has no sophia:dataFilesystem: nothing keeps the platform's state`);
+      else {
+        const platformType = account.liveInstances().find((i) => i.name?.endsWith(first.outputs.mcpNode!.value as string))?.instance_type.name;
+        const replacement = await replaceThePlatformNode({
+          account,
+          stack: STACK,
+          filesystemDir: path.join(filesystems, filesystem.name),
+          outputs: first.outputs,
+          servedCertificate: () => servedCertificate(ingress),
+          onPlatformNode: (args) => run("docker", ["exec", ingress.container, "docker", ...args], { maxBuffer: 1 << 24 }).then((r) => r.stdout.trim()),
+          replace: () => {
+            // Another instance type for the platform node: placement picks from the others.
+            instanceTypes = pool.instanceTypes.filter((t) => t !== platformType);
+            say(`replacing the platform node: sophia:nodePool.instanceTypes ${pool.instanceTypes.join(", ")} → ${instanceTypes.join(", ")}`);
+            return runDeploy({ stackName: STACK, cli, backend, reach });
+          },
+          say,
+        }).catch((error: Error) => ({ ok: false, name: "data kept across a node replacement", detail: error.message }));
+        step(replacement.name, replacement.ok, replacement.detail);
+      }
+    }
+
     // ------------------------------------------------------------ destroy, and the account after it
     say("pulumi destroy");
     const destroyed = await handle.stack.destroy({ configFile: handle.configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) }).then(
@@ -350,9 +387,13 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       (error: Error) => `FAILED: ${error.message.split("\n").slice(-3).join(" ")}`,
     );
     step("destroy", !destroyed.startsWith("FAILED"), destroyed);
-    const left = { instances: account.liveInstances().length, keys: account.sshKeys.size, firewall: JSON.stringify(account.firewallRules) === JSON.stringify(firewallBefore) };
-    orphaned = left.instances + left.keys;
-    step("the fake's account after destroy: no instance, no key, the firewall as before", orphaned === 0 && left.firewall, `${left.instances} instances, ${left.keys} keys, firewall ${left.firewall ? "as before" : JSON.stringify(account.firewallRules)}`);
+    const left = { instances: account.liveInstances().length, keys: account.sshKeys.size, filesystems: account.filesystems.size, firewall: JSON.stringify(account.firewallRules) === JSON.stringify(firewallBefore) };
+    orphaned = left.instances + left.keys + left.filesystems;
+    step(
+      "the fake's account after destroy: no instance, key or filesystem (staging's is not protected), the firewall as before",
+      orphaned === 0 && left.firewall,
+      `${left.instances} instances, ${left.keys} keys, ${left.filesystems} filesystems, firewall ${left.firewall ? "as before" : JSON.stringify(account.firewallRules)}`,
+    );
     const requests = account.requests.length;
     step("the API key appeared in no request log or output", !JSON.stringify(account.requests).includes(apiKey), `${requests} API requests`);
   } catch (error) {
@@ -363,6 +404,17 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
   const passed = steps.filter((s) => s.ok).length;
   console.log(`rehearsal ${STACK}: ${passed}/${steps.length} checks passed, ${launched} nodes, ${orphaned} orphaned in ${seconds(started)}s`);
   return passed === steps.length ? 0 : 1;
+}
+
+/** The SHA-256 fingerprint of the certificate the ingress serves for its name, checked against Caddy's CA. */
+function servedCertificate(ingress: { readonly host: string; readonly address: string; readonly rootPem: string }): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const socket = tls.connect({ host: ingress.address, port: 443, servername: ingress.host, ca: [ingress.rootPem] }, () => {
+      resolve(socket.getPeerCertificate().fingerprint256);
+      socket.end();
+    });
+    socket.on("error", reject);
+  });
 }
 
 /** Containers an earlier rehearsal started and did not remove (it was killed). */
