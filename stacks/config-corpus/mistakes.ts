@@ -6,6 +6,8 @@
 // of its output: a mistake exits 1 with nothing on stdout and exactly one line on stderr, naming the
 // file and the key, with no secret of the file in it; a valid file exits 0 with its plan, and stderr
 // holds only the stack's own warnings.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import type { Document } from "yaml";
 
 export type MistakeClass =
@@ -49,6 +51,10 @@ const set = (path: string, to: unknown): Edit => ({ set: path.split("/").map((p)
 const del = (path: string): Edit => ({ delete: path.split("/") });
 const text = (fn: (yaml: string) => string): Edit => ({ text: fn });
 const append = (lines: string): Edit => text((yaml) => `${yaml.trimEnd()}\n${lines}\n`);
+
+/** The committed plan's last line (`plan staging: <n> resources`): a valid staging file plans what
+ * the committed one does. */
+const STAGING_PLANNED = fs.readFileSync(path.join(__dirname, "..", "plans", "staging.md"), "utf8").trimEnd().split("\n").pop()!;
 
 const PASTED_OPENAI_KEY = "sk-proj-4fQz8XwJ2mN7bV1cR9tY6uP3kL0sD5gH";
 const PASTED_LAMBDA_KEY = "secret_sophia-prod_8c1f4e7a92b34d6e8f0a1b2c3d4e5f60";
@@ -268,13 +274,13 @@ export const MISTAKES: readonly Mistake[] = [
   row("look-alike keys", "local", "a fullwidth letter in a secret's name", set("config/sophia:gongAccessKe\uff59", { secure: "v1:gong-access-key-ciphertext" }), "sophia:gongAccessKe\\uff59: unknown key; did you mean sophia:gongAccessKey? It is a secret: remove this key and set it with pulumi config set --secret gongAccessKey <value> --stack local The name holds \\uff59 (a non-ASCII Latin letter): retype it."),
 
   // ---- issue 30: valid configs that were refused
-  accepted("staging", "an image from a registry with a port", set("config/sophia:images/base", `registry.example.com:5000/library/debian:trixie-slim@sha256:${DIGEST_HEX}`), "plan staging: 72 resources"),
-  accepted("staging", "a YAML anchor and alias", text((y) => y.replace("sshAllowedCidrs: [203.0.113.0/24]", "sshAllowedCidrs: &operators [203.0.113.0/24]").replace("allowedCidrs: [203.0.113.0/24]\n  sophia:retention", "allowedCidrs: *operators\n  sophia:retention")), "plan staging: 72 resources"),
-  accepted("staging", "a YAML merge key", text((y) => y.replace("reservePerNode: { cpu: 2, memoryGiB: 8 }", "reservePerNode: &reserve { cpu: 2, memoryGiB: 8 }").replace("  sophia:retention:\n", "  sophia:retention:\n    <<: { metricsDays: 7 }\n").replace("    metricsDays: 7\n", "")), "plan staging: 72 resources"),
-  accepted("staging", "an image by a nested registry path", set("config/sophia:images/base", `ghcr.io/sophia-ai/mirrors/debian:trixie-slim@sha256:${DIGEST_HEX}`), "plan staging: 72 resources"),
+  accepted("staging", "an image from a registry with a port", set("config/sophia:images/base", `registry.example.com:5000/library/debian:trixie-slim@sha256:${DIGEST_HEX}`), STAGING_PLANNED),
+  accepted("staging", "a YAML anchor and alias", text((y) => y.replace("sshAllowedCidrs: [203.0.113.0/24]", "sshAllowedCidrs: &operators [203.0.113.0/24]").replace("allowedCidrs: [203.0.113.0/24]\n  sophia:retention", "allowedCidrs: *operators\n  sophia:retention")), STAGING_PLANNED),
+  accepted("staging", "a YAML merge key", text((y) => y.replace("reservePerNode: { cpu: 2, memoryGiB: 8 }", "reservePerNode: &reserve { cpu: 2, memoryGiB: 8 }").replace("  sophia:retention:\n", "  sophia:retention:\n    <<: { metricsDays: 7 }\n").replace("    metricsDays: 7\n", "")), STAGING_PLANNED),
+  accepted("staging", "an image by a nested registry path", set("config/sophia:images/base", `ghcr.io/sophia-ai/mirrors/debian:trixie-slim@sha256:${DIGEST_HEX}`), STAGING_PLANNED),
   accepted("local", "a local base image from a registry on localhost", set("config/sophia:local/baseImage", "localhost:5000/sophia/base:trixie"), "plan local: ", LOCAL_WARNINGS),
-  accepted("staging", "a self-hosted model declared private", [set("config/sophia:model/privateEndpoint", true), set("config/sophia:model/baseUrl", "https://10.20.0.5:8000/v1")], "plan staging: 72 resources"),
-  accepted("staging", "a model at a public IPv6 address", set("config/sophia:model/baseUrl", "https://[2606:4700::1111]/v1"), "plan staging: 72 resources"),
+  accepted("staging", "a self-hosted model declared private", [set("config/sophia:model/privateEndpoint", true), set("config/sophia:model/baseUrl", "https://10.20.0.5:8000/v1")], STAGING_PLANNED),
+  accepted("staging", "a model at a public IPv6 address", set("config/sophia:model/baseUrl", "https://[2606:4700::1111]/v1"), STAGING_PLANNED),
   accepted("staging", "the rehearsal's two endpoints on this machine, named in its key", [set("config/sophia:rehearsal", true), set("config/sophia:images/base", "sophia/base:trixie"), set("config/sophia:ingress/tlsIssuer", "internal"), set(`config/${REHEARSAL_KEY}`, ["sophia:lambda.apiUrl", "sophia:model.baseUrl"]), set("config/sophia:lambda/apiUrl", "http://127.0.0.1:40123"), set("config/sophia:model", { provider: "openai-compatible", baseUrl: "http://172.17.0.2:8000/v1", id: "sophia-stub" })], "plan staging: ", [
     "warning: [runtime] rehearsal: monitoring built from Debian's packages on the node (no registry here), not the pinned upstream images staging uses; no Grafana, no GPU exporter",
     "warning: [runtime] rehearsal: pool gpu-1x-rtx6000-0-research-gpu needs an NVIDIA GPU, which a rehearsal node does not have; skipped (its agents: research-scout)",

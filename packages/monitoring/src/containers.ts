@@ -288,10 +288,18 @@ export const PROMETHEUS_SNAPSHOT_DIR = "/snapshots";
  * At most one interval of samples is lost with a node. The admin API is not served to viewers
  * (the ingress refuses /api/v1/admin/ on the monitoring route).
  */
-export function prometheusWithSnapshots(files: readonly ConfigFile[], program: readonly string[], args: { readonly intervalSeconds: number; readonly source: MonitoringImageSource }): string[] {
-  const snapshots = PROMETHEUS_SNAPSHOT_DIR;
-  const data = PROMETHEUS_DATA_DIR;
-  const api = `http://127.0.0.1:${MONITORING_PORTS.prometheus}/api/v1/admin/tsdb/snapshot`;
+export function prometheusWithSnapshots(
+  files: readonly ConfigFile[],
+  program: readonly string[],
+  args: {
+    readonly intervalSeconds: number;
+    readonly source: MonitoringImageSource;
+    /** Where the container has them; a test gives its own. */
+    readonly paths?: { readonly data: string; readonly snapshots: string; readonly port: number };
+  },
+): string[] {
+  const { data, snapshots, port } = args.paths ?? { data: PROMETHEUS_DATA_DIR, snapshots: PROMETHEUS_SNAPSHOT_DIR, port: MONITORING_PORTS.prometheus };
+  const api = `http://127.0.0.1:${port}/api/v1/admin/tsdb/snapshot`;
   // The Debian image has curl; the upstream image only busybox's wget.
   const post = args.source === "debian" ? `curl -fsS -X POST ${api}` : `wget -q -O - --post-data= ${api}`;
   const script = [
@@ -303,7 +311,6 @@ export function prometheusWithSnapshots(files: readonly ConfigFile[], program: r
     "fi",
     `${shellWords([...program, "--web.enable-admin-api"])} &`,
     "pid=$!",
-    `trap 'kill -TERM $pid; wait $pid; exit $?' TERM INT`,
     "snapshot() {",
     `  name=$(${post} | sed -n 's/.*"name":"\\([^"]*\\)".*/\\1/p')`,
     '  [ -n "$name" ] || return 1',
@@ -321,7 +328,15 @@ export function prometheusWithSnapshots(files: readonly ConfigFile[], program: r
     '  rm -rf "$src"',
     "}",
     `( set +e; while sleep ${args.intervalSeconds}; do snapshot || echo "prometheus: the snapshot to the persistent filesystem failed; the previous one is kept" >&2; done ) &`,
-    "wait $pid",
+    "loop=$!",
+    // Stopped, Prometheus stops; ended either way, the snapshot loop ends with it (never an orphan).
+    `trap 'kill -TERM $pid 2>/dev/null' TERM INT`,
+    "status=0",
+    "wait $pid || status=$?",
+    // A trapped signal interrupts the first wait: wait for Prometheus to finish its shutdown.
+    "while kill -0 $pid 2>/dev/null; do wait $pid || status=$?; done",
+    "kill $loop 2>/dev/null || true",
+    "exit $status",
   ];
   return ["sh", "-c", script.join("\n")];
 }

@@ -231,7 +231,10 @@ export const LambdaConfigSchema = z
     const range = privateRangeProblem(c["sophia:privateNetwork"].cidr, c["sophia:nodePool"].maxNodesPerType);
     if (range) ctx.addIssue({ code: "custom", path: ["sophia:privateNetwork", "cidr"], input: c["sophia:privateNetwork"].cidr, message: range });
     const data = c["sophia:dataFilesystem"];
-    if (data && !c["sophia:nodePool"].regions.includes(data.region)) {
+    const regions = c["sophia:nodePool"]?.regions;
+    // Only against a valid region list: a broken one is its own (first) error.
+    const validRegions = Array.isArray(regions) && regions.length > 0 && new Set(regions).size === regions.length;
+    if (data && validRegions && !regions.includes(data.region)) {
       refuse(["sophia:dataFilesystem", "region"], data.region, `the platform node keeps its state there and may launch only in the filesystem's region; expected one of sophia:nodePool.regions (${c["sophia:nodePool"].regions.join(", ")})`);
     }
     if (ingress.port === SSH_PORT) refuse(["sophia:ingress", "port"], ingress.port, `port ${SSH_PORT} is the nodes' SSH; the firewall would open SSH to the ingress's CIDRs. Expected another port, such as 443`);
