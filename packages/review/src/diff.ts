@@ -262,15 +262,21 @@ export function statefulDataKept(stack: string, changes: readonly Change[], acce
   const level = DATA_LOSS_LEVEL[stack];
   if (!level) return [];
   const file = stackConfigFile(stack);
-  return changes
-    .filter((c) => c.type === VOLUME && c.dataKeptOn?.length === 0)
-    .map((c) => {
+  const losing = changes.filter((c) => c.type === VOLUME && c.dataKeptOn?.length === 0);
+  // An entry left after its `up` would silently accept the next loss of that volume: say so.
+  const stale = accepted
+    .filter((name) => !losing.some((c) => c.name === name))
+    .map((name): Verdict => ({ policy: STATEFUL_DATA_KEPT, enforcementLevel: "advisory", resource: name, message: `sophia:acceptDataLoss in ${file} names ${name}, which this change does not replace or remove: remove the entry, or a later loss of its data would pass unnoticed` }));
+  return [
+    ...stale,
+    ...losing.map((c) => {
       const verdict = (enforcementLevel: EnforcementLevel, message: string): Verdict => ({ policy: STATEFUL_DATA_KEPT, enforcementLevel, resource: c.name, message });
       const loss = `volume ${c.name} would be ${c.kind === "replace" ? `replaced (because of ${(c.replacedBy ?? []).join(", ")})` : "removed"} and its data is on the node's own disk: it would be lost`;
       if (accepted.includes(c.name)) return verdict("advisory", `${loss}; data loss accepted by sophia:acceptDataLoss in ${file} (remove the entry after the up)`);
       if (level === "advisory") return verdict("advisory", `${loss} (advisory on ${stack}, which is torn down by design)`);
       return verdict("mandatory", `${loss}. ${dataLossRemedy(c, `accept the loss for this resource with sophia:acceptDataLoss: [${c.name}] in ${file}`)}`);
-    });
+    }),
+  ];
 }
 
 /** One stack's review: the head's policy verdicts and the change's own (stateful-data-kept), given the

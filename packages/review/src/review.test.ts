@@ -158,6 +158,19 @@ test("stateful-data-kept: a volume bound onto a Lambda filesystem, or snapshotte
   expect(alone.verdicts.map((v) => v.enforcementLevel)).toEqual(["mandatory"]);
 });
 
+test("stateful-data-kept: an accepted loss that this change does not cause is named, so that a stale entry cannot pass a later loss unnoticed", () => {
+  const unchanged = reviewStack(side([volume("production-mcp-memory-data")], [], "production"), side([volume("production-mcp-memory-data")], [], "production"), ["production-mcp-memory-data"]);
+  expect(unchanged.verdicts).toEqual([
+    {
+      policy: "stateful-data-kept",
+      enforcementLevel: "advisory",
+      resource: "production-mcp-memory-data",
+      message: "sophia:acceptDataLoss in stacks/Pulumi.production.yaml names production-mcp-memory-data, which this change does not replace or remove: remove the entry, or a later loss of its data would pass unnoticed",
+    },
+  ]);
+  expect(reviewExitCode([unchanged])).toBe(0);
+});
+
 test("stateful-data-kept: on staging, torn down by design, the same loss is advisory; the local stack has none", () => {
   const staging = reviewStack(side([volume("staging-mcp-memory-data")]), side([volume("staging-mcp-memory-data", { name: "renamed" })]));
   expect(staging.verdicts).toEqual([
