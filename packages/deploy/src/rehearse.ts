@@ -256,20 +256,26 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       !!faulted.result.stopped && engineSaid !== "" && adopted !== "" && !unreadable && strays.length === 0 && account.sshKeys.size === 1,
       `engine: ${engineSaid || "(no launch message)"}; provider: ${adopted || "(no adoption line)"}; ${strays.length} live instances outside the state (${account.liveInstances().length - strays.length} in it), ${account.sshKeys.size} key(s)${unreadable ? "; the output has [object Object] or error: undefined" : ""}`,
     );
-    // No capacity in the first region (every type) for the whole first up: every node it launches
-    // lands on its next candidate (a fleet's other nodes launched in the fault pass). Capacity returns after it.
-    for (const type of pool.instanceTypes) account.faults.capacityFlaps.set(`${type}@${pool.regions[0]}`, 1000);
+    // No capacity for each node's first candidate for the whole first up: every type in the first
+    // region, and the platform node's own type in its filesystem's region (the only one it may launch
+    // in). Every node it launches lands on a later candidate (a fleet's other nodes launched in the
+    // fault pass). Capacity returns after it.
+    const dataRegion = (committed.config["sophia:dataFilesystem"] as { region?: string } | undefined)?.region;
+    const platformType = platformTypeOf(plan, pool.instanceTypes);
+    const dry = [...pool.instanceTypes.map((t) => `${t}@${pool.regions[0]}`), ...(dataRegion && platformType ? [`${platformType}@${dataRegion}`] : [])];
+    for (const key of dry) account.faults.capacityFlaps.set(key, 1000);
     const launchedBefore = new Set(account.liveInstances().map((i) => i.id));
 
     // ------------------------------------------------------------ deploy, twice
     const first = await runDeploy({ stackName: STACK, cli, backend, reach });
-    const landed = account.liveInstances().filter((i) => !launchedBefore.has(i.id)).map((i) => `${i.name} ${i.instance_type.name} in ${i.region.name}`);
-    const refusals = pool.instanceTypes.reduce((sum, t) => sum + 1000 - (account.faults.capacityFlaps.get(`${t}@${pool.regions[0]}`) ?? 1000), 0);
+    const landedOn = account.liveInstances().filter((i) => !launchedBefore.has(i.id));
+    const landed = landedOn.map((i) => `${i.name} ${i.instance_type.name} in ${i.region.name}`);
+    const refusals = dry.reduce((sum, key) => sum + 1000 - (account.faults.capacityFlaps.get(key) ?? 1000), 0);
     account.faults.capacityFlaps.clear();
     step(
-      "no capacity in the first region: every node the first up launches lands on its next candidate",
-      landed.length > 0 && landed.every((l) => !l.endsWith(` in ${pool.regions[0]}`)),
-      `${landed.join(", ")} (${pool.regions[0]} had no capacity during the first up: ${refusals} launch(es) refused there)`,
+      "no capacity for the first candidates: every node the first up launches lands on a later candidate",
+      landedOn.length > 0 && landedOn.every((i) => !dry.includes(`${i.instance_type.name}@${i.region.name}`)),
+      `${landed.join(", ")} (no capacity during the first up for ${dry.join(", ")}: ${refusals} launch(es) refused there)`,
     );
     const firstPassed = first.results.filter((r) => r.ok).length;
     step("first up: the post-deploy checklist through the TLS ingress", first.ok, first.stopped ?? `${firstPassed}/${first.results.length} checks, ${first.created} created`);
@@ -360,7 +366,6 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
       const filesystem = committed.config["sophia:dataFilesystem"] as { name: string } | undefined;
       if (!filesystem) step("data kept across a node replacement", false, `stacks/Pulumi.${STACK}.yaml has no sophia:dataFilesystem: nothing keeps the platform's state`);
       else {
-        const platformType = account.liveInstances().find((i) => i.name?.endsWith(first.outputs.mcpNode!.value as string))?.instance_type.name;
         const replacement = await replaceThePlatformNode({
           account,
           stack: STACK,
@@ -369,8 +374,12 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
           servedCertificate: () => servedCertificate(ingress),
           onPlatformNode: (args) => run("docker", ["exec", ingress.container, "docker", ...args], { maxBuffer: 1 << 24 }).then((r) => r.stdout.trim()),
           replace: () => {
-            // Another instance type for the platform node: placement picks from the others.
-            instanceTypes = pool.instanceTypes.filter((t) => t !== platformType);
+            // The type the platform node runs on is no longer allowed. It landed on its fallback (the
+            // first up had no capacity for placement's type), so placement keeps the node (same id)
+            // and its candidates lose the running type: Pulumi replaces the instance in place, as
+            // for a node Lambda retired or one that must move region.
+            const running = account.liveInstances().find((i) => i.name?.endsWith(first.outputs.mcpNode!.value as string))?.instance_type.name;
+            instanceTypes = pool.instanceTypes.filter((t) => t !== running);
             say(`replacing the platform node: sophia:nodePool.instanceTypes ${pool.instanceTypes.join(", ")} → ${instanceTypes.join(", ")}`);
             return runDeploy({ stackName: STACK, cli, backend, reach });
           },
@@ -404,6 +413,13 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
   const passed = steps.filter((s) => s.ok).length;
   console.log(`rehearsal ${STACK}: ${passed}/${steps.length} checks passed, ${launched} nodes, ${orphaned} orphaned in ${seconds(started)}s`);
   return passed === steps.length ? 0 : 1;
+}
+
+/** The instance type placement chose for the platform node, from the committed plan's line for the
+ * node that holds the platform's state (node ids are `<type with dashes>-<index>`). */
+function platformTypeOf(plan: string, types: readonly string[]): string | undefined {
+  const node = /^(\S+) holds the platform's state/m.exec(plan)?.[1];
+  return node ? types.find((t) => node.startsWith(`${t.replace(/_/g, "-")}-`)) : undefined;
 }
 
 /** The SHA-256 fingerprint of the certificate the ingress serves for its name, checked against Caddy's CA. */

@@ -15,7 +15,8 @@ const INTERVAL_SECONDS = 1;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sophia-prometheus-snapshots-"));
 const running: ChildProcess[] = [];
 afterAll(() => {
-  for (const child of running) child.kill("SIGKILL");
+  // Each script runs in its own process group: Prometheus and the snapshot loop go with it.
+  for (const child of running) if (child.exitCode === null && child.pid) process.kill(-child.pid, "SIGKILL");
   fs.rmSync(dir, { recursive: true, force: true });
 });
 jest.setTimeout(120_000);
@@ -41,6 +42,12 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, secon
 }
 
 /** One Prometheus through the registered script, on its own TSDB directory, sharing the snapshots'. */
+/** SIGTERM, as Docker stops a container: the script stops Prometheus and its snapshot loop, and exits. */
+async function stop(child: ChildProcess): Promise<void> {
+  child.kill("SIGTERM");
+  await until("the script to exit", async () => (child.exitCode !== null || child.signalCode !== null ? true : undefined), 30);
+}
+
 async function startPrometheus(name: string, snapshots: string): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const port = await freePort();
   const data = path.join(dir, name, "tsdb");
@@ -52,7 +59,7 @@ async function startPrometheus(name: string, snapshots: string): Promise<{ child
     { intervalSeconds: INTERVAL_SECONDS, source: "debian", paths: { data, snapshots, port } },
   );
   const yml = `global: { scrape_interval: 1s }\nscrape_configs: [{ job_name: self, static_configs: [{ targets: ["127.0.0.1:${port}"] }] }]\n`;
-  const child = spawn(shell!, [flag!, script!], { env: { ...process.env, SOPHIA_PROMETHEUS_YML: yml }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(shell!, [flag!, script!], { env: { ...process.env, SOPHIA_PROMETHEUS_YML: yml }, stdio: ["ignore", "ignore", "pipe"], detached: true });
   running.push(child);
   let stderr = "";
   child.stderr!.on("data", (d: Buffer) => (stderr += d.toString()));
@@ -87,8 +94,7 @@ test("a Prometheus started with an empty TSDB restores the last snapshot: its hi
     return at && Date.parse(at) >= wanted - 1000 ? at : undefined;
   });
   const firstOldest = await oldestSample(first.url);
-  first.child.kill("SIGTERM");
-  await until("the first Prometheus to stop", async () => (first.child.exitCode !== null || first.child.signalCode !== null ? true : undefined), 30);
+  await stop(first.child);
 
   const secondStarted = Date.now();
   const second = await startPrometheus("second", snapshots);
@@ -105,5 +111,15 @@ test("a Prometheus started with an empty TSDB restores the last snapshot: its hi
   const manifest = fs.readFileSync(path.join(snapshots, "manifest"), "utf8").split("\n").filter(Boolean).sort();
   expect(manifest.length).toBeGreaterThan(0);
   expect(fs.readdirSync(path.join(snapshots, "blocks")).sort()).toEqual(manifest);
-  second.child.kill("SIGTERM");
+  await stop(second.child);
+  // Nothing of either left running: no process in their groups (a loop's last `sleep` ends within its second).
+  const alive = (pid: number) => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  await until("no process left of either", async () => ([first.child, second.child].some((c) => alive(c.pid!)) ? undefined : true), 5);
 });
