@@ -15,6 +15,8 @@ export interface DockerRuntimeArgs {
   readonly platform: DockerPlatform;
   /** A node of a fleet: it also gets the fleet network (FLEET_NETWORK). */
   readonly fleet?: boolean;
+  /** The machine the engine runs on (a node's instance): replaced, its networks are made again. */
+  readonly replaceWith?: readonly pulumi.Resource[];
 }
 
 export const DOCKER_PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
@@ -32,8 +34,12 @@ export class DockerRuntime extends pulumi.ComponentResource {
     this.host = pulumi.output(args.host);
     this.labels = args.labels;
     this.platform = args.platform;
-    this.provider = new docker.Provider(name, { host: args.host, sshOpts: args.sshOpts }, { parent: this });
-    const child = { parent: this, provider: this.provider };
+    // Another engine (a node replaced by a new instance, at a new address) is another provider, and so
+    // everything on it is created again there. Without this, Pulumi updates the provider in place and
+    // keeps every container, network and volume in its state as if the new node had them: a
+    // rehearsal's node replacement found the new node empty and the state saying otherwise.
+    this.provider = new docker.Provider(name, { host: args.host, sshOpts: args.sshOpts }, { parent: this, replaceOnChanges: ["host"] });
+    const child = { parent: this, provider: this.provider, ...(args.replaceWith ? { replaceWith: [...args.replaceWith] } : {}) };
     const labels = Object.entries(args.labels).map(([label, value]) => ({ label, value }));
     const networks = RUNTIME_NETWORKS.map(
       (spec) => [spec.suffix, new docker.Network(`${name}-${spec.suffix}`, { name: `sophia-${spec.suffix}`, driver: "bridge", internal: spec.internal, labels }, child)] as const,

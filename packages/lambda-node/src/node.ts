@@ -82,6 +82,16 @@ export class LambdaNodePool extends pulumi.ComponentResource {
     }
 
     const nodes: Record<string, LambdaNode> = {};
+    // A node replaced by a new instance (a retired node, a move to another region or type) is a new,
+    // empty machine: everything on its Docker engine must be made again there. Pulumi updates a
+    // provider whose host changed in place and keeps the resources it manages, as if the new node had
+    // them (a rehearsal found the new node empty); so every resource on a node's engine, wherever it
+    // is declared, is replaced with its instance.
+    const instanceOf = new Map<pulumi.ProviderResource, LambdaInstance>();
+    pulumi.runtime.registerStackTransformation((resource) => {
+      const instance = resource.opts.provider ? instanceOf.get(resource.opts.provider) : undefined;
+      return instance ? { props: resource.props, opts: pulumi.mergeOptions(resource.opts, { replaceWith: [instance] }) } : undefined;
+    });
     for (const spec of args.nodes) {
       const nodeName = `${name}-${spec.id}`;
       const data = spec.dataFilesystem;
@@ -129,9 +139,11 @@ export class LambdaNodePool extends pulumi.ComponentResource {
           labels: { ...args.labels, "sophia.node": spec.id },
           platform: spec.platform,
           fleet: args.privateNetwork !== undefined,
+          replaceWith: [instance],
         },
         { parent: this, dependsOn: [bootstrap] },
       );
+      instanceOf.set(runtime.provider, instance);
       nodes[spec.id] = { instance, hostKey, deployKey, bootstrap, runtime };
     }
     this.nodes = nodes;
