@@ -133,8 +133,9 @@ export async function rehearse(argv: readonly string[]): Promise<number> {
     const plan = fs.readFileSync(path.join(root, "stacks", "plans", `${STACK}.md`), "utf8");
     const nodeCount = fleet?.nodes.length ?? Number(/^(\d+) node\(s\),/m.exec(plan)?.[1]);
     if (!(nodeCount > 0)) throw new Error(`stacks/plans/${STACK}.md: no "<n> node(s)," line in its Placement section; run npm run plan:update`);
-    // Without --nodes, the replacement pass launches a new platform node before the old one goes: one host more.
-    const hostCount = fleet ? nodeCount : nodeCount + 1;
+    // One host more than nodes: a node replaced (the replacement pass, or a fleet's shape that moves
+    // to another type) is launched before the old one goes.
+    const hostCount = nodeCount + 1;
     await run("bash", [path.join(root, "tools", "build-base-image.sh"), BASE_IMAGE]);
     const baseId = (await dockerOn(undefined, ["image", "inspect", "-f", "{{.Id}}", BASE_IMAGE])).trim();
     for (let i = 0; i < hostCount; i++) {

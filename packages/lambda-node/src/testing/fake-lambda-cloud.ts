@@ -119,7 +119,15 @@ export class FakeLambdaCloud {
 
   /** Starts listening on 127.0.0.1 and returns the API base URL (…/api/v1). */
   async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
+    // A failure of the fake itself (no throwaway host left, a host that cannot be prepared) is a 500
+    // that names it, which the caller reports, rather than a crash of the process it runs in.
+    this.server = createServer((req, res) =>
+      void this.handle(req, res).catch((error: Error) => {
+        this.requests.push({ method: req.method ?? "GET", path: req.url ?? "/", status: 500, at: Date.now() });
+        if (!res.headersSent) res.writeHead(500, { "content-type": "application/json" });
+        res.end(JSON.stringify({ error: { code: "global/unknown", message: error.message } }));
+      }),
+    );
     await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
     return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1`;
   }
