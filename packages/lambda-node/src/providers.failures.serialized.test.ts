@@ -158,6 +158,20 @@ describe("the instance provider, serialized", () => {
     expect(fake.liveInstances()).toEqual([]);
   });
 
+  test("a launch with a filesystem of another region: Lambda's refusal is shown at once, with no search for strays, and nothing launched", async () => {
+    await withDeployKey();
+    const instances = (await asTheEngineRunsIt(instanceProvider)).provider;
+    fake.filesystems.set("fs-east", { id: "fs-east", name: "sophia-production-state", region: "us-east-1", created: new Date().toISOString() });
+    const west = instanceInputs({ fileSystemNames: ["sophia-production-state"], candidates: [{ region: "us-west-1", instanceType: "gpu_1x_h100_pcie" }] });
+    expectShown(await shown(instances.create!(west)), /Lambda Cloud POST \/instance-operations\/launch failed \(global\/invalid-parameters\): Filesystem sophia-production-state does not exist in region us-west-1/);
+    // A refusal made nothing: no search for strays (a listing of instances) follows it.
+    const refused = fake.requests.findIndex((r) => r.path === "/instance-operations/launch" && r.status === 400);
+    expect(refused).toBeGreaterThanOrEqual(0);
+    expect(fake.requests.slice(refused + 1).filter((r) => r.path === "/instances")).toEqual([]);
+    expect(fake.liveInstances()).toEqual([]);
+    expect(stderr.join("\n")).not.toContain(API_KEY);
+  });
+
   test("no capacity anywhere: every candidate named, and nothing launched", async () => {
     await withDeployKey();
     const instances = (await asTheEngineRunsIt(instanceProvider)).provider;
