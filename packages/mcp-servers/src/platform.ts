@@ -32,9 +32,12 @@ export const INGRESS_SIZING: ContainerSizing = { memoryMiB: 64, cpus: 0.5, measu
 /** The platform's stateful volumes: each server's that keeps data (the memory store), and with TLS the
  * ingress's certificates and ACME account. The node's bootstrap makes their directories on a data
  * filesystem. */
+/** A server's (or the ingress's) stateful volume. */
+const dataVolumeName = (stack: string, owner: McpServerName | "ingress") => `sophia-${stack}-${owner}-data`;
+
 export function mcpDataVolumes(stack: string, servers: readonly McpServerName[], tls: boolean): StatefulVolume[] {
   // Every server image and the ingress's run as HARDENING.user.
-  const names = [...servers.filter((server) => MCP_SERVERS[server].writable.some((w) => w.persist)).map((server) => `sophia-${stack}-${server}-data`), ...(tls ? [`sophia-${stack}-ingress-data`] : [])];
+  const names = [...servers.filter((server) => MCP_SERVERS[server].writable.some((w) => w.persist)).map((server) => dataVolumeName(stack, server)), ...(tls ? [dataVolumeName(stack, "ingress")] : [])];
   return names.map((volumeName) => ({ volumeName, owner: HARDENING.user }));
 }
 
@@ -131,7 +134,7 @@ export class McpPlatform extends pulumi.ComponentResource {
       const image = spec.image.kind === "dockerfile" ? buildImage(spec.image.context) : pulumi.output(spec.image.ref);
       const volumes = spec.writable
         .filter((w) => w.persist)
-        .map((w) => ({ containerPath: w.path, volumeName: dataVolume(`${name}-${serverName}-data`, { ...stateful, volumeName: `sophia-${args.stack}-${serverName}-data` }).name }));
+        .map((w) => ({ containerPath: w.path, volumeName: dataVolume(`${name}-${serverName}-data`, { ...stateful, volumeName: dataVolumeName(args.stack, serverName) }).name }));
       const container = serverContainerSpec(args.stack, spec, args.logs, labels);
       return new docker.Container(
         `${name}-${serverName}`,
@@ -174,7 +177,7 @@ export class McpPlatform extends pulumi.ComponentResource {
       args.servers.map((server) => ({ server, upstream: `${server}:${MCP_SERVERS[server].port}` })),
       args.scopes,
     );
-    const certificates = args.ingress.tlsHost ? dataVolume(`${name}-ingress-data`, { ...stateful, volumeName: `sophia-${args.stack}-ingress-data` }) : undefined;
+    const certificates = args.ingress.tlsHost ? dataVolume(`${name}-ingress-data`, { ...stateful, volumeName: dataVolumeName(args.stack, "ingress") }) : undefined;
     const ingress = new docker.Container(
       `${name}-ingress`,
       {

@@ -267,9 +267,14 @@ const shellWords = (words: readonly string[]) => words.map((a) => (/^[\w./:=,-]+
  * images), its database. The node's bootstrap makes their directories, owned by their users. */
 export function monitoringDataVolumes(stack: string, images: MonitoringImageSource): StatefulVolume[] {
   return [
-    { volumeName: `sophia-${stack}-${MONITORING_HOSTNAMES.prometheus}-snapshots`, owner: HARDENING.user },
-    ...(images === "upstream" ? [{ volumeName: `sophia-${stack}-${MONITORING_HOSTNAMES.grafana}-data`, owner: GRAFANA_USER }] : []),
+    { volumeName: monitoringVolumeName(stack, MONITORING_HOSTNAMES.prometheus, "snapshots"), owner: HARDENING.user },
+    ...(images === "upstream" ? [{ volumeName: monitoringVolumeName(stack, MONITORING_HOSTNAMES.grafana, "data"), owner: GRAFANA_USER }] : []),
   ];
+}
+
+/** A monitoring container's volume: its program's data, or (Prometheus) its snapshots. */
+export function monitoringVolumeName(stack: string, hostname: string, holds: "data" | "snapshots"): string {
+  return `sophia-${stack}-${hostname}-${holds}`;
 }
 
 /** Where Prometheus's snapshots go: a directory on the persistent filesystem. */
@@ -488,23 +493,22 @@ export function monitoringContainerSpecs(args: MonitoringSpecArgs): MonitoringCo
   const port = MONITORING_PORTS;
   const secret = (s: MonitoringSecret) => ({ env: TOKEN_ENVS[s], path: TOKEN_FILES[s] });
   const webhookSecrets: MonitoringSecret[] = args.receivers === "webhooks" ? ["pageWebhook", "ticketWebhook"] : [];
+  const prometheusFiles = [{ env: "SOPHIA_PROMETHEUS_YML", path: `${ETC}/prometheus.yml` }, { env: "SOPHIA_RULES_YML", path: `${ETC}/rules.yml` }, secret("ingressMetrics")];
+  const prometheusProgram = [
+    program("prometheus"),
+    `--config.file=${ETC}/prometheus.yml`,
+    `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
+    `--storage.tsdb.retention.time=${args.retentionDays}d`,
+    `--web.listen-address=:${port.prometheus}`,
+    // Links in its UI point through the ingress, which strips the prefix.
+    `--web.external-url=${monitoringUiUrl(args.publicUrl, "prometheus")}`,
+    "--web.route-prefix=/",
+  ];
   const specs = [
     container("prometheus", {
       envs: [`SOPHIA_PROMETHEUS_YML=${files.prometheus}`, `SOPHIA_RULES_YML=${files.rules}`],
       secretEnvs: [{ env: TOKEN_ENVS.ingressMetrics, secret: "ingressMetrics" }],
-      entrypoints: (args.snapshots ? (f: ConfigFile[], p: string[]) => prometheusWithSnapshots(f, p, { intervalSeconds: args.snapshots!.intervalSeconds, source }) : writeThenExec)(
-        [{ env: "SOPHIA_PROMETHEUS_YML", path: `${ETC}/prometheus.yml` }, { env: "SOPHIA_RULES_YML", path: `${ETC}/rules.yml` }, secret("ingressMetrics")],
-        [
-          program("prometheus"),
-          `--config.file=${ETC}/prometheus.yml`,
-          `--storage.tsdb.path=${PROMETHEUS_DATA_DIR}`,
-          `--storage.tsdb.retention.time=${args.retentionDays}d`,
-          `--web.listen-address=:${port.prometheus}`,
-          // Links in its UI point through the ingress, which strips the prefix.
-          `--web.external-url=${monitoringUiUrl(args.publicUrl, "prometheus")}`,
-          "--web.route-prefix=/",
-        ],
-      ),
+      entrypoints: args.snapshots ? prometheusWithSnapshots(prometheusFiles, prometheusProgram, { intervalSeconds: args.snapshots.intervalSeconds, source }) : writeThenExec(prometheusFiles, prometheusProgram),
       healthcheck: healthcheck(source, port.prometheus, "/-/ready"),
       dataDir: PROMETHEUS_DATA_DIR,
       ...(args.snapshots ? { snapshotDir: PROMETHEUS_SNAPSHOT_DIR } : {}),

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { type DataFilesystem, dataVolume, type DockerRuntime, SNAPSHOTS_OF_LABEL } from "@sophia/docker-runtime";
 import { monitoringContainerArgs, monitoringImages } from "./container-resources";
-import { type MonitoringContainerSpec, MONITORING_PORTS, monitoringContainerSpecs, type MonitoringRole, type MonitoringSecret, type MonitoringSpecArgs } from "./containers";
+import { type MonitoringContainerSpec, MONITORING_PORTS, monitoringContainerSpecs, monitoringVolumeName, type MonitoringRole, type MonitoringSecret, type MonitoringSpecArgs } from "./containers";
 
 /** The containers that reach other nodes (scrapes, pool probes); the rest stay on the monitoring
  * network alone. */
@@ -41,10 +41,10 @@ export interface MonitoringArgs extends Omit<MonitoringSpecArgs, "labels" | "rec
 /** A container's volumes: its data (on the filesystem for Grafana; on the node's disk for Prometheus,
  * which snapshots to the filesystem instead) and Prometheus's snapshots. */
 function dataVolumesOf(stack: string, spec: MonitoringContainerSpec): { volumeName: string; containerPath: string; onFilesystem: boolean; snapshotsOf?: string }[] {
-  const data = `sophia-${stack}-${spec.hostname}-data`;
+  const data = monitoringVolumeName(stack, spec.hostname, "data");
   return [
     ...(spec.dataDir ? [{ volumeName: data, containerPath: spec.dataDir, onFilesystem: spec.snapshotDir === undefined }] : []),
-    ...(spec.snapshotDir ? [{ volumeName: `sophia-${stack}-${spec.hostname}-snapshots`, containerPath: spec.snapshotDir, onFilesystem: true, snapshotsOf: data }] : []),
+    ...(spec.snapshotDir ? [{ volumeName: monitoringVolumeName(stack, spec.hostname, "snapshots"), containerPath: spec.snapshotDir, onFilesystem: true, snapshotsOf: data }] : []),
   ];
 }
 

@@ -63,6 +63,8 @@ test("mandatory violations are counted in the summary and the last line; advisor
 });
 
 // stateful-data-kept: a volume replaced or removed loses its data unless it is kept on a Lambda filesystem.
+/** The rule's advisory verdict on one resource, as the review lists it. */
+const advisory = (resource: string, message: string) => ({ policy: "stateful-data-kept", enforcementLevel: "advisory", resource, message });
 const onFilesystem = { driverOpts: { type: "none", o: "bind", device: "/lambda/nfs/sophia-production-data/memory" } };
 const render = (...reviews: ReturnType<typeof reviewStack>[]) => renderReview({ base: "main", baseCommit: "0123456789ab", reviews, unchanged: [] });
 const lastLine = (text: string) => text.trimEnd().split("\n").pop();
@@ -160,27 +162,13 @@ test("stateful-data-kept: a volume bound onto a Lambda filesystem, or snapshotte
 
 test("stateful-data-kept: an accepted loss that this change does not cause is named, so that a stale entry cannot pass a later loss unnoticed", () => {
   const unchanged = reviewStack(side([volume("production-mcp-memory-data")], [], "production"), side([volume("production-mcp-memory-data")], [], "production"), ["production-mcp-memory-data"]);
-  expect(unchanged.verdicts).toEqual([
-    {
-      policy: "stateful-data-kept",
-      enforcementLevel: "advisory",
-      resource: "production-mcp-memory-data",
-      message: "sophia:acceptDataLoss in stacks/Pulumi.production.yaml names production-mcp-memory-data, which this change does not replace or remove: remove the entry, or a later loss of its data would pass unnoticed",
-    },
-  ]);
+  expect(unchanged.verdicts).toEqual([advisory("production-mcp-memory-data", "sophia:acceptDataLoss in stacks/Pulumi.production.yaml names production-mcp-memory-data, which this change does not replace or remove: remove the entry, or a later loss of its data would pass unnoticed")]);
   expect(reviewExitCode([unchanged])).toBe(0);
 });
 
 test("stateful-data-kept: on staging, torn down by design, the same loss is advisory; the local stack has none", () => {
   const staging = reviewStack(side([volume("staging-mcp-memory-data")]), side([volume("staging-mcp-memory-data", { name: "renamed" })]));
-  expect(staging.verdicts).toEqual([
-    {
-      policy: "stateful-data-kept",
-      enforcementLevel: "advisory",
-      resource: "staging-mcp-memory-data",
-      message: "volume staging-mcp-memory-data would be replaced (because of name) and its data is on the node's own disk: it would be lost (advisory on staging, which is torn down by design)",
-    },
-  ]);
+  expect(staging.verdicts).toEqual([advisory("staging-mcp-memory-data", "volume staging-mcp-memory-data would be replaced (because of name) and its data is on the node's own disk: it would be lost (advisory on staging, which is torn down by design)")]);
   expect(reviewExitCode([staging])).toBe(0);
   expect(reviewStack(side([volume("local-mcp-memory-data")], [], "local"), side([], [], "local")).verdicts).toEqual([]);
 });
