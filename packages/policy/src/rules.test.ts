@@ -87,6 +87,18 @@ test("the allowlisted exceptions, and only for the container that claims them: n
   expect(validate("container-capabilities-dropped", CONTAINER, { ...hardened(), ...role("grafana"), ...sysAdmin })).toHaveLength(1);
 });
 
+test("sophia-ops's exceptions, claimed by sophia.exception: its proxy's socket, and its engine's read-only view of the local file backend (any clone's path, nothing else)", () => {
+  const claim = (name: string) => ({ labels: [{ label: "sophia.exception", value: name }] });
+  const socket = { volumes: [{ hostPath: "/var/run/docker.sock", containerPath: "/var/run/docker.sock" }] };
+  expect(validate("container-no-docker-socket", CONTAINER, { ...hardened(), ...claim("dockerReadOnlyProxy"), ...socket })).toEqual([]);
+  expect(validate("container-no-docker-socket", CONTAINER, { ...hardened(), ...claim("opsEngineState"), ...socket })).toHaveLength(1);
+  const state = (hostPath: string, readOnly: boolean) => ({ volumes: [{ hostPath, containerPath: "/state/.pulumi", readOnly }] });
+  expect(validate("container-host-mounts-allowlisted", CONTAINER, { ...hardened(), ...claim("opsEngineState"), ...state("/home/dev/sophia/.pulumi-local/state/.pulumi", true) })).toEqual([]);
+  expect(validate("container-host-mounts-allowlisted", CONTAINER, { ...hardened(), ...claim("opsEngineState"), ...state("/home/dev/sophia/.pulumi-local/state/.pulumi", false) })).toEqual([expect.stringMatching(/must be mounted read-only/)]);
+  expect(validate("container-host-mounts-allowlisted", CONTAINER, { ...hardened(), ...claim("opsEngineState"), ...state("/home/dev/.ssh", true) })).toEqual([expect.stringMatching(/no allowlisted exception/)]);
+  expect(validate("container-host-mounts-allowlisted", CONTAINER, { ...hardened(), ...state("/home/dev/sophia/.pulumi-local/state/.pulumi", true) })).toEqual([expect.stringMatching(/no allowlisted exception/)]);
+});
+
 describe("no-plaintext-secret-env", () => {
   const view = (envs: unknown): PolicyResource => ({ type: CONTAINER, name: "c", urn: "urn:pulumi:staging::sophia::x::c", props: { ...hardened(), envs }, protect: false });
   const rule = RESOURCE_RULES.find((r) => r.name === "no-plaintext-secret-env")!;

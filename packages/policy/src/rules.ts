@@ -73,9 +73,12 @@ function labels(props: PolicyResource["props"]): Record<string, string> {
   return Object.fromEntries((items(props.labels) as { label: string; value: string }[]).map((l) => [l.label, l.value]));
 }
 
-/** The allowlisted exception of a container, by its monitoring role (the one family that has any). */
+/** The label a container claims an allowlisted exception with (or its monitoring role). */
+export const EXCEPTION_LABEL = "sophia.exception";
+
+/** The allowlisted exception a container claims, by its exception label or its monitoring role. */
 function exceptionOf(props: PolicyResource["props"]): (ContainerException & { role: string }) | undefined {
-  const role = labels(props)["sophia.monitoring"];
+  const role = labels(props)[EXCEPTION_LABEL] ?? labels(props)["sophia.monitoring"];
   const exception = role ? ALLOWED_EXCEPTIONS[role] : undefined;
   return exception && role ? { ...exception, role } : undefined;
 }
@@ -173,10 +176,11 @@ export const RESOURCE_RULES: readonly ResourceRule[] = [
     description: "A container mounts nothing of the host unless an allowlisted exception names the path, read-only.",
     enforcementLevel: "mandatory",
     check: onlyContainers((p) => {
-      const allowed = exceptionOf(p)?.hostMounts ?? [];
+      const exception = exceptionOf(p);
+      const allowed = (hostPath: string) => (exception?.hostMounts ?? []).includes(hostPath) || (exception?.hostMountPatterns ?? []).some((pattern) => pattern.test(hostPath));
       return (items(p.volumes) as { hostPath?: string; readOnly?: boolean }[])
         .filter((v) => v.hostPath !== undefined && !v.hostPath.endsWith("docker.sock"))
-        .flatMap((v) => (!allowed.includes(v.hostPath!) ? [`volumes: host path ${v.hostPath} is in no allowlisted exception`] : v.readOnly ? [] : [`volumes: host path ${v.hostPath} must be mounted read-only`]));
+        .flatMap((v) => (!allowed(v.hostPath!) ? [`volumes: host path ${v.hostPath} is in no allowlisted exception`] : v.readOnly ? [] : [`volumes: host path ${v.hostPath} must be mounted read-only`]));
     }),
   },
   {
