@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prometheus's checkers at the versions the monitoring image runs: promtool, amtool and
 # blackbox-exporter (its --config.check), and Prometheus itself (its snapshots' test), from Debian trixie's packages, the ones
-# packages/monitoring/images/monitoring installs. A host's own may be older (Debian 12's amtool 0.25
+# packages/monitoring/images/monitoring installs; and Caddy, as the ingress image has it (the read-only
+# Docker proxy's test, packages/mcp-servers). A host's own may be older (Debian 12's amtool 0.25
 # refuses `url_file`, which Alertmanager 0.28 reads webhook URLs from). Fetched from Debian's mirror,
 # each .deb checked against the archive's signed release file (gpgv, Debian's keyring), unpacked
 # under .cache/checkers (git-ignored); packages/monitoring's tests run the programs from there.
@@ -11,11 +12,11 @@ cd "$(dirname "$0")/.."
 
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
 suite=trixie
-packages=(promtool prometheus-alertmanager prometheus-blackbox-exporter prometheus)
+packages=(promtool prometheus-alertmanager prometheus-blackbox-exporter prometheus caddy)
 dest=.cache/checkers
 keyring=/usr/share/keyrings/debian-archive-keyring.gpg
 
-if [[ "${FORCE:-0}" != "1" && -x "$dest/usr/bin/promtool" && -x "$dest/usr/bin/amtool" && -x "$dest/usr/bin/prometheus-blackbox-exporter" && -x "$dest/usr/bin/prometheus" ]]; then
+if [[ "${FORCE:-0}" != "1" && -x "$dest/usr/bin/promtool" && -x "$dest/usr/bin/amtool" && -x "$dest/usr/bin/prometheus-blackbox-exporter" && -x "$dest/usr/bin/prometheus" && -x "$dest/usr/bin/caddy" ]]; then
   exit 0
 fi
 for tool in curl gpgv dpkg-deb xz sha256sum; do
