@@ -4,7 +4,7 @@ import { type PlannedResource, SECRET_SIG_KEY } from "@sophia/plan";
 import * as path from "node:path";
 import program from "./index";
 import { type ConfigOverrides, evaluateStack } from "./plan-stack";
-import { enabledServers, gongServerEnv } from "./src/mcp";
+import { enabledServers, gongServerEnv, mergeServerEnv, opsServerEnv } from "./src/mcp";
 
 const root = path.resolve(__dirname, "..");
 const GONG_SECRETS: ConfigOverrides = {
@@ -60,3 +60,10 @@ test("gong named in sophia:mcpServers without its secrets, or with an http base 
   );
   await expect(evaluateStack(root, "staging", program, { overrides: { ...GONG_SECRETS, "sophia:gong": { value: { baseUrl: "http://us-12345.api.gong.io" } } } })).rejects.toThrow(/sophia:gong\.baseUrl.*expected https/);
 }, 120_000);
+
+test("sophia-ops's Pulumi clients default to infrastructure; stack_up on production only where the stack turns it on; server environments merge by server", () => {
+  expect(opsServerEnv(undefined)).toEqual({ SOPHIA_PULUMI_CLIENTS: '["infrastructure"]' });
+  expect(opsServerEnv({ pulumiClients: ["infrastructure", "cursor"], allowProductionUp: true })).toEqual({ SOPHIA_PULUMI_CLIENTS: '["infrastructure","cursor"]', SOPHIA_OPS_ALLOW_PRODUCTION_UP: "true" });
+  expect(opsServerEnv({ allowProductionUp: false })).toEqual({ SOPHIA_PULUMI_CLIENTS: '["infrastructure"]' });
+  expect(mergeServerEnv({ "sophia-ops": { A: "1" } }, { gong: { G: "1" } }, { "sophia-ops": { B: "2" } })).toEqual({ "sophia-ops": { A: "1", B: "2" }, gong: { G: "1" } });
+});

@@ -104,6 +104,11 @@ export const MISTAKES: readonly Mistake[] = [
   row("production safety", "production", "a rehearsal of production", set("config/sophia:rehearsal", true), "sophia:rehearsal: a rehearsal deploys staging"),
   row("production safety", "production", "Caddy's internal CA in production", set("config/sophia:ingress/tlsIssuer", "internal"), "sophia:ingress.tlsIssuer"),
   row("production safety", "staging", "a base image by tag outside a rehearsal", set("config/sophia:images/base", "debian:trixie-slim"), "sophia:images.base: expected an image pinned by digest"),
+  // Issue 32: who may run Pulumi operations through sophia-ops, and the local state it reads.
+  row("production safety", "production", "a Pulumi client that is no category", set("config/sophia:ops", { pulumiClients: ["infra"] }), "sophia:ops.pulumiClients[0]: expected one of cursor, business-intelligence"),
+  row("production safety", "production", "stack_up on production as text", set("config/sophia:ops", { allowProductionUp: "yes" }), "sophia:ops.allowProductionUp: expected a boolean"),
+  row("production safety", "staging", "the local state directory on staging", set("config/sophia:opsState", { dir: "/srv/state" }), "sophia:opsState"),
+  row("production safety", "local", "the local state directory as a relative path", set("config/sophia:opsState", { dir: ".pulumi-local/state" }), "sophia:opsState.dir: expected an absolute path"),
 
   // ---- accepted silently before: Lambda data
   row("Lambda data", "production", "a region that does not exist", set("config/sophia:nodePool/regions/0", "us-east-9"), "sophia:nodePool.regions[0]: expected one of"),

@@ -11,7 +11,7 @@ import { MONITORING_PORTS, monitoringDataVolumes, monitoringUis, monitoringUiUrl
 import { PrivateNetwork } from "@sophia/private-network";
 import type { LambdaConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
-import { enabledServers, gongServerEnv, scopesFor } from "./mcp";
+import { enabledServers, gongServerEnv, mergeServerEnv, opsServerEnv, scopesFor } from "./mcp";
 import { monitoringFor } from "./monitoring";
 import { placeForStack } from "./placement";
 
@@ -111,7 +111,7 @@ export async function lambdaEnvironment(
     },
     fleetServers: ["sophia-ops"],
     logs,
-    serverEnv: { ...routing.serverEnv, ...gongServerEnv(environment, servers, values["sophia:gong"]) },
+    serverEnv: mergeServerEnv(routing.serverEnv, gongServerEnv(environment, servers, values["sophia:gong"]), { "sophia-ops": opsServerEnv(values["sophia:ops"]) }),
     serverSecretEnv: routing.serverSecretEnv,
     protect: values["sophia:protect"],
     dataFilesystem: data?.layout,

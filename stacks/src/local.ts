@@ -1,13 +1,13 @@
 // The local environment: everything on this machine's Docker engine, the ingress on loopback, the
 // agents on the deterministic stub model unless config names a real provider.
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { DockerRuntime, dockerHostUrl } from "@sophia/docker-runtime";
 import { platformNodeId } from "@sophia/agent-categories";
 import { McpPlatform } from "@sophia/mcp-servers";
 import { monitoringUis, monitoringUiUrl } from "@sophia/monitoring";
 import type { LocalConfig } from "@sophia/stack-config";
 import { agentManifest, agentPools, agentRouting } from "./agents";
-import { enabledServers, gongServerEnv, scopesFor } from "./mcp";
+import { enabledServers, gongServerEnv, mergeServerEnv, opsServerEnv, scopesFor } from "./mcp";
 import { monitoringFor } from "./monitoring";
 import { placeForStack } from "./placement";
 
@@ -33,10 +33,11 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     secret,
     ingress: { port: values["sophia:ingress"].port, publishIp: "127.0.0.1" },
     logs,
-    serverEnv: { ...routing.serverEnv, ...gongServerEnv("local", servers, values["sophia:gong"]) },
+    serverEnv: mergeServerEnv(routing.serverEnv, gongServerEnv("local", servers, values["sophia:gong"]), { "sophia-ops": opsServerEnv(values["sophia:ops"]) }),
     serverSecretEnv: routing.serverSecretEnv,
     // No registry here: monitoring is built from Debian's packages, and Debian has no Grafana.
     monitoringUis: monitoringUis("debian"),
+    opsEngine: opsEngineFor(values, secret),
   });
   const agents = agentPools("local-agents", {
     stack: "local",
@@ -69,4 +70,14 @@ export async function localEnvironment(values: LocalConfig, secret: (key: string
     monitoringUrls: Object.fromEntries(monitoringUis("debian").map((ui) => [ui.name, monitoringUiUrl(mcp.publicUrl, ui.name)])),
     monitoringToken: mcp.monitoringToken,
   };
+}
+
+/** sophia-ops's engine reads the local file backend's state where the deploy tool said it is
+ * (sophia:opsState, in its working copy of the config only), with the backend's passphrase. */
+function opsEngineFor(values: LocalConfig, secret: (key: string) => pulumi.Output<string> | undefined) {
+  const state = values["sophia:opsState"];
+  if (!state) return undefined;
+  const passphrase = secret("sophia:opsStatePassphrase");
+  if (!passphrase) throw new pulumi.RunError("stacks/Pulumi.local.yaml: sophia:opsStatePassphrase: sophia:opsState is set, so sophia-ops needs the state's passphrase as this secret (npm run deploy:local sets both); got nothing");
+  return { stateDir: state.dir, passphrase, dockerSocketPath: values["sophia:local"].dockerHost.slice("unix://".length) };
 }

@@ -1,6 +1,6 @@
 // Which MCP servers a stack runs, and who may call them: from config and the category library.
 import { CATEGORIES, CATEGORY_ONLY_SERVERS } from "@sophia/agent-categories";
-import { clientScopes, type ClientScope, MCP_SERVER_NAMES, MCP_SERVERS, type McpServerName } from "@sophia/mcp-servers";
+import { clientScopes, type ClientScope, DEFAULT_PULUMI_CLIENTS, MCP_SERVER_NAMES, MCP_SERVERS, type McpServerName } from "@sophia/mcp-servers";
 import * as pulumi from "@pulumi/pulumi";
 import { PROBE_CLIENT } from "./monitoring";
 
@@ -24,4 +24,17 @@ export function gongServerEnv(stack: string, servers: readonly McpServerName[], 
   // Plain http only reaches the local stack's fake on the project's own network; staging and
   // production refuse it in their config (stack-config's schema).
   return { gong: { GONG_BASE_URL: gong.baseUrl, ...(stack === "local" && gong.baseUrl.startsWith("http:") ? { GONG_PLAIN_HTTP: "allowed" } : {}) } };
+}
+
+/** sophia-ops's Pulumi settings from sophia:ops: the clients that may run Pulumi operations
+ * (infrastructure unless the stack says otherwise), and stack_up on production, off unless turned on. */
+export function opsServerEnv(ops: { readonly pulumiClients?: readonly string[]; readonly allowProductionUp?: boolean } | undefined): Record<string, string> {
+  return { SOPHIA_PULUMI_CLIENTS: JSON.stringify(ops?.pulumiClients ?? DEFAULT_PULUMI_CLIENTS), ...(ops?.allowProductionUp ? { SOPHIA_OPS_ALLOW_PRODUCTION_UP: "true" } : {}) };
+}
+
+/** Per-server environments merged server by server (a later one's variables win). */
+export function mergeServerEnv(...envs: Partial<Record<McpServerName, Readonly<Record<string, string>>>>[]): Partial<Record<McpServerName, Record<string, string>>> {
+  const merged: Partial<Record<McpServerName, Record<string, string>>> = {};
+  for (const env of envs) for (const [server, vars] of Object.entries(env) as [McpServerName, Record<string, string>][]) merged[server] = { ...merged[server], ...vars };
+  return merged;
 }

@@ -39,6 +39,16 @@ test("a task naming an offered tool gets a tool call with arguments read from th
   expect(call.function).toEqual({ name: "stack_plan", arguments: '{"stack": "staging"}' });
 });
 
+test("sophia-ops's Pulumi tools by the word the task uses; stack_up with the approval id the task quotes", async () => {
+  const tools = ["stack_preview", "stack_drift", "stack_history", "stack_outputs", "stack_up", "stack_plan"].map((name) => ({ type: "function", function: { name, parameters: {} } }));
+  const callFor = async (task: string) => (await complete({ messages: [system, { role: "user", content: task }], tools })).json.choices[0]!.message.tool_calls![0]!.function;
+  expect(await callFor("Preview the local stack")).toEqual({ name: "stack_preview", arguments: '{"stack": "local"}' });
+  expect(await callFor("Has production drifted? Check its drift")).toEqual({ name: "stack_drift", arguments: '{"stack": "production"}' });
+  expect(await callFor("Apply the local stack")).toEqual({ name: "stack_up", arguments: '{"stack": "local"}' });
+  expect(await callFor("Apply the local stack: how did approval up-0123456789 end?")).toEqual({ name: "stack_up", arguments: '{"stack": "local", "approvalId": "up-0123456789"}' });
+  expect(await callFor("Show the plan of staging")).toEqual({ name: "stack_plan", arguments: '{"stack": "staging"}' });
+});
+
 test("Gong's search_calls is called for a quoted phrase and a date range, before memory's search_nodes", async () => {
   const tools = ["search_calls", "search_nodes"].map((name) => ({ type: "function", function: { name, parameters: {} } }));
   const task = 'Which competitor came up? Search the calls from 2026-11-01 to 2026-12-01 for "looking at"';

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { buildSync } from "esbuild";
+import { build, type BuildOptions, buildSync, type Metafile, type Plugin } from "esbuild";
 import { TELEGRAF_VERSION } from "@sophia/monitoring";
 
 /** The repository this package is part of. */
@@ -35,15 +35,43 @@ const sha256 = (file: string) => createHash("sha256").update(fs.readFileSync(fil
  * changed, so the list is always complete. Returns whether it was built.
  */
 export function bundleIfChanged(entry: string, outfile: string, external: readonly string[] = []): boolean {
-  const record = `${outfile}.inputs.json`;
-  if (fs.existsSync(outfile) && fs.existsSync(record)) {
-    const inputs = JSON.parse(fs.readFileSync(record, "utf8")) as Record<string, string>;
-    if (Object.entries(inputs).every(([file, hash]) => fs.existsSync(path.join(root, file)) && sha256(path.join(root, file)) === hash)) return false;
-  }
-  const result = buildSync({ entryPoints: [entry], outfile, bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "error", legalComments: "none", external: [...external], metafile: true, absWorkingDir: root });
-  const inputs = Object.fromEntries(Object.keys(result.metafile.inputs).map((file) => [file, sha256(path.join(root, file))]));
-  fs.writeFileSync(record, JSON.stringify(inputs));
+  if (bundleCurrent(outfile)) return false;
+  recordInputs(outfile, buildSync(bundleOptions(entry, outfile, external)).metafile);
   return true;
+}
+
+/** bundleIfChanged with esbuild plugins, which only its asynchronous API runs. */
+export async function bundleWithPluginsIfChanged(entry: string, outfile: string, external: readonly string[], plugins: Plugin[]): Promise<boolean> {
+  if (bundleCurrent(outfile)) return false;
+  recordInputs(outfile, (await build({ ...bundleOptions(entry, outfile, external), plugins })).metafile);
+  return true;
+}
+
+const bundleOptions = (entry: string, outfile: string, external: readonly string[]): BuildOptions & { metafile: true } => ({
+  entryPoints: [entry],
+  outfile,
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "cjs",
+  logLevel: "error",
+  legalComments: "none",
+  external: [...external],
+  metafile: true,
+  absWorkingDir: root,
+});
+
+/** Whether the bundle exists and every input it was built from hashes as recorded. */
+function bundleCurrent(outfile: string): boolean {
+  const record = `${outfile}.inputs.json`;
+  if (!fs.existsSync(outfile) || !fs.existsSync(record)) return false;
+  const inputs = JSON.parse(fs.readFileSync(record, "utf8")) as Record<string, string>;
+  return Object.entries(inputs).every(([file, hash]) => fs.existsSync(path.join(root, file)) && sha256(path.join(root, file)) === hash);
+}
+
+function recordInputs(outfile: string, metafile: Metafile): void {
+  const inputs = Object.fromEntries(Object.keys(metafile.inputs).map((file) => [file, sha256(path.join(root, file))]));
+  fs.writeFileSync(`${outfile}.inputs.json`, JSON.stringify(inputs));
 }
 
 /** The esbuild bundles of every image context (sophia-ops's server and plan command, gong, the
@@ -83,6 +111,9 @@ export function buildImageContexts(log: (line: string) => void = console.log, ar
 export function prepareImageContexts(log: (line: string) => void, architectures: readonly WheelArchitecture[]): void {
   const ops = path.join(images, "ops", "dist");
   fs.mkdirSync(path.join(ops, "stacks"), { recursive: true });
+  // Where a deploy with a CLI puts sophia-ops's engine (ops-engine.ts); the Dockerfile copies both.
+  fs.mkdirSync(path.join(ops, "engine", "bin"), { recursive: true });
+  fs.mkdirSync(path.join(ops, "program"), { recursive: true });
   for (const file of fs.readdirSync(path.join(root, "stacks")).filter((f) => /^Pulumi\..+\.yaml$/.test(f))) {
     fs.copyFileSync(path.join(root, "stacks", file), path.join(ops, "stacks", file));
   }
@@ -95,8 +126,11 @@ export function prepareImageContexts(log: (line: string) => void, architectures:
 
   const memory = path.join(images, "memory");
   const marker = path.join(memory, "node_modules", ".package-lock.json");
-  if (!fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(path.join(memory, "package-lock.json")).mtimeMs) {
-    execFileSync("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund", "--workspaces=false", "--loglevel=error"], { cwd: memory, stdio: "inherit" });
+  // No .bin links: the docker provider hashes a link by the absolute path it resolves to, so a context
+  // with links hashes differently in another clone, and in sophia-ops's copy of it (ops-engine.ts).
+  const linked = fs.existsSync(path.join(memory, "node_modules", ".bin"));
+  if (linked || !fs.existsSync(marker) || fs.statSync(marker).mtimeMs < fs.statSync(path.join(memory, "package-lock.json")).mtimeMs) {
+    execFileSync("npm", ["ci", "--omit=dev", "--no-bin-links", "--no-audit", "--no-fund", "--workspaces=false", "--loglevel=error"], { cwd: memory, stdio: "inherit" });
   }
   log("image context memory: node_modules from package-lock.json, bridge.js");
 

@@ -17,6 +17,7 @@ import { parse } from "yaml";
 import { type CheckResult, commandOverSsh, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
 import { createHash } from "node:crypto";
 import { bundleImageSources, prepareImageContexts, programSourcesHash, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
+import { buildContextsOf, prepareOpsEngine, removeOpsEngine } from "./ops-engine";
 import { LOCAL_BACKEND, openStack, type PrivateBackend, stackAndCli, type StackHandle, stateFileOf } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
 
@@ -120,6 +121,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const planLine = committedPlanLine(stackName);
   let handle: StackHandle | undefined;
   let architectures: WheelArchitecture[] = [];
+  let planText = "";
   let hostMemory: { enforced: boolean; measured: boolean } | undefined;
   const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });
 
@@ -198,9 +200,10 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       const configFile = handle!.configFile ?? path.join(root, "stacks", `Pulumi.${stackName}.yaml`);
       const key = createHash("sha256").update(fs.readFileSync(configFile)).update(programSourcesHash()).update(process.version).digest("hex");
       const cacheFile = planCheckCache((options.backend ?? LOCAL_BACKEND).dir, stackName);
-      let planText = cachedPlan(cacheFile, key);
-      const cached = planText !== undefined;
-      if (planText === undefined) {
+      const known = cachedPlan(cacheFile, key);
+      const cached = known !== undefined;
+      if (known !== undefined) planText = known;
+      else {
         const plan = spawnSync(process.execPath, [...process.execArgv, path.join(root, "tools", "plan.ts"), stackName, ...(handle!.configFile ? [`--config-file=${handle!.configFile}`] : [])], { encoding: "utf8" });
         if (plan.status !== 0) throw new Error(plan.stderr.trim().split("\n").filter((l) => !l.startsWith("warning: ")).join(" ") || `plan exited with ${plan.status}`);
         planText = plan.stdout;
@@ -240,17 +243,34 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       return previous ? "loaded, with the previous key (a rotation: remove sophia:sshPreviousPrivateKey after this up)" : "loaded";
     },
   };
+  const opsStateSecret: PreCheck = {
+    // sophia-ops's engine reads the local state (read-only) with the backend's passphrase, which the
+    // program gives it as this secret. Set once: the working copy keeps secrets, and setting it again
+    // would encrypt it anew, changing the config (and the image it is copied into) on every deploy.
+    name: "sophia-ops reads the state",
+    run: async () => {
+      const copy = parse(fs.readFileSync(handle!.configFile!, "utf8")) as { config?: Record<string, unknown> };
+      const state = (copy.config?.["sophia:opsState"] as { dir?: string } | undefined)?.dir;
+      if (copy.config?.["sophia:opsStatePassphrase"] === undefined) await handle!.setSecret("sophia:opsStatePassphrase", fs.readFileSync(path.join(LOCAL_BACKEND.dir, "passphrase"), "utf8"));
+      return `${path.relative(root, state ?? "?")}, read-only, with its passphrase as a secret`;
+    },
+  };
   const imageContexts: PreCheck = {
     name: "image build contexts",
-    run: () => {
+    run: async () => {
       const lines: string[] = [];
       prepareImageContexts((line) => lines.push(line), architectures);
-      return `${lines.length} contexts prepared; wheels for ${architectures.join(", ") || "this machine"}`;
+      const contexts = `${lines.length} contexts prepared; wheels for ${architectures.join(", ") || "this machine"}`;
+      if (!local) return `${contexts}${removeOpsEngine() ? "; sophia-ops's engine removed (it is the local stack's)" : ""}`;
+      // The CLI and plugins this deploy runs, and the program, into sophia-ops's image (ops-engine.ts).
+      const engine = await prepareOpsEngine(cli.command, stackName, handle!.configFile!, buildContextsOf(planText));
+      return `${contexts}; sophia-ops's engine: pulumi ${engine.cliVersion}, ${engine.plugins.join(", ")} (${engine.copied ? `${engine.copied} files copied` : "current"})`;
     },
   };
   const ok = await preDeployment([
     [{ name: "Pulumi CLI", run: () => `${cli.command} ${cli.version?.format() ?? "(version unknown)"}` }, ...(local ? [hostSetup] : [])],
     [...(local ? [dockerReachable] : []), stackAndConfig, imageBundles],
+    ...(local ? [[opsStateSecret]] : []),
     [...(local ? [memoryMeasured, noOrphans] : []), planCheck, endpointsResolve, ...(local ? [] : [deployKey])],
     [imageContexts],
   ]);
@@ -295,7 +315,8 @@ export function liveDeployment(stack: string, outputs: OutputMap, planLine: stri
     planLine,
     monitoringToken: outputs.monitoringToken?.value as string | undefined,
   };
-  if (stack === "local") return base;
+  // The local deploy puts its engine into sophia-ops and gives it the state (ops-engine.ts).
+  if (stack === "local") return { ...base, pulumiEngine: true };
   // The MCP platform's node, over ssh with its pinned host key (the agent holds the deploy key).
   const node = value<string>("mcpNode");
   const address = value<Record<string, string>>("nodeAddresses")[node]!;

@@ -91,8 +91,9 @@ export interface PrivateBackend {
 /** Where a private file backend keeps a stack's state: `.pulumi/stacks/<project>/<stack>.json`. */
 export const stateFileOf = (backend: PrivateBackend, stack: string) => path.join(backend.dir, "state", ".pulumi", "stacks", "sophia", `${stack}.json`);
 
-/** The stacks that always use a private backend here. */
-export const LOCAL_BACKEND: PrivateBackend = { dir: localDir };
+/** The stacks that always use a private backend here. Its working copy tells the program where the
+ * state is, for sophia-ops's engine to read it (sophia:opsState; the passphrase is set by the deploy). */
+export const LOCAL_BACKEND: PrivateBackend = { dir: localDir, override: (config) => config.setIn(["config", "sophia:opsState"], { dir: path.join(localDir, "state") }) };
 
 /** Selects the stack, creating it (and, with a private backend, the backend and passphrase) when it
  * does not exist. Without one, the stack lives in the backend the engineer is logged in to. */

@@ -71,13 +71,14 @@ export const MCP_SERVERS: Readonly<Record<McpServerName, McpServerSpec>> = {
     image: { kind: "dockerfile", context: "ops" },
     transport: { kind: "streamable-http", path: "/mcp" },
     port: 8080,
-    env: { SOPHIA_OPS_PORT: "8080" },
+    // The data directory keeps stack_up's approval requests and the audit log of Pulumi operations.
+    env: { SOPHIA_OPS_PORT: "8080", SOPHIA_OPS_DATA_DIR: "/var/lib/sophia-ops" },
     secrets: [],
     healthPath: "/health",
-    writable: [{ path: "/tmp", persist: false }],
+    writable: [{ path: "/tmp", persist: false }, { path: "/var/lib/sophia-ops", persist: true }],
     // The peak is the queued plans': the server idles near 30 MiB and a plan's child process adds ~200.
     sizing: { memoryMiB: 480, cpus: 1.5, measured: { peakMiB: 234, peakCpus: 1.0, by: "npm run bench:mcp (64 clients) and three parallel stack_plan calls, 2026-11-25" } },
-    longRunningTools: ["route_task", "stack_outputs", "stack_plan", "stack_preview", "stack_up"],
+    longRunningTools: ["route_task", "stack_drift", "stack_history", "stack_outputs", "stack_plan", "stack_preview", "stack_up"],
   },
   memory: {
     name: "memory",

@@ -139,8 +139,8 @@ test("the Cursor mcp.json has url and headers per server and references the toke
   });
 });
 
-test("up on production is refused unless the ops server allows it", () => {
-  expect(upAllowed("production", false)).toMatchObject({ allowed: false, reason: expect.stringContaining("SOPHIA_OPS_ALLOW_PRODUCTION_UP") });
+test("stack_up on production is refused unless the stack config turns it on", () => {
+  expect(upAllowed("production", false)).toMatchObject({ allowed: false, reason: expect.stringContaining("sophia:ops.allowProductionUp: true") });
   expect(upAllowed("production", true)).toEqual({ allowed: true });
   expect(upAllowed("staging", false)).toEqual({ allowed: true });
 });

@@ -9,6 +9,7 @@ import { backendKeyEnvName, EDGE_ADDR_ENV, type IngressSite, INTERNAL_ADDR_ENV, 
 import { type ContainerSizing, MCP_SERVERS, type McpServerName } from "./catalog";
 import { cpuLimit, healthcheckFor, HARDENING, type LogRetention, memoryLimit, serverContainerSpec, SERVER_KEY_ENV } from "./container-spec";
 import { renderCursorMcpJson } from "./cursor-config";
+import { DOCKER_READONLY_ALIAS, DOCKER_READONLY_PORT, renderDockerReadOnlyCaddyfile } from "./docker-readonly";
 import { type ClientScope, CURSOR_CLIENT, tokenEnvName } from "./scopes";
 
 /** Image build contexts: one directory per image, found from this module, not from the working directory. */
@@ -76,6 +77,10 @@ export interface McpPlatformArgs {
   readonly dataFilesystem?: DataFilesystem;
   /** Monitoring UIs the public site serves under /monitoring/<name>/ to the monitoring token. */
   readonly monitoringUis?: IngressSite["monitoring"];
+  /** sophia-ops's Pulumi engine reads this stack's state (issue 32): the file backend's directory on
+   * the node, mounted read-only; its passphrase (secret); and the engine's socket, which it reaches
+   * through the read-only proxy (./docker-readonly.ts). Absent: its Pulumi tools say there is none. */
+  readonly opsEngine?: { readonly stateDir: string; readonly passphrase: pulumi.Output<string>; readonly dockerSocketPath: string };
 }
 
 function fleetNetwork(runtime: DockerRuntime, server: McpServerName) {
@@ -124,6 +129,9 @@ export class McpPlatform extends pulumi.ComponentResource {
     // Each server's own key: only the ingress presents it, so a server answers only what the ingress
     // authenticated, and no server can reach another as the ingress.
     const backendKeys = Object.fromEntries(args.servers.map((server) => [server, password(`backend-key-${server}`)]));
+    // The ingress's image also runs the read-only Docker proxy of sophia-ops's engine (both are Caddy).
+    const ingressImage = buildImage("ingress");
+    const engine = args.opsEngine && args.servers.includes("sophia-ops") ? opsEngineParts(name, args, args.opsEngine, ingressImage, labels, child) : undefined;
     const servers = args.servers.map((serverName) => {
       const spec = MCP_SERVERS[serverName];
       const secretEnvs = [
@@ -136,18 +144,22 @@ export class McpPlatform extends pulumi.ComponentResource {
         .filter((w) => w.persist)
         .map((w) => ({ containerPath: w.path, volumeName: dataVolume(`${name}-${serverName}-data`, { ...stateful, volumeName: dataVolumeName(args.stack, serverName) }).name }));
       const container = serverContainerSpec(args.stack, spec, args.logs, labels);
+      const withEngine = serverName === "sophia-ops" ? engine : undefined;
       return new docker.Container(
         `${name}-${serverName}`,
         {
           ...container,
           image,
-          envs: [...container.envs, ...Object.entries(args.serverEnv?.[serverName] ?? {}).map(([k, v]) => `${k}=${v}`), ...secretEnvs],
-          volumes,
+          envs: [...container.envs, ...Object.entries(args.serverEnv?.[serverName] ?? {}).map(([k, v]) => `${k}=${v}`), ...secretEnvs, ...(withEngine?.envs ?? [])],
+          volumes: [...volumes, ...(withEngine?.volumes ?? [])],
+          labels: [...container.labels, ...(withEngine ? toLabels({ [EXCEPTION_LABEL]: "opsEngineState" }) : [])],
+          ...(withEngine ? memoryLimit(OPS_ENGINE_SIZING.memoryMiB) : {}),
           // Its alias on the MCP network alone; the edge network only carries its way out.
           networksAdvanced: [
             { name: runtime.networks.mcp.name, aliases: [serverName] },
             ...(spec.egress ? [{ name: runtime.networks.edge.name }] : []),
             ...(args.fleetServers?.includes(serverName) ? [{ name: fleetNetwork(runtime, serverName).name }] : []),
+            ...(withEngine ? [{ name: withEngine.network.name }] : []),
           ],
           // Pulumi waits until the health check passes: the ingress comes up after its servers.
           wait: true,
@@ -183,7 +195,7 @@ export class McpPlatform extends pulumi.ComponentResource {
       {
         name: `sophia-${args.stack}-ingress`,
         hostname: "ingress",
-        image: buildImage("ingress"),
+        image: ingressImage,
         ...HARDENING,
         capabilities: { drops: [...HARDENING.capabilities.drops] },
         securityOpts: [...HARDENING.securityOpts],
@@ -269,6 +281,74 @@ export class McpPlatform extends pulumi.ComponentResource {
     this.registerOutputs({ ingressUrl: this.ingressUrl, cursorMcpJson: this.cursorMcpJson, tokens: this.tokens, metricsToken: this.metricsToken, monitoringToken: this.monitoringToken, ingress: ingress.name });
   }
 }
+
+/** The label a container claims a policy exception with (packages/policy/src/exceptions.ts). */
+const EXCEPTION_LABEL = "sophia.exception";
+
+/** Where the program in sophia-ops finds the state (read-only) and the engine's socket (its relay). */
+export const OPS_STATE_DIR = "/state";
+
+/**
+ * What sophia-ops's engine needs beside its image: the read-only Docker proxy on a network of its own
+ * (internal: no way out), and for the ops container the state mounted read-only, the backend and
+ * passphrase, and the proxy's address for its socket relay.
+ */
+function opsEngineParts(name: string, args: McpPlatformArgs, engine: NonNullable<McpPlatformArgs["opsEngine"]>, image: pulumi.Output<string>, labels: Readonly<Record<string, string>>, child: pulumi.CustomResourceOptions) {
+  const network = new docker.Network(`${name}-docker-readonly`, { name: `sophia-${args.stack}-docker-readonly`, internal: true, labels: toLabels(labels) }, child);
+  new docker.Container(
+    `${name}-docker-readonly`,
+    {
+      name: `sophia-${args.stack}-docker-readonly`,
+      hostname: DOCKER_READONLY_ALIAS,
+      image,
+      ...HARDENING,
+      // The socket is root's (mode 660): the proxy runs as uid 0, with no capability at all, so it
+      // reaches the socket as its owner and nothing else as root.
+      user: "0:0",
+      capabilities: { drops: [...HARDENING.capabilities.drops] },
+      securityOpts: [...HARDENING.securityOpts],
+      // Docker refuses uploads into a read-only container: the Caddyfile arrives in the environment.
+      command: ["sh", "-c", 'printf "%s" "$SOPHIA_CADDYFILE" >/tmp/Caddyfile && exec caddy run --config /tmp/Caddyfile --adapter caddyfile'],
+      envs: [`SOPHIA_CADDYFILE=${renderDockerReadOnlyCaddyfile(engine.dockerSocketPath)}`, "XDG_DATA_HOME=/tmp", "XDG_CONFIG_HOME=/tmp"],
+      tmpfs: { "/tmp": "rw,noexec,nosuid,size=16m" },
+      volumes: [{ hostPath: engine.dockerSocketPath, containerPath: engine.dockerSocketPath }],
+      ...memoryLimit(DOCKER_READONLY_SIZING.memoryMiB),
+      cpus: cpuLimit(DOCKER_READONLY_SIZING.cpus),
+      healthcheck: healthcheckFor(DOCKER_READONLY_PORT, "/_ping"),
+      logDriver: "json-file",
+      logOpts: { "max-size": `${args.logs.maxSizeMiB}m`, "max-file": String(args.logs.maxFiles) },
+      labels: toLabels({ ...labels, "sophia.docker-readonly": "true", [EXCEPTION_LABEL]: "dockerReadOnlyProxy" }),
+      networksAdvanced: [{ name: network.name, aliases: [DOCKER_READONLY_ALIAS] }],
+      wait: true,
+      waitTimeout: 60,
+    },
+    child,
+  );
+  return {
+    network,
+    envs: [
+      `SOPHIA_STACK=${args.stack}`,
+      `PULUMI_BACKEND_URL=file://${OPS_STATE_DIR}`,
+      `SOPHIA_OPS_DOCKER_PROXY=${DOCKER_READONLY_ALIAS}:${DOCKER_READONLY_PORT}`,
+      pulumi.secret(pulumi.interpolate`PULUMI_CONFIG_PASSPHRASE=${engine.passphrase}`),
+    ],
+    // The backend's .pulumi/ tree (Pulumi writes it world-readable) under a directory only its owner
+    // may enter: mounted itself, it is readable by the server's unprivileged user, and nothing else is.
+    volumes: [{ hostPath: `${engine.stateDir}/.pulumi`, containerPath: `${OPS_STATE_DIR}/.pulumi`, readOnly: true }],
+  };
+}
+
+/** sophia-ops with a Pulumi engine: the server, the CLI, the program (node), the policy pack (node) and
+ * the docker and random plugins at once. Its catalog size (the server and its plans) would have the
+ * kernel kill the program in the middle of a preview --refresh. */
+export const OPS_ENGINE_SIZING: ContainerSizing = {
+  memoryMiB: 1344,
+  cpus: MCP_SERVERS["sophia-ops"].sizing.cpus,
+  measured: { peakMiB: 658, peakCpus: 0, by: "memory: a preview --refresh --diff --policy-pack of the local stack inside sophia-ops (the container's memory.max_usage_in_bytes), 2026-12-05; CPU not measured, the catalog's" },
+};
+
+/** The read-only Docker proxy: a Caddy passing a preview's reads (not measured under load yet; sized as the ingress). */
+export const DOCKER_READONLY_SIZING: ContainerSizing = { memoryMiB: 64, cpus: 0.5, measured: { peakMiB: 0, peakCpus: 0, by: "not measured yet: sized as the ingress, the same Caddy" } };
 
 function toLabels(labels: Readonly<Record<string, string>>): { label: string; value: string }[] {
   return Object.entries(labels).map(([label, value]) => ({ label, value }));

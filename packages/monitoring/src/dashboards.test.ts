@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { AGENT_RUNTIME_UP_METRIC, ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
+import { AGENT_RUNTIME_UP_METRIC, AUDIT_METRIC, ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
 import { runChecker } from "./checker";
 import { DASHBOARD_ROWS, DASHBOARD_UID, DATASOURCE, dashboardQueries, generatedMonitoringFiles, GPU_METRICS, grafanaProvisioning, platformDashboard } from "./dashboards";
 import { CONTAINER_METRICS, platformRules } from "./rules";
@@ -42,7 +42,7 @@ test("every series a panel reads is produced here: by the generated rules, the s
     .flatMap((g) => g.rules)
     .flatMap((r) => ("record" in r ? [r.record] : []));
   const histogram = [SLI_METRICS.operationDuration, ROUTE_TASK_METRIC].flatMap((m) => ["_bucket", "_count", "_sum"].map((s) => `${m}${s}`));
-  const exporters = ["up", SLI_METRICS.probeSuccess, "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes", ...Object.values(CONTAINER_METRICS), ...Object.values(GPU_METRICS), AGENT_RUNTIME_UP_METRIC, SLI_METRICS.agentStart];
+  const exporters = ["up", SLI_METRICS.probeSuccess, "node_cpu_seconds_total", "node_memory_MemAvailable_bytes", "node_memory_MemTotal_bytes", ...Object.values(CONTAINER_METRICS), ...Object.values(GPU_METRICS), AGENT_RUNTIME_UP_METRIC, AUDIT_METRIC, SLI_METRICS.agentStart];
   const produced = new Set([...recorded, ...histogram, ...exporters]);
   const unknown = queries.flatMap((q) => seriesNames(q.expr).filter((n) => !produced.has(n)).map((n) => `${q.panel}: ${n}`));
   expect(unknown).toEqual([]);
@@ -54,7 +54,7 @@ test("every panel and query names the provisioned Prometheus datasource; the das
   expect(built.uid).toBe(DASHBOARD_UID);
   const panels = built.panels.filter((p) => p.type !== "row");
   expect(panels.map((p) => p.title)).toEqual(DASHBOARD_ROWS.flatMap((r) => r.panels.map((p) => p.title)));
-  expect(built.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual(["SLOs", "MCP traffic", "Agents", "Containers", "GPUs", "Host and cost", "Nodes"]);
+  expect(built.panels.filter((p) => p.type === "row").map((p) => p.title)).toEqual(["SLOs", "MCP traffic", "Agents", "Pulumi operations via MCP", "Containers", "GPUs", "Host and cost", "Nodes"]);
   for (const p of panels) {
     expect(p.datasource).toEqual(DATASOURCE);
     for (const t of p.targets ?? []) expect(t.datasource).toEqual(DATASOURCE);

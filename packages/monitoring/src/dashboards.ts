@@ -5,7 +5,7 @@ import { DashboardBuilder, RowBuilder } from "@grafana/grafana-foundation-sdk/da
 import { DataqueryBuilder } from "@grafana/grafana-foundation-sdk/prometheus";
 import { PanelBuilder as StatPanel } from "@grafana/grafana-foundation-sdk/stat";
 import { PanelBuilder as TimeseriesPanel } from "@grafana/grafana-foundation-sdk/timeseries";
-import { AGENT_RUNTIME_UP_METRIC, ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
+import { AGENT_RUNTIME_UP_METRIC, AUDIT_METRIC, ROUTE_TASK_METRIC } from "@sophia/mcp-servers";
 import { stringify } from "yaml";
 import { AGENT_POOLS_JOB, NODE_JOB, SERVER_METRICS_JOB } from "./prometheus-config";
 import { CONTAINER_METRICS, FLEET_COST_RECORD, NODE_COST_RECORD, RESTART_WINDOW } from "./rules";
@@ -49,7 +49,7 @@ export const DASHBOARD_ROWS: readonly { readonly title: string; readonly panels:
       { title: "Operations per second, by server", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (server) (rate(${ops}_count{${byServer}}[$__rate_interval]))`, legend: "{{server}}" }], description: "Every MCP request the servers answered, by server." },
       { title: "p99 latency, by server and method", kind: "timeseries", unit: "s", queries: [{ expr: `histogram_quantile(0.99, sum by (server, mcp_method_name, le) (rate(${ops}_bucket{${byServer}}[$__rate_interval])))`, legend: "{{server}} {{mcp_method_name}}" }], description: "From the servers' own histograms." },
       { title: "Errors per second, by server", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (server) (rate(${ops}_count{${byServer},outcome="error"}[$__rate_interval]))`, legend: "{{server}}" }], description: "Answers with an HTTP error status." },
-      { title: "Tool calls per second, by tool", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (server, tool) (rate(${ops}_count{${byServer},mcp_method_name="tools/call"}[$__rate_interval]))`, legend: "{{server}} {{tool}}" }], description: "route_task is the agents' traffic; stack_plan the Pulumi operations." },
+      { title: "Tool calls per second, by tool", kind: "timeseries", unit: "reqps", queries: [{ expr: `sum by (server, tool) (rate(${ops}_count{${byServer},mcp_method_name="tools/call"}[$__rate_interval]))`, legend: "{{server}} {{tool}}" }], description: "route_task is the agents' traffic; the stack_ tools the Pulumi operations." },
     ],
   },
   {
@@ -59,6 +59,13 @@ export const DASHBOARD_ROWS: readonly { readonly title: string; readonly panels:
       { title: "Agent run p99, by category", kind: "timeseries", unit: "s", queries: [{ expr: `histogram_quantile(0.99, sum by (category, le) (rate(${ROUTE_TASK_METRIC}_bucket{outcome="ok"}[$__rate_interval])))`, legend: "{{category}}" }], description: "An agent's whole run, model included." },
       { title: "Agent runtimes up", kind: "stat", unit: "none", queries: [{ expr: `sum(${AGENT_RUNTIME_UP_METRIC})`, legend: "up" }, { expr: `count(${AGENT_RUNTIME_UP_METRIC})`, legend: "runtimes" }], description: "Runtimes whose /health answers ok, as sophia-ops checks them every few seconds." },
       { title: "Agent runtime start to healthy", kind: "stat", unit: "s", queries: [{ expr: SLI_METRICS.agentStart, legend: "{{runtime}}" }], description: "Seconds from each runtime's process start to its first ok /health (its latest start); the target is 2 s." },
+    ],
+  },
+  {
+    title: "Pulumi operations via MCP",
+    panels: [
+      { title: "Pulumi operations and approvals (24 h), by event and outcome", kind: "stat", unit: "none", queries: [{ expr: `sum by (event, outcome) (increase(${AUDIT_METRIC}[24h])) > 0`, legend: "{{event}} {{outcome}}" }], description: "sophia-ops's audit log: each stack_preview, stack_drift, stack_outputs, stack_history and stack_up call (ok, refused, error; stack_up pending or applied), and each person's approval (approved, applied, failed, stale)." },
+      { title: "stack_up requests waiting for a person", kind: "stat", unit: "none", queries: [{ expr: `sum(${AUDIT_METRIC}{event="stack_up",outcome="pending"}) - sum(${AUDIT_METRIC}{event="approval",outcome=~"approved|stale"}) or vector(0)`, legend: "pending" }], description: "Requests no one has approved or refused yet: npm run approve -- <stack> <id> decides one." },
     ],
   },
   {

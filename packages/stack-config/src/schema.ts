@@ -4,7 +4,7 @@
 // what each environment may not do (SSH open to the world, an unprotected production, …), with why.
 import { privateRangeProblem } from "@sophia/private-network";
 import { z } from "zod";
-import { LAMBDA_INSTANCE_TYPE_NAMES, LAMBDA_REGIONS } from "@sophia/agent-categories";
+import { CATEGORY_NAMES, LAMBDA_INSTANCE_TYPE_NAMES, LAMBDA_REGIONS } from "@sophia/agent-categories";
 import { MCP_SERVER_NAMES, MCP_SERVERS } from "@sophia/mcp-servers/catalog";
 import { ENDPOINT_KEYS, endpointProblem, endpointsOf, REHEARSAL_ENDPOINTS_KEY } from "./endpoints";
 import { imageReferenceProblem, parseImageReference, PINNED_DIGEST } from "./image-reference";
@@ -125,6 +125,14 @@ const common = {
     logMaxSizeMiB: boundedInt(1, 10_240),
     logMaxFiles: boundedInt(1, 100),
   }),
+  /** sophia-ops's Pulumi operations: which clients may run them (default: infrastructure), and
+   * whether stack_up may ever be asked for on production (default: no). */
+  "sophia:ops": z
+    .strictObject({
+      pulumiClients: unique(z.enum(["cursor", ...CATEGORY_NAMES]), "client").min(1).optional(),
+      allowProductionUp: z.boolean().optional(),
+    })
+    .optional(),
 };
 
 export const LocalConfigSchema = z
@@ -141,6 +149,10 @@ export const LocalConfigSchema = z
       /** The local engine's platform (`docker info`: x86_64 → linux/amd64, aarch64 → linux/arm64); images are built for it. */
       platform: z.enum(["linux/amd64", "linux/arm64"]),
     }),
+    /** Written by the deploy tool into its working copy of this file (.pulumi-local/), never committed:
+     * the local file backend's state directory, which sophia-ops's engine reads, read-only. Its
+     * passphrase is the secret sophia:opsStatePassphrase. */
+    "sophia:opsState": z.strictObject({ dir: z.string().regex(/^\/[^\0]*$/, "an absolute path") }).optional(),
   })
   .superRefine((c, ctx) => refineEndpoints("local", c, ctx));
 
@@ -243,7 +255,8 @@ export const LambdaConfigSchema = z
 /** Keys whose values must be Pulumi secrets, per environment; `required` ones must be present. */
 export const SECRET_KEYS: Record<Environment, { required: readonly string[]; optional: readonly string[] }> = {
   // alert*WebhookUrl: where pages and tickets go (both or neither; without them, the alert log).
-  local: { required: [], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:modelApiKey", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },
+  // opsStatePassphrase: with sophia:opsState, set by the deploy tool in its working copy.
+  local: { required: [], optional: ["sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:modelApiKey", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl", "sophia:opsStatePassphrase"] },
   // sshPreviousPrivateKey: only while rotating the deploy key (docs/ARCHITECTURE.md).
   staging: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },
   production: { required: ["sophia:lambdaApiKey", "sophia:sshPrivateKey", "sophia:modelApiKey"], optional: ["sophia:sshPreviousPrivateKey", "sophia:gongAccessKey", "sophia:gongAccessKeySecret", "sophia:alertPageWebhookUrl", "sophia:alertTicketWebhookUrl"] },

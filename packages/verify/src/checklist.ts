@@ -13,6 +13,7 @@ import { dashboardQueries } from "@sophia/monitoring";
 import { dockerOn, type DockerRunner } from "./docker-runner";
 import { type Fleet, fleetChecks } from "./fleet-checks";
 import { mapConcurrently } from "./concurrency";
+import { pulumiChecks } from "./pulumi-checks";
 import { agentRuntimesReported, containersReported, dashboardQueriesRun, dockerMemory, everyTargetUp, serverHistograms } from "./monitoring-checks";
 
 /** The repository this package is part of (committed plans, generated Cursor rules). */
@@ -42,6 +43,8 @@ export interface LiveDeployment {
   readonly fleet?: Fleet;
   /** Where Gong is the smoke's fake: the competitor one known call mentions, which the checks ask for. */
   readonly gongKnownAnswer?: { readonly competitor: string; readonly callTitle: string };
+  /** Whether the deploy gave sophia-ops a Pulumi engine and the stack's state (the local deploy does). */
+  readonly pulumiEngine?: boolean;
 }
 
 /** The last line of a stack's committed plan: what sophia-ops's stack_plan must answer, as the ops
@@ -190,6 +193,15 @@ function checks(live: LiveDeployment, containers: readonly { name: string; compo
           return last;
         }),
     },
+    ...pulumiChecks({
+      stack: live.stack,
+      engine: live.pulumiEngine === true,
+      docker,
+      routeTask: (args) => routeTask(entry("sophia-sophia-ops").headers, args),
+      callOps: (client, tool, args) =>
+        withClient(entry("sophia-sophia-ops").url, { Authorization: `Bearer ${token(client)}` }, (c) => c.callTool({ name: tool, arguments: args }, undefined, { timeout: 300_000 })),
+      textOf,
+    }),
     {
       item: "routing respects categories",
       name: "business-intelligence task goes to its own agent, never to the infrastructure one",

@@ -5,7 +5,9 @@ stack config refuses it there).
 Its behaviour, from the request alone (no state, no randomness):
   - The last message is a tool result: answer with the tool's name and the result (JSON compacted to
     one line, text by its last line).
-  - Otherwise, if a tool is offered whose name the task names (`stack_plan` for "plan"; Gong's
+  - Otherwise, if a tool is offered whose name the task names (sophia-ops's `stack_preview` for
+    "preview", `stack_drift` for "drift", `stack_history`, `stack_outputs`, `stack_up` for "apply"
+    with the approval id the task quotes, `stack_plan` for "plan"; Gong's
     `search_calls` for a task with a "quoted phrase" and two ISO dates, the range to search;
     `search_nodes` for "search"/"find"), call it with arguments read from the task.
   - Otherwise answer directly, quoting the task.
@@ -49,12 +51,21 @@ def last_user_text(messages: list[dict]) -> str:
     return ""
 
 
+# sophia-ops's Pulumi tools, by the word a task names them with.
+STACK_TOOLS = (("preview", "stack_preview"), ("drift", "stack_drift"), ("history", "stack_history"), ("outputs", "stack_outputs"), ("apply", "stack_up"), ("plan", "stack_plan"))
+
+
 def choose_tool_call(task: str, tools: list[dict]) -> dict | None:
     offered = {t["function"]["name"] for t in tools if t.get("type") == "function"}
     words = task.lower()
-    if "stack_plan" in offered and "plan" in words:
-        stack = next((s for s in STACKS if s in words), "local")
-        return {"name": "stack_plan", "arguments": {"stack": stack}}
+    stack = next((s for s in STACKS if s in words), "local")
+    for word, tool in STACK_TOOLS:
+        if tool in offered and re.search(rf"\b{word}\b", words):
+            arguments = {"stack": stack}
+            approval = re.search(r"\bup-[0-9a-f]{10}\b", words)
+            if tool == "stack_up" and approval:
+                arguments["approvalId"] = approval.group(0)
+            return {"name": tool, "arguments": arguments}
     phrase = re.search(r'"([^"]{2,})"', task)
     dates = re.findall(r"\b\d{4}-\d{2}-\d{2}\b", task)
     if "search_calls" in offered and phrase and len(dates) >= 2:

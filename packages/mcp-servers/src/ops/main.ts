@@ -1,12 +1,19 @@
 // Entry point of the sophia-ops container: the MCP server over streamable HTTP (../http-edge.ts: stateless,
-// only for the ingress), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; preview/outputs/up
-// are offered only when a `pulumi` CLI is on PATH.
-import { spawn, spawnSync } from "node:child_process";
-import { Histogram, Registry } from "prom-client";
+// only for the ingress), plus GET /health. Plans come from SOPHIA_OPS_PLAN_COMMAND; the Pulumi tools
+// answer from a real engine where the image has one and the container its stack's state (./engine.ts).
+// `node server.js approval …` is the approval command `npm run approve` runs here (./approvals.ts).
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import * as net from "node:net";
+import * as path from "node:path";
+import { Counter, Histogram, Registry } from "prom-client";
 import { answerToolsListWith, createMcpHttpEdge, OPERATION_BUCKETS, stopOnSignals, toolListOf } from "../http-edge";
 import { AgentRoutesSchema, RoutePolicySchema, runAgent } from "./routing";
 import { watchRuntimes } from "./runtime-health";
-import { createOpsServer, type PulumiOperations, ROUTE_TASK_METRIC, type StackName } from "./server";
+import { approvalCommand, ApprovalStore, auditCounts, AuditLog } from "./approvals";
+import { loadEngine } from "./engine";
+import { DEFAULT_PULUMI_CLIENTS } from "./pulumi-operations";
+import { AUDIT_METRIC, createOpsServer, ROUTE_TASK_METRIC, type StackName } from "./server";
 
 const port = Number(process.env.SOPHIA_OPS_PORT ?? 8080);
 const planCommand = (process.env.SOPHIA_OPS_PLAN_COMMAND ?? "node /app/plan.js").split(" ");
@@ -43,18 +50,26 @@ function planOnce(stack: StackName): Promise<string> {
   });
 }
 
-async function automation(): Promise<PulumiOperations | undefined> {
-  if (spawnSync("pulumi", ["version"], { stdio: "ignore" }).status !== 0) return undefined;
-  // Loaded only where a CLI exists (never in the image); the image's bundle leaves the SDK out, which
-  // keeps the server's own memory small.
-  const { LocalWorkspace } = (await import("@pulumi/pulumi")).automation;
-  const workDir = process.env.SOPHIA_OPS_WORKDIR ?? process.cwd();
-  const select = (stack: StackName) => LocalWorkspace.selectStack({ stackName: stack, workDir });
-  return {
-    preview: async (s) => (await (await select(s)).preview()).stdout,
-    outputs: async (s) => Object.fromEntries(Object.entries(await (await select(s)).outputs()).map(([k, v]: [string, { value: unknown; secret: boolean }]) => [k, v.secret ? "[secret]" : v.value])),
-    up: async (s) => (await (await select(s)).up()).stdout,
-  };
+/** The ops data volume: stack_up's requests and the audit log. */
+function approvalsOn(dir: string | undefined) {
+  if (!dir) return undefined;
+  return { store: new ApprovalStore(path.join(dir, "approvals")), audit: new AuditLog(path.join(dir, "audit.log")) };
+}
+
+/** The Docker engine as the program in this container reaches it (unix:///var/run/docker.sock, a link
+ * to this socket on the tmpfs), relayed byte for byte to the stack's read-only Docker API proxy, which decides what passes. */
+function relayDocker(proxy: string, socket: string): void {
+  const [host, port] = [proxy.slice(0, proxy.lastIndexOf(":")), Number(proxy.slice(proxy.lastIndexOf(":") + 1))];
+  fs.rmSync(socket, { force: true });
+  net
+    .createServer((client) => {
+      const upstream = net.connect(port, host);
+      client.pipe(upstream).pipe(client);
+      const end = () => (client.destroy(), upstream.destroy());
+      client.on("error", end);
+      upstream.on("error", end);
+    })
+    .listen(socket);
 }
 
 /** The route table and policy from the environment; absent where the stack runs no agents. */
@@ -86,9 +101,12 @@ function routingConfig() {
 }
 
 async function main(): Promise<void> {
-  const pulumi = await automation();
+  const pulumi = loadEngine();
   const routing = routingConfig();
+  const approvals = approvalsOn(process.env.SOPHIA_OPS_DATA_DIR);
+  const pulumiClients = process.env.SOPHIA_PULUMI_CLIENTS ? (JSON.parse(process.env.SOPHIA_PULUMI_CLIENTS) as string[]) : [...DEFAULT_PULUMI_CLIENTS];
   const allowProductionUp = process.env.SOPHIA_OPS_ALLOW_PRODUCTION_UP === "true";
+  if (process.env.SOPHIA_OPS_DOCKER_PROXY) relayDocker(process.env.SOPHIA_OPS_DOCKER_PROXY, process.env.SOPHIA_OPS_DOCKER_SOCKET ?? "/tmp/docker.sock");
   const registry = new Registry();
   const routed = new Histogram({
     name: ROUTE_TASK_METRIC,
@@ -97,20 +115,34 @@ async function main(): Promise<void> {
     buckets: OPERATION_BUCKETS,
     registers: [registry],
   });
+  if (approvals) {
+    // Counted from the log itself at each scrape: an approval's lines are written by another process.
+    new Counter({
+      name: AUDIT_METRIC,
+      help: "Pulumi operations through sophia-ops and people's approvals, from its audit log, by event (tool, or approval) and outcome",
+      labelNames: ["event", "outcome"] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { event, outcome, count } of auditCounts(approvals.audit.entries()).values()) this.inc({ event, outcome }, count);
+      },
+    });
+  }
   const taskRouted = (e: { category: string; outcome: string; seconds: number }) => routed.observe({ category: e.category, outcome: e.outcome }, e.seconds);
   // Prometheus reads the agent runtimes' health from here: they are on a network it is not on.
   if (routing) watchRuntimes(routing.routes, registry);
-  const serverFor = (caller: string | undefined) => createOpsServer({ plan, pulumi, allowProductionUp, log, taskRouted, routing: routing && { ...routing, caller } });
-  // The tools are the same for every caller (the route policy is checked when a task is routed).
+  const serverFor = (caller: string | undefined) => createOpsServer({ plan, pulumi, pulumiClients, approvals, allowProductionUp, caller, log, taskRouted, routing });
+  // The tools are the same for every caller (who may use them is checked when they are called).
   const tools = await toolListOf(serverFor(undefined));
+  const engine = "engine" in pulumi ? `${pulumi.engine.stack}'s state` : pulumi.unavailable;
   const http = createMcpHttpEdge({
     name: "sophia-ops",
     registry,
     backendKey: process.env.SOPHIA_BACKEND_KEY ?? "",
-    health: () => ({ status: "ok", pulumiCli: Boolean(pulumi) }),
+    health: () => ({ status: "ok", pulumiEngine: "engine" in pulumi }),
     serverFor: (caller) => answerToolsListWith(serverFor(caller), tools),
   });
-  http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiCli: Boolean(pulumi), allowProductionUp, routeTask: Boolean(routing) }));
+  http.listen(port, "0.0.0.0", () => log({ event: "listening", port, pulumiEngine: engine, allowProductionUp, routeTask: Boolean(routing) }));
   stopOnSignals(http, (how) => {
     log({ event: "stopped", how });
     // A plan still running is a child of this process; the container ends it with the server.
@@ -118,8 +150,24 @@ async function main(): Promise<void> {
   });
 }
 
-main().catch((error: Error) => {
-  // One line on stderr (a bad SOPHIA_* setting names itself), and a failing exit code.
-  log({ event: "fatal", error: error.message });
-  process.exitCode = 1;
-});
+/** `node server.js approval …`: see approvalCommand. */
+function approvalMain(argv: readonly string[]): void {
+  const approvals = approvalsOn(process.env.SOPHIA_OPS_DATA_DIR);
+  if (!approvals) throw new Error("approval: SOPHIA_OPS_DATA_DIR is not set in this container; it keeps no approvals");
+  process.stdout.write(`${approvalCommand(argv, approvals.store, approvals.audit)}\n`);
+}
+
+if (process.argv[2] === "approval") {
+  try {
+    approvalMain(process.argv.slice(3));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    process.exitCode = 1;
+  }
+} else {
+  main().catch((error: Error) => {
+    // One line on stderr (a bad SOPHIA_* setting names itself), and a failing exit code.
+    log({ event: "fatal", error: error.message });
+    process.exitCode = 1;
+  });
+}

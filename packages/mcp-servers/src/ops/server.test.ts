@@ -16,9 +16,10 @@ async function callAs(caller: string, args: Record<string, string>, events: unkn
   const server = createOpsServer({
     plan: async (stack) => `plan ${stack}`,
     allowProductionUp: false,
+    caller,
     log: () => undefined,
     taskRouted: (e) => events.push({ category: e.category, outcome: e.outcome, timed: e.seconds >= 0 }),
-    routing: { routes, policy, caller, run: async (route, task) => (task === "fail" ? Promise.reject(new Error("model unreachable")) : `${route.agent}: done`) },
+    routing: { routes, policy, run: async (route, task) => (task === "fail" ? Promise.reject(new Error("model unreachable")) : `${route.agent}: done`) },
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
@@ -48,9 +49,9 @@ test("each route_task reports its category and outcome: ok, refused, error; an u
 
 test("a server answering tools/list from its process's list answers exactly what it would build, and still calls", async () => {
   const build = () =>
-    createOpsServer({ plan: async (stack) => `plan ${stack}`, allowProductionUp: false, log: () => undefined, routing: { routes, policy, caller: "cursor", run: async (route) => `${route.agent}: done` } });
+    createOpsServer({ plan: async (stack) => `plan ${stack}`, allowProductionUp: false, caller: "cursor", log: () => undefined, routing: { routes, policy, run: async (route) => `${route.agent}: done` } });
   const built = await toolListOf(build());
-  expect(built.tools.map((t) => t.name)).toEqual(["stack_plan", "route_task"]);
+  expect(built.tools.map((t) => t.name)).toEqual(["stack_plan", "route_task", "stack_preview", "stack_drift", "stack_outputs", "stack_history", "stack_up"]);
   const server = answerToolsListWith(build(), built);
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);

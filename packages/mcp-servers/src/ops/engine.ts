@@ -1,0 +1,96 @@
+// sophia-ops's Pulumi engine: the Automation API on the CLI, the program and the state the container
+// was given (packages/deploy/src/ops-engine.ts puts the first two into the image; the stack gives the
+// state read-only, its passphrase as a secret, and Docker through a read-only proxy). Every operation
+// here reads: preview, a refresh's preview, outputs, history. One runs at a time, within a deadline.
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import type * as automation from "@pulumi/pulumi/automation";
+import { driftOf, type EngineEventLike, NO_ENGINE, OperationRefused, previewDigest, redactOutputs, renderDrift, renderHistory, renderPreview, type Step, stepsOf } from "./pulumi-operations";
+
+export interface PreviewAnswer {
+  readonly text: string;
+  readonly digest: string;
+  readonly steps: readonly Step[];
+}
+
+export interface PulumiEngine {
+  /** The stack this container's state holds. */
+  readonly stack: string;
+  preview(stack: string, options: { refresh: boolean }): Promise<PreviewAnswer>;
+  drift(stack: string): Promise<string>;
+  outputs(stack: string): Promise<Record<string, unknown>>;
+  history(stack: string, limit: number): Promise<string>;
+}
+
+export type EngineAvailability = { readonly engine: PulumiEngine } | { readonly unavailable: string };
+
+/** What the container needs for a real engine; the first thing missing is named. */
+export function engineUnavailable(env: NodeJS.ProcessEnv, cliWorks: () => boolean): string | undefined {
+  if (!cliWorks()) return NO_ENGINE;
+  const workDir = env.SOPHIA_OPS_WORKDIR;
+  if (!workDir || !fs.existsSync(path.join(workDir, "Pulumi.yaml"))) return `${NO_ENGINE} (the CLI is here, the program is not: ${workDir ?? "SOPHIA_OPS_WORKDIR unset"})`;
+  const missing = ["SOPHIA_STACK", "PULUMI_BACKEND_URL", "PULUMI_CONFIG_PASSPHRASE"].filter((k) => !env[k]);
+  if (missing.length) return `no Pulumi engine for this stack: the image has one, but this container was given no state to read (${missing.join(", ")} unset)`;
+  return undefined;
+}
+
+export function loadEngine(env: NodeJS.ProcessEnv = process.env): EngineAvailability {
+  const unavailable = engineUnavailable(env, () => spawnSync("pulumi", ["version"], { stdio: "ignore", env }).status === 0);
+  if (unavailable) return { unavailable };
+  const workDir = env.SOPHIA_OPS_WORKDIR!;
+  const stackName = env.SOPHIA_STACK!;
+  // The SDK the program itself loads, from the program's node_modules: the server's bundle leaves it out.
+  const { LocalWorkspace } = createRequire(path.join(workDir, "package.json"))("@pulumi/pulumi/automation") as typeof automation;
+  const timeoutMs = Number(env.SOPHIA_OPS_PULUMI_TIMEOUT_MS ?? 300_000);
+  const policyPack = path.join(workDir, "policy");
+  const policyPacks = fs.existsSync(path.join(policyPack, "PulumiPolicy.yaml")) ? [policyPack] : [];
+  let queue: Promise<unknown> = Promise.resolve();
+
+  /** One operation at a time (each evaluates the program: hundreds of MiB), each within the deadline. */
+  const run = <T>(stack: string, operation: string, body: (s: automation.Stack, signal: AbortSignal) => Promise<T>): Promise<T> => {
+    if (stack !== stackName) return Promise.reject(new OperationRefused(`${operation}: this sophia-ops holds the ${stackName} stack's state only; ask the sophia-ops of ${stack}`));
+    const turn = queue.then(async () => {
+      const signal = AbortSignal.timeout(timeoutMs);
+      try {
+        return await body(await LocalWorkspace.selectStack({ stackName, workDir }), signal);
+      } catch (error) {
+        if (signal.aborted) throw new Error(`${operation} ${stack}: stopped at its deadline of ${timeoutMs / 1000} s`);
+        throw new Error(`${operation} ${stack}: ${engineMessage(error)}`);
+      }
+    });
+    queue = turn.catch(() => undefined);
+    return turn;
+  };
+
+  return {
+    engine: {
+      stack: stackName,
+      preview: (stack, { refresh }) =>
+        run(stack, "preview", async (s, signal) => {
+          const events: EngineEventLike[] = [];
+          await s.preview({ diff: true, refresh, policyPacks, color: "never", signal, onEvent: (e) => events.push(e as EngineEventLike) });
+          const result = stepsOf(events);
+          return { text: renderPreview(stack, result), digest: previewDigest(result.steps), steps: result.steps };
+        }),
+      drift: (stack) =>
+        run(stack, "drift", async (s, signal) => {
+          const events: EngineEventLike[] = [];
+          await s.previewRefresh({ color: "never", signal, onEvent: (e) => events.push(e as EngineEventLike) });
+          const read = events.filter((e) => e.resOutputsEvent && !e.resOutputsEvent.metadata.type.startsWith("pulumi:")).length;
+          return renderDrift(stack, driftOf(events), read);
+        }),
+      outputs: (stack) => run(stack, "outputs", async (s) => redactOutputs(await s.outputs())),
+      history: (stack, limit) => run(stack, "history", async (s) => renderHistory(stack, await s.history(limit, 1))),
+    },
+  };
+}
+
+/** The engine's own error, without the command line and the progress the Automation API repeats. */
+function engineMessage(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const stderr = /stderr: ([\s\S]*?)(?:\n\s*err\?:|$)/.exec(text)?.[1]?.trim();
+  const lines = (stderr || text).split("\n").filter((l) => /error|failed|refused|denied/i.test(l));
+  return (lines.length ? lines.slice(0, 4) : (stderr || text).split("\n").slice(-3)).join(" | ").slice(0, 800);
+}

@@ -1,0 +1,74 @@
+// What sophia-ops says about the engine's events, checked on events shaped as the engine sends them.
+import { checkPulumiCaller, driftOf, OperationRefused, previewDigest, redactOutputs, renderDrift, renderHistory, renderPreview, stepsOf } from "./pulumi-operations";
+
+const urn = (type: string, name: string) => `urn:pulumi:local::sophia::sophia:mcp:Platform$${type}::${name}`;
+const pre = (op: string, type: string, name: string, extra: Record<string, unknown> = {}) => ({ resourcePreEvent: { metadata: { op, type, urn: urn(type, name), ...extra } } });
+
+test("a preview with nothing to do says so, counting what it left unchanged (the stack itself not counted)", () => {
+  // With --refresh, each resource's read comes first: not counted twice.
+  const events = [pre("same", "pulumi:pulumi:Stack", "sophia-local"), pre("refresh", "docker:index/container:Container", "local-mcp-memory"), pre("same", "docker:index/container:Container", "local-mcp-memory"), pre("same", "docker:index/network:Network", "local-mcp")];
+  expect(renderPreview("local", stepsOf(events))).toBe("preview local: no changes (2 unchanged); policy: 0 mandatory violations, 0 advisories");
+});
+
+test("a preview lists each change with its cause, replacements with the keys that force them, and the policy pack's verdicts", () => {
+  const events = [
+    pre("update", "docker:index/container:Container", "local-mcp-memory", { diffs: ["restart"], detailedDiff: { restart: { kind: "update" } } }),
+    pre("replace", "docker:index/container:Container", "local-mcp-gong", { diffs: ["image"], keys: ["image"] }),
+    pre("same", "docker:index/network:Network", "local-mcp"),
+    { policyEvent: { policyPackName: "sophia", policyName: "containers-hardened", enforcementLevel: "advisory", message: "gong runs as root\nmore", resourceUrn: urn("docker:index/container:Container", "local-mcp-gong") } },
+  ];
+  expect(renderPreview("local", stepsOf(events)).split("\n")).toEqual([
+    "  replace docker:index/container:Container local-mcp-gong (image changed); replaced because image changed",
+    "  update docker:index/container:Container local-mcp-memory (restart changed)",
+    "policy:",
+    "  advisory sophia/containers-hardened on local-mcp-gong: gong runs as root",
+    "preview local: 1 to replace, 1 to update (1 unchanged); policy: 0 mandatory violations, 1 advisories",
+  ]);
+});
+
+test("the digest is the same for the same changes in any order, and differs when a cause differs", () => {
+  const a = pre("update", "docker:index/container:Container", "local-mcp-memory", { diffs: ["restart"] });
+  const b = pre("create", "docker:index/volume:Volume", "local-data");
+  const digest = (events: object[]) => previewDigest(stepsOf(events).steps);
+  expect(digest([a, b])).toBe(digest([b, a]));
+  expect(digest([a, b])).not.toBe(digest([pre("update", "docker:index/container:Container", "local-mcp-memory", { diffs: ["image"] }), b]));
+  expect(digest([])).toMatch(/^sha256:[0-9a-f]{16}$/);
+});
+
+test("drift names the resource and its own name, with the state's value against the world's", () => {
+  const out = (name: string, before: Record<string, unknown>, after: Record<string, unknown> | undefined) => ({
+    resOutputsEvent: { metadata: { op: "refresh", type: "docker:index/container:Container", urn: urn("docker:index/container:Container", name), old: { outputs: before }, ...(after ? { new: { outputs: after } } : {}) } },
+  });
+  const events = [
+    // How the docker provider's refresh reads "nothing" differently from the state: not drift.
+    out("local-mcp-ingress", { name: "sophia-local-ingress", dns: null, sysctls: null, volumes: [{ containerPath: "/data", readOnly: null }], __pulumi_raw_state_delta: { a: 1 } }, { name: "sophia-local-ingress", dns: [], sysctls: {}, volumes: [{ containerPath: "/data", readOnly: false }], __pulumi_raw_state_delta: { a: 2 } }),
+    out("local-mcp-memory", { name: "sophia-local-memory", restart: "unless-stopped", labels: [{ label: "a" }] }, { name: "sophia-local-memory", restart: "on-failure", labels: [{ label: "a" }] }),
+    out("local-mcp-gong", { name: "sophia-local-gong" }, { name: "sophia-local-gong" }),
+    out("local-mcp-ops", { name: "sophia-local-sophia-ops" }, undefined),
+  ];
+  const drift = driftOf(events);
+  expect(renderDrift("local", drift, 4).split("\n")).toEqual([
+    "  docker:index/container:Container local-mcp-memory (sophia-local-memory) differs: restart: \"unless-stopped\" in the state, \"on-failure\" in the world",
+    "  docker:index/container:Container local-mcp-ops deleted outside Pulumi",
+    "drift local: 2 resources differ from the state: local-mcp-memory (sophia-local-memory), local-mcp-ops; 4 resources read",
+  ]);
+  expect(renderDrift("local", [], 40)).toBe("drift local: none; 40 resources read");
+});
+
+test("history shows each update's kind, result, time, length and changes, newest first", () => {
+  const text = renderHistory("local", [
+    { version: 7, kind: "update", result: "succeeded", startTime: "2026-12-05T16:00:00.000Z", endTime: "2026-12-05T16:00:09.000Z", resourceChanges: { same: 40, update: 1 } },
+    { version: 6, kind: "refresh", result: "failed", startTime: new Date("2026-12-05T15:00:00Z"), resourceChanges: {} },
+  ]);
+  expect(text.split("\n")).toEqual(["  #7 update succeeded at 2026-12-05T16:00:00Z, 9 s: 1 update (40 unchanged)", "  #6 refresh failed at 2026-12-05T15:00:00Z: no changes", "history local: 2 updates shown, newest first"]);
+});
+
+test("outputs keep their secrets redacted", () => {
+  expect(redactOutputs({ ingressUrl: { value: "http://127.0.0.1:8443", secret: false }, mcpTokens: { value: { cursor: "t0k3n" }, secret: true } })).toEqual({ ingressUrl: "http://127.0.0.1:8443", mcpTokens: "[secret]" });
+});
+
+test("only the stack's Pulumi clients may call, and an anonymous caller never", () => {
+  expect(() => checkPulumiCaller("infrastructure", ["infrastructure"], "stack_preview")).not.toThrow();
+  expect(() => checkPulumiCaller("monitoring", ["infrastructure"], "stack_preview")).toThrow(new OperationRefused("stack_preview: client monitoring may not run Pulumi operations; the stack allows: infrastructure"));
+  expect(() => checkPulumiCaller(undefined, ["infrastructure"], "stack_up")).toThrow(/has no identity/);
+});
