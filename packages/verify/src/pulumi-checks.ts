@@ -78,8 +78,9 @@ export function pulumiChecks(ctx: PulumiCheckContext): PulumiCheck[] {
         try {
           const result = await ctx.routeTask({ category: "infrastructure", task: `Check the drift of the ${ctx.stack} stack` });
           const routed = result.structuredContent as { agent: string; answer: string; ms: number } | undefined;
-          // The answer is the drift's last line: the resources that differ, each with its container's name.
-          if (result.isError || !routed?.answer.includes(`(${container})`)) throw new Error(ctx.textOf(result).slice(0, 400));
+          // The answer is the drift's last line: the resources that differ, each with its container's
+          // name; on a stack just deployed, that one alone.
+          if (result.isError || !routed?.answer.includes(`1 resource differs from the state: `) || !routed.answer.includes(`(${container})`)) throw new Error(ctx.textOf(result).slice(0, 400));
           return `${routed.agent} answered in ${routed.ms} ms: ${routed.answer}`;
         } finally {
           // Put back at once: the stack's next up then changes nothing.

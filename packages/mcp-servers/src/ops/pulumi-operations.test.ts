@@ -41,7 +41,12 @@ test("drift names the resource and its own name, with the state's value against 
   });
   const events = [
     // How the docker provider's refresh reads "nothing" differently from the state: not drift.
-    out("local-mcp-ingress", { name: "sophia-local-ingress", dns: null, sysctls: null, volumes: [{ containerPath: "/data", readOnly: null }], __pulumi_raw_state_delta: { a: 1 } }, { name: "sophia-local-ingress", dns: [], sysctls: {}, volumes: [{ containerPath: "/data", readOnly: false }], __pulumi_raw_state_delta: { a: 2 } }),
+    // …and a list Docker returns in another order.
+    out(
+      "local-mcp-ingress",
+      { name: "sophia-local-ingress", dns: null, sysctls: null, volumes: [{ containerPath: "/data", readOnly: null }], networkDatas: [{ networkName: "a" }, { networkName: "b" }], __pulumi_raw_state_delta: { a: 1 } },
+      { name: "sophia-local-ingress", dns: [], sysctls: {}, volumes: [{ containerPath: "/data", readOnly: false }], networkDatas: [{ networkName: "b" }, { networkName: "a" }], __pulumi_raw_state_delta: { a: 2 } },
+    ),
     out("local-mcp-memory", { name: "sophia-local-memory", restart: "unless-stopped", labels: [{ label: "a" }] }, { name: "sophia-local-memory", restart: "on-failure", labels: [{ label: "a" }] }),
     out("local-mcp-gong", { name: "sophia-local-gong" }, { name: "sophia-local-gong" }),
     out("local-mcp-ops", { name: "sophia-local-sophia-ops" }, undefined),

@@ -148,14 +148,16 @@ export function driftOf(events: readonly EngineEventLike[]): Drift[] {
 }
 
 /**
- * A value without what only differs in how a provider writes "nothing": the state keeps `null` where a
- * refresh reads `[]`, `{}`, `false`, `0` or `""` (the docker provider: dns, sysctls, a volume's
- * readOnly). Empty parts are dropped, recursively, so only a difference in what is set remains.
+ * A value without what only differs in how a provider writes "nothing", or in order: the state keeps
+ * `null` where a refresh reads `[]`, `{}`, `false`, `0` or `""` (the docker provider: dns, sysctls, a
+ * volume's readOnly), and lists come back in Docker's order of the day (a container's networkDatas;
+ * the provider's lists are sets). Empty parts are dropped and lists sorted, recursively, so only a
+ * difference in what is set remains.
  */
 export function meaningful(value: unknown): unknown {
   if (Array.isArray(value)) {
     const items = value.map(meaningful);
-    return items.every((i) => i === undefined) ? undefined : items;
+    return items.every((i) => i === undefined) ? undefined : items.sort((a, b) => JSON.stringify(a ?? null).localeCompare(JSON.stringify(b ?? null)));
   }
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value)
