@@ -69,6 +69,7 @@ test("stack_up returns an approval id; it is refused while pending, and reports 
     "approval applied alice@laptop",
     "stack_up applied infrastructure",
   ]);
+  expect(audit.entries().every((e) => e.event !== "stack_up" || e.approvalId === id)).toBe(true);
   expect([...auditCounts(audit.entries()).values()].find((c) => c.event === "stack_up" && c.outcome === "pending")?.count).toBe(1);
 });
 

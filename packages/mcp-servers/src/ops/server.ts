@@ -160,7 +160,7 @@ function registerPulumiTools(server: McpServer, options: OpsServerOptions): void
         return { content: [{ type: "text", text: answer.text }] };
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
-        record(error instanceof OperationRefused ? "refused" : "error", message);
+        record(error instanceof OperationRefused ? "refused" : "error", message, (args as { approvalId?: string }).approvalId);
         return { content: [{ type: "text", text: message }], isError: true };
       }
     };
