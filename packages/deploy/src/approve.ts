@@ -8,14 +8,12 @@
 //   approve <stack> <id>: applied (<n> created, <n> updated, <n> deleted) in <s>s
 import * as os from "node:os";
 import type { EngineEvent } from "@pulumi/pulumi/automation";
-import { type Approval, type EngineEventLike, previewDigest, stepsOf } from "@sophia/mcp-servers";
+import { type Approval, APPROVAL_ID, type EngineEventLike, previewDigest, serverContainerName, stepsOf } from "@sophia/mcp-servers";
 import { dockerOn, type DockerRunner } from "@sophia/verify";
 import { openStack, stackAndCli } from "./pulumi-stack";
 
-const APPROVAL_ID = /^up-[0-9a-f]{10}$/;
-
 /** The container holding a stack's approvals (its sophia-ops). */
-export const opsContainer = (stack: string) => `sophia-${stack}-sophia-ops`;
+export const opsContainer = (stack: string) => serverContainerName(stack, "sophia-ops");
 
 export async function approveCommand(argv: readonly string[], docker: DockerRunner = (args) => dockerOn(undefined, args)): Promise<number> {
   const started = Date.now();

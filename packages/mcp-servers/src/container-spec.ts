@@ -1,6 +1,6 @@
 // Hardened container settings for an MCP server, as plain data (docker.ContainerArgs without
 // Outputs), so tests read them directly and the smoke can apply every one of them to Docker.
-import type { McpServerSpec } from "./catalog";
+import type { McpServerName, McpServerSpec } from "./catalog";
 
 export interface LogRetention {
   readonly maxSizeMiB: number;
@@ -73,11 +73,14 @@ export function healthcheckFor(port: number, path: string, host = "127.0.0.1"): 
   return { tests: ["CMD", "curl", "-fsS", "-o", "/dev/null", `http://${host}:${port}${path}`], interval: "2s", timeout: "2s", retries: 5, startPeriod: "2s" };
 }
 
+/** A server's container name on its engine: what `docker exec` and the checklist address. */
+export const serverContainerName = (stack: string, server: McpServerName) => `sophia-${stack}-${server}`;
+
 /** A server's container, sized by the catalog (measured under load, with headroom). */
 export function serverContainerSpec(stack: string, spec: McpServerSpec, logs: LogRetention, labels: Readonly<Record<string, string>>): ContainerSpec {
   const tmpfs = Object.fromEntries(spec.writable.filter((w) => !w.persist).map((w) => [w.path, "rw,noexec,nosuid,size=64m"]));
   return {
-    name: `sophia-${stack}-${spec.name}`,
+    name: serverContainerName(stack, spec.name),
     hostname: spec.name,
     ...HARDENING,
     capabilities: { drops: [...HARDENING.capabilities.drops] },

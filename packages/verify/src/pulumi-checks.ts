@@ -3,6 +3,7 @@
 // after a harmless change made behind Pulumi's back, its drift names the container; and a category
 // outside the stack's Pulumi clients is refused. Where there is none (CI, the smoke), the tools say so.
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { serverContainerName } from "@sophia/mcp-servers";
 import type { DockerRunner } from "./docker-runner";
 
 type CallTool = Client["callTool"];
@@ -58,7 +59,7 @@ export function pulumiChecks(ctx: PulumiCheckContext): PulumiCheck[] {
       refusal,
     ];
   }
-  const container = `sophia-${ctx.stack}-memory`;
+  const container = serverContainerName(ctx.stack, "memory");
   return [
     {
       item: "end to end",

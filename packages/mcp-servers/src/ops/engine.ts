@@ -87,10 +87,11 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env): EngineAvailabi
   };
 }
 
-/** The engine's own error, without the command line and the progress the Automation API repeats. */
-function engineMessage(error: unknown): string {
+/** The engine's own error lines (`error: …`), without the command line, the progress and the diff the
+ * Automation API's message repeats (a diff's `error_ratio` is not an error). */
+export function engineMessage(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error);
-  const stderr = /stderr: ([\s\S]*?)(?:\n\s*err\?:|$)/.exec(text)?.[1]?.trim();
-  const lines = (stderr || text).split("\n").filter((l) => /error|failed|refused|denied/i.test(l));
-  return (lines.length ? lines.slice(0, 4) : (stderr || text).split("\n").slice(-3)).join(" | ").slice(0, 800);
+  const stderr = /stderr: ([\s\S]*?)(?:\n\s*err\?:|$)/.exec(text)?.[1]?.trim() || text;
+  const errors = stderr.split("\n").filter((l) => /^\s*error:/.test(l));
+  return (errors.length ? errors.slice(0, 4) : stderr.split("\n").slice(-3)).map((l) => l.trim()).join(" | ").slice(0, 800);
 }

@@ -1,4 +1,5 @@
 // What sophia-ops says about the engine's events, checked on events shaped as the engine sends them.
+import { engineMessage } from "./engine";
 import { checkPulumiCaller, driftOf, OperationRefused, previewDigest, redactOutputs, renderDrift, renderHistory, renderPreview, stepsOf } from "./pulumi-operations";
 
 const urn = (type: string, name: string) => `urn:pulumi:local::sophia::sophia:mcp:Platform$${type}::${name}`;
@@ -76,4 +77,12 @@ test("only the stack's Pulumi clients may call, and an anonymous caller never", 
   expect(() => checkPulumiCaller("infrastructure", ["infrastructure"], "stack_preview")).not.toThrow();
   expect(() => checkPulumiCaller("monitoring", ["infrastructure"], "stack_preview")).toThrow(new OperationRefused("stack_preview: client monitoring may not run Pulumi operations; the stack allows: infrastructure"));
   expect(() => checkPulumiCaller(undefined, ["infrastructure"], "stack_up")).toThrow(/has no identity/);
+});
+
+test("an engine failure is told by its own error lines, not by a diff that happens to say error", () => {
+  const failed = new Error(
+    "code: 1\n stdout: \n stderr: Command failed with exit code 1: pulumi preview --diff --stack local\n                              + record: \"slo:error_ratio:rate5m\"\nerror: preview failed\n    error: an unhandled error occurred: Program exited with non-zero exit code: -1\n err?: Error: Command failed",
+  );
+  expect(engineMessage(failed)).toBe("error: preview failed | error: an unhandled error occurred: Program exited with non-zero exit code: -1");
+  expect(engineMessage(new Error("no error lines\nat all\nlast three\nshown"))).toBe("at all | last three | shown");
 });
