@@ -6,7 +6,7 @@ export { type CursorMcpJson, renderCursorMcpJson } from "./cursor-config";
 export { IMAGES_DIR, INGRESS_CONTAINER_PORT, INGRESS_INTERNAL_ALIAS, INGRESS_MONITORING_ALIAS, INGRESS_SIZING, INGRESS_INTERNAL_PORT, INGRESS_METRICS_PORT, mcpDataVolumes, McpPlatform, type McpPlatformArgs } from "./platform";
 export { type AgentRoute, type AgentRoutes, chooseRoute, RouteRefused, type RoutePolicy } from "./ops/routing";
 export { AGENT_RUNTIME_START_METRIC, AGENT_RUNTIME_UP_METRIC, AUDIT_METRIC, ROUTE_TASK_METRIC } from "./ops/server";
-export { DEFAULT_PULUMI_CLIENTS, NO_ENGINE, previewDigest, stepsOf, type EngineEventLike } from "./ops/pulumi-operations";
+export { DEFAULT_PULUMI_CLIENTS, NO_ENGINE, previewDigest, stateIdentity, stepsOf, type EngineEventLike } from "./ops/pulumi-operations";
 export { type Approval, APPROVAL_ID, approveCommand } from "./ops/approvals";
 export { DOCKER_READ_PATHS, dockerReadAllowed, renderDockerReadOnlyCaddyfile } from "./docker-readonly";
 export { OPERATION_BUCKETS, OPERATION_DURATION_METRIC } from "./http-edge";

@@ -1,3 +1,4 @@
+import { slowFirst } from "./checklist";
 import { mapConcurrently } from "./concurrency";
 
 test("at most `concurrency` at once, the next started as one ends, results in the items' order", async () => {
@@ -21,4 +22,10 @@ test("at most `concurrency` at once, the next started as one ends, results in th
   await mapConcurrently([1, 2, 3], 1, async (n) => order.push(n));
   expect(order).toEqual([1, 2, 3]);
   expect(await mapConcurrently([], 4, async () => 1)).toEqual([]);
+});
+
+test("the checklist starts its slow checks first, each group in its written order", () => {
+  const checks = [{ name: "a" }, { name: "drift", slow: true as const }, { name: "b" }, { name: "preview", slow: true as const }, { name: "c" }];
+  expect(slowFirst(checks).map((c) => c.name)).toEqual(["drift", "preview", "a", "b", "c"]);
+  expect(slowFirst([{ name: "a" }]).map((c) => c.name)).toEqual(["a"]);
 });

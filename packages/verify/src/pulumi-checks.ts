@@ -25,6 +25,8 @@ interface PulumiCheck {
   readonly item: "Pulumi operations via MCP" | "end to end";
   readonly name: string;
   readonly run: () => Promise<string>;
+  /** Runs the engine (seconds): started before the quick checks, so the checklist does not wait on it at its end. */
+  readonly slow?: true;
 }
 
 /** The restart policy every platform container has (HARDENING), and the harmless one the drift row
@@ -64,6 +66,7 @@ export function pulumiChecks(ctx: PulumiCheckContext): PulumiCheck[] {
     {
       item: "end to end",
       name: "Cursor config → route_task (infrastructure) → infra agent → the real stack_preview of the deployed stack → no changes",
+      slow: true,
       run: async () => {
         const result = await ctx.routeTask({ category: "infrastructure", task: `Preview the ${ctx.stack} stack` });
         const routed = result.structuredContent as { agent: string; answer: string; ms: number } | undefined;
@@ -74,6 +77,7 @@ export function pulumiChecks(ctx: PulumiCheckContext): PulumiCheck[] {
     {
       item: "end to end",
       name: `an out-of-band change (${container}'s restart policy, docker update) → the infra agent's stack_drift names that container`,
+      slow: true,
       run: async () => {
         await ctx.docker(["update", `--restart=${DRIFTED_POLICY}`, container]);
         try {

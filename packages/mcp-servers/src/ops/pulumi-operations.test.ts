@@ -1,6 +1,9 @@
 // What sophia-ops says about the engine's events, checked on events shaped as the engine sends them.
-import { engineMessage } from "./engine";
-import { checkPulumiCaller, driftOf, OperationRefused, previewDigest, redactOutputs, renderDrift, renderHistory, renderPreview, stepsOf } from "./pulumi-operations";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { checkpointFile, engineMessage, previewMemo } from "./engine";
+import { checkPulumiCaller, driftOf, OperationRefused, previewDigest, redactOutputs, renderDrift, renderHistory, renderPreview, stateIdentity, stepsOf } from "./pulumi-operations";
 
 const urn = (type: string, name: string) => `urn:pulumi:local::sophia::sophia:mcp:Platform$${type}::${name}`;
 const pre = (op: string, type: string, name: string, extra: Record<string, unknown> = {}) => ({ resourcePreEvent: { metadata: { op, type, urn: urn(type, name), ...extra } } });
@@ -85,4 +88,64 @@ test("an engine failure is told by its own error lines, not by a diff that happe
   );
   expect(engineMessage(failed)).toBe("error: preview failed | error: an unhandled error occurred: Program exited with non-zero exit code: -1");
   expect(engineMessage(new Error("no error lines\nat all\nlast three\nshown"))).toBe("at all | last three | shown");
+});
+
+describe("the state a preview reads, and the preview kept for it", () => {
+  const checkpoint = (resources: unknown[], time: string, pending: unknown[] = []) =>
+    JSON.stringify({ version: 3, checkpoint: { stack: "local", latest: { manifest: { time, magic: "m", version: "v3.274.1" }, secrets_providers: { type: "passphrase", state: { salt: "s" } }, resources, pending_operations: pending } } });
+  const container = { urn: urn("docker:index/container:Container", "local-mcp-memory"), inputs: { restart: "unless-stopped" }, modified: "2026-12-05T18:36:19Z" };
+
+  test("an up that changed nothing (only the manifest's time) leaves the identity; a resource or a pending operation changes it", () => {
+    const first = stateIdentity(checkpoint([container], "2026-12-05T18:38:02Z"));
+    expect(first).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(stateIdentity(checkpoint([container], "2026-12-05T19:00:00Z"))).toBe(first);
+    expect(stateIdentity(checkpoint([{ ...container, inputs: { restart: "on-failure" } }], "2026-12-05T18:38:02Z"))).not.toBe(first);
+    expect(stateIdentity(checkpoint([container], "2026-12-05T18:38:02Z", [{ type: "updating", resource: container }]))).not.toBe(first);
+    expect(stateIdentity("{ not json")).toBeUndefined();
+    expect(stateIdentity(JSON.stringify({ checkpoint: {} }))).toBeUndefined();
+  });
+
+  test("the preview is computed once per state, given again saying when, and computed anew once the state changes", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "preview-memo-"));
+    fs.mkdirSync(path.join(dir, ".pulumi", "stacks", "sophia"), { recursive: true });
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), "name: sophia\nruntime: nodejs\n");
+    const file = checkpointFile(`file://${dir}`, dir, "local");
+    expect(file).toBe(path.join(dir, ".pulumi", "stacks", "sophia", "local.json"));
+    fs.writeFileSync(file, checkpoint([container], "2026-12-05T18:38:02Z"));
+    let clock = Date.parse("2026-12-05T18:40:00Z");
+    const memo = previewMemo(file, () => new Date(clock));
+    let computed = 0;
+    const compute = async () => {
+      computed++;
+      clock += 9_000;
+      return { text: "preview local: no changes (56 unchanged); policy: 0 mandatory violations, 0 advisories", digest: "sha256:d", steps: [] };
+    };
+    expect((await memo(compute)).text).toBe("preview local: no changes (56 unchanged); policy: 0 mandatory violations, 0 advisories");
+    const again = await memo(compute);
+    expect(computed).toBe(1);
+    expect(again.text).toBe("preview local: no changes (56 unchanged); policy: 0 mandatory violations, 0 advisories (the engine's preview of 2026-12-05T18:40:00.000Z, 9.0 s; the state has not changed since)");
+    // A no-op up rewrites the manifest only: still the same state.
+    fs.writeFileSync(file, checkpoint([container], "2026-12-05T18:45:00Z"));
+    await memo(compute);
+    expect(computed).toBe(1);
+    // An up that changed a resource: the engine is asked again.
+    fs.writeFileSync(file, checkpoint([{ ...container, inputs: { restart: "on-failure" } }], "2026-12-05T18:50:00Z"));
+    await memo(compute);
+    expect(computed).toBe(2);
+    // A state written while the preview ran is not the one it read: nothing is kept.
+    const racing = previewMemo(file);
+    const racingCompute = async () => {
+      computed++;
+      fs.writeFileSync(file, checkpoint([container], "2026-12-05T18:55:00Z"));
+      return { text: "preview local: 1 to update (55 unchanged)", digest: "sha256:e", steps: [] };
+    };
+    await racing(racingCompute);
+    await racing(racingCompute);
+    expect(computed).toBe(4);
+    // No state file: never kept.
+    const none = previewMemo(path.join(dir, "missing.json"));
+    await none(compute);
+    await none(compute);
+    expect(computed).toBe(6);
+  });
 });

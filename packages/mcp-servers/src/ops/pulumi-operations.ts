@@ -18,6 +18,24 @@ export function checkPulumiCaller(caller: string | undefined, clients: readonly 
   if (!clients.includes(caller)) throw new OperationRefused(`${tool}: client ${caller} may not run Pulumi operations; the stack allows: ${clients.join(", ") || "nobody"}`);
 }
 
+/**
+ * What a preview without refresh reads of a stack's state, as one hash: its resources, the operations
+ * left pending and the secrets provider, from a file backend's checkpoint text (`.pulumi/stacks/<project>/<stack>.json`).
+ * The checkpoint's manifest (the time of its last write) is left out: an up that changed nothing
+ * rewrites it. Undefined where the text is no checkpoint.
+ */
+export function stateIdentity(checkpointText: string): string | undefined {
+  let latest: { resources?: unknown; pending_operations?: unknown; secrets_providers?: unknown } | undefined;
+  try {
+    latest = (JSON.parse(checkpointText) as { checkpoint?: { latest?: typeof latest } }).checkpoint?.latest;
+  } catch {
+    return undefined;
+  }
+  if (!latest || !Array.isArray(latest.resources)) return undefined;
+  const read = { resources: latest.resources, pending: latest.pending_operations ?? [], secrets: latest.secrets_providers ?? null };
+  return `sha256:${createHash("sha256").update(JSON.stringify(read)).digest("hex")}`;
+}
+
 /** The parts of the engine's events read here (automation's EngineEvent, structurally). */
 export interface EngineEventLike {
   readonly resourcePreEvent?: { readonly metadata: StepMetadata };
