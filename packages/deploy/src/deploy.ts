@@ -14,12 +14,14 @@ import { CATEGORIES } from "@sophia/agent-categories";
 import { endpointsResolveSafely } from "@sophia/stack-config";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
+import { stateIdentity } from "@sophia/mcp-servers";
 import { type CheckResult, commandOverSsh, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
 import { createHash } from "node:crypto";
 import { bundleImageSources, prepareImageContexts, programSourcesHash, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
 import { buildContextsOf, prepareOpsEngine, removeOpsEngine } from "./ops-engine";
 import { LOCAL_BACKEND, openStack, type PrivateBackend, stackAndCli, type StackHandle, stateFileOf } from "./pulumi-stack";
 import { startSshAgent } from "./ssh-agent";
+import { readUpRecord, treeDigest, upNeeded, writeUpRecord } from "./up-inputs";
 
 /** The repository this package is part of. */
 const root = path.resolve(__dirname, "..", "..", "..");
@@ -95,6 +97,9 @@ export interface DeployOptions {
   /** What a rehearsal adds to the live deployment before the checklist (how to reach a TLS name). */
   readonly reach?: (outputs: OutputMap) => Promise<Partial<LiveDeployment>>;
   readonly log?: (line: string) => void;
+  /** Leave out `pulumi up` when nothing it reads changed since its last success (up-inputs.ts); the
+   * local deploy's default. A rehearsal always runs it: its second up is one of its checks. */
+  readonly skipUnchangedUp?: boolean;
 }
 
 export interface DeployResult {
@@ -123,6 +128,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   let architectures: WheelArchitecture[] = [];
   let planText = "";
   let hostMemory: { enforced: boolean; measured: boolean } | undefined;
+  let engineIdentity = "";
   const stopped = (why: string): DeployResult => ({ ok: false, stopped: why, results: [], created: 0, updated: 0, outputs: {}, handle });
 
   const phases = new PhaseTimer();
@@ -264,6 +270,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
       if (!local) return `${contexts}${removeOpsEngine() ? "; sophia-ops's engine removed (it is the local stack's)" : ""}`;
       // The CLI and plugins this deploy runs, and the program, into sophia-ops's image (ops-engine.ts).
       const engine = await prepareOpsEngine(cli.command, stackName, handle!.configFile!, buildContextsOf(planText));
+      engineIdentity = `pulumi ${engine.cliVersion}; ${engine.plugins.join(", ")}`;
       return `${contexts}; sophia-ops's engine: pulumi ${engine.cliVersion}, ${engine.plugins.join(", ")} (${engine.copied ? `${engine.copied} files copied` : "current"})`;
     },
   };
@@ -277,27 +284,64 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   phases.mark("pre-checks");
   if (!ok || !handle) return stopped("a pre-deployment check failed; nothing was changed");
 
-  console.log(`pulumi up (${stackName})`);
-  let up;
-  try {
-    // showSecrets false: the summary call would otherwise decrypt against the tracked stack file and
-    // write a new salt into it.
-    up = await handle.stack.up({ configFile: handle.configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) });
-  } catch {
-    // The engine's own report is above, streamed; the error repeats all of it.
-    return stopped(`pulumi up failed after ${seconds(started)}s (the engine's report is above)`);
+  // What the up reads (up-inputs.ts), where this deploy may leave it out: the local stack's files.
+  const backend = options.backend ?? LOCAL_BACKEND;
+  const recordFile = path.join(backend.dir, "up-inputs", `${stackName}.json`);
+  const upInputs = options.skipUnchangedUp ? currentUpInputs(backend, handle.configFile!, engineIdentity) : undefined;
+  const currentState = () => stateOf(backend, stackName);
+  const needed = upInputs === undefined ? "" : upNeeded(readUpRecord(recordFile), upInputs, currentState());
+  let outputs: OutputMap;
+  let created = 0;
+  let updated = 0;
+  if (needed === undefined) {
+    const record = readUpRecord(recordFile)!;
+    console.log(`pulumi up (${stackName}): not run: the program, its config, every image's files, the engine and the state are as the up of ${record.at} left them, so it would change nothing (npm run deploy -- ${stackName} --force-up runs it)`);
+    outputs = await handle.stack.outputs();
+    phases.mark("engine (pulumi up, not needed)");
+  } else {
+    console.log(`pulumi up (${stackName})${needed ? `: ${needed}` : ""}`);
+    let up;
+    try {
+      // showSecrets false: the summary call would otherwise decrypt against the tracked stack file and
+      // write a new salt into it.
+      up = await handle.stack.up({ configFile: handle.configFile, color: "never", showSecrets: false, onOutput: (out) => process.stdout.write(out) });
+    } catch {
+      // The engine's own report is above, streamed; the error repeats all of it.
+      return stopped(`pulumi up failed after ${seconds(started)}s (the engine's report is above)`);
+    }
+    const state = currentState();
+    if (upInputs !== undefined && state !== undefined) writeUpRecord(recordFile, { inputs: upInputs, state, at: new Date().toISOString() });
+    phases.mark("engine (pulumi up)");
+    const changes = up.summary.resourceChanges ?? {};
+    created = (changes.create ?? 0) + (changes["create-replacement"] ?? 0);
+    updated = (changes.update ?? 0) + (changes.replace ?? 0);
+    outputs = up.outputs;
   }
-  phases.mark("engine (pulumi up)");
-  const changes = up.summary.resourceChanges ?? {};
-  const created = (changes.create ?? 0) + (changes["create-replacement"] ?? 0);
-  const updated = (changes.update ?? 0) + (changes.replace ?? 0);
 
   console.log("post-deployment checklist and integration validation");
-  const live = { ...liveDeployment(stackName, up.outputs, planLine), ...(hostMemory ? { hostMemory } : {}), ...(await options.reach?.(up.outputs)) };
+  const live = { ...liveDeployment(stackName, outputs, planLine), ...(hostMemory ? { hostMemory } : {}), ...(await options.reach?.(outputs)) };
   const results = await runChecklist(live, (r) => say(`${r.ok ? "PASS" : "FAIL"} ${r.name}`), { concurrency: CHECKLIST_CONCURRENCY });
   console.log(renderChecklist(results));
   phases.mark("checklist");
-  return { ok: results.every((r) => r.ok), results, created, updated, outputs: up.outputs, handle, phases: phases.toString() };
+  return { ok: results.every((r) => r.ok), results, created, updated, outputs, handle, phases: phases.toString() };
+}
+
+/** The hash of what an up of the stack reads: every file of the repository the program, its bundles
+ * and its image contexts come from (packages' own node_modules aside: package-lock.json stands for
+ * them), the config's working copy, the engine and Node. */
+function currentUpInputs(backend: PrivateBackend, configFile: string, engine: string): string {
+  const packageNodeModules = /^packages\/[^/]+\/node_modules$|^stacks\/node_modules$/;
+  const files = treeDigest(root, ["Pulumi.yaml", "package-lock.json", "tsconfig.base.json", "stacks", "packages"], path.join(backend.dir, "up-inputs", "files.json"), (relative) => packageNodeModules.test(relative));
+  return createHash("sha256").update(files.digest).update(fs.readFileSync(configFile)).update(engine).update(process.version).digest("hex");
+}
+
+/** The state's identity (stateIdentity), from the private backend's checkpoint file. */
+function stateOf(backend: PrivateBackend, stackName: string): string | undefined {
+  try {
+    return stateIdentity(fs.readFileSync(stateFileOf(backend, stackName), "utf8"));
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the checklist needs, from a deployed stack's outputs. */
@@ -379,10 +423,10 @@ async function refuseOrphans(stackName: string, handle: StackHandle): Promise<st
 /** `npm run deploy -- <stack>`: the whole command; its exit code. */
 export async function deployCommand(argv: readonly string[]): Promise<number> {
   const started = Date.now();
-  const start = await stackAndCli("deploy", argv, { usage: "npm run deploy -- <stack>", install: true });
+  const start = await stackAndCli("deploy", argv, { usage: "npm run deploy -- <stack> [--force-up]", install: true });
   if (typeof start === "number") return start;
   const { stackName, cli } = start;
-  const result = await runDeploy({ stackName, cli });
+  const result = await runDeploy({ stackName, cli, skipUnchangedUp: stackName === "local" && !argv.includes("--force-up") });
   if (result.stopped) {
     console.log(`deploy ${stackName}: stopped: ${result.stopped}`);
     return 1;
