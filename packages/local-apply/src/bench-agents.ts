@@ -1,5 +1,5 @@
 // npm run bench:agents — the agent runtime's speed targets, measured on the local stack in one run:
-//   instantiation   inside the runtime image, Agno's PerformanceEval (1,000 constructions): a bare
+//   instantiation   inside the runtime image, Agno's PerformanceEval (1,000 constructions in 5 rounds taking turns): a bare
 //                   Agno agent with the same model and tools (the 1.1× target's reference), Agno's
 //                   own minimal example, and a manifest agent built the way the runtime builds it;
 //   start-to-healthy  `docker start` of the runtime container until its /health answers 200 (its

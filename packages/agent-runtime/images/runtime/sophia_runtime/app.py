@@ -11,6 +11,14 @@ import gc
 
 gc.disable()
 
+# Pydantic builds each model's validator and serializer when its class is defined. The runtime's
+# imports define about 1,500 models (most of them the OpenAI SDK's types, which no agent here
+# uses), and building them was about a tenth of the start. Pydantic's own `defer_build` puts that off
+# to a model's first use; set on BaseModel before anything imports its models, every model inherits it.
+import pydantic  # noqa: E402
+
+pydantic.BaseModel.model_config["defer_build"] = True
+
 import asyncio  # noqa: E402
 import os  # noqa: E402
 import sys  # noqa: E402
