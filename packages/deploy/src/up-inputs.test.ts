@@ -65,7 +65,7 @@ test("an up is left out only where the inputs and the state are the last success
   expect(upNeeded(undefined, "i1", "sha256:s1")).toBe("no record of an earlier up");
   expect(upNeeded(record, "i2", "sha256:s1")).toBe("the program, its config, an image's files or the engine changed");
   expect(upNeeded(record, "i1", "sha256:s2")).toBe("the state changed since the last up of this deploy tool");
-  expect(upNeeded(record, "i1", undefined)).toBe("the state file could not be read");
+  expect(upNeeded(record, "i1", undefined)).toBe("no state to compare (a new stack)");
 
   const { base } = tree();
   const file = path.join(base, "records", "local.json");

@@ -95,7 +95,7 @@ export function writeUpRecord(file: string, record: UpRecord): void {
 
 /** Why an up is needed, or undefined where the last up's inputs and resulting state are the present ones. */
 export function upNeeded(record: UpRecord | undefined, inputs: string, state: string | undefined): string | undefined {
-  if (state === undefined) return "the state file could not be read";
+  if (state === undefined) return "no state to compare (a new stack)";
   if (!record) return "no record of an earlier up";
   if (record.state !== state) return "the state changed since the last up of this deploy tool";
   if (record.inputs !== inputs) return "the program, its config, an image's files or the engine changed";

@@ -95,10 +95,21 @@ describe("the state a preview reads, and the preview kept for it", () => {
     JSON.stringify({ version: 3, checkpoint: { stack: "local", latest: { manifest: { time, magic: "m", version: "v3.274.1" }, secrets_providers: { type: "passphrase", state: { salt: "s" } }, resources, pending_operations: pending } } });
   const container = { urn: urn("docker:index/container:Container", "local-mcp-memory"), inputs: { restart: "unless-stopped" }, modified: "2026-12-05T18:36:19Z" };
 
-  test("an up that changed nothing (only the manifest's time) leaves the identity; a resource or a pending operation changes it", () => {
-    const first = stateIdentity(checkpoint([container], "2026-12-05T18:38:02Z"));
+  test("an up that changed nothing leaves the identity; a resource or a pending operation changes it", () => {
+    const network = { urn: urn("docker:index/network:Network", "local-mcp"), inputs: { name: "sophia-mcp" }, modified: "2026-12-05T18:36:10Z" };
+    const withSecret = (nonce: string, dependencies: string[]) => ({
+      ...container,
+      inputs: { ...container.inputs, envs: { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", ciphertext: `v1:${nonce}:…` } },
+      dependencies,
+      propertyDependencies: { envs: dependencies },
+    });
+    const first = stateIdentity(checkpoint([network, withSecret("aaaa", [network.urn, "urn:b"])], "2026-12-05T18:38:02Z"));
     expect(first).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(stateIdentity(checkpoint([container], "2026-12-05T19:00:00Z"))).toBe(first);
+    // What the next write of the same state changes: the time, the resources' and dependencies'
+    // order, and every secret's ciphertext.
+    expect(stateIdentity(checkpoint([withSecret("bbbb", ["urn:b", network.urn]), network], "2026-12-05T19:00:00Z"))).toBe(first);
+    // An update: the resource's modified time.
+    expect(stateIdentity(checkpoint([network, { ...withSecret("aaaa", [network.urn, "urn:b"]), modified: "2026-12-05T19:01:00Z" }], "2026-12-05T19:01:00Z"))).not.toBe(first);
     expect(stateIdentity(checkpoint([{ ...container, inputs: { restart: "on-failure" } }], "2026-12-05T18:38:02Z"))).not.toBe(first);
     expect(stateIdentity(checkpoint([container], "2026-12-05T18:38:02Z", [{ type: "updating", resource: container }]))).not.toBe(first);
     expect(stateIdentity("{ not json")).toBeUndefined();

@@ -19,10 +19,13 @@ export function checkPulumiCaller(caller: string | undefined, clients: readonly 
 }
 
 /**
- * What a preview without refresh reads of a stack's state, as one hash: its resources, the operations
- * left pending and the secrets provider, from a file backend's checkpoint text (`.pulumi/stacks/<project>/<stack>.json`).
- * The checkpoint's manifest (the time of its last write) is left out: an up that changed nothing
- * rewrites it. Undefined where the text is no checkpoint.
+ * What a preview without refresh reads of a stack's state, as one hash, from a file backend's
+ * checkpoint text (`.pulumi/stacks/<project>/<stack>.json`): its resources, the operations left
+ * pending and the secrets provider. An up that changes nothing still writes the checkpoint anew, and
+ * what it writes differently is left out: the manifest's time, the order of the resources and of
+ * each one's dependencies, and every secret's ciphertext (encrypted again, with a new nonce, on every
+ * write). A resource an up did change carries a new `modified` time. Undefined where the text is no
+ * checkpoint.
  */
 export function stateIdentity(checkpointText: string): string | undefined {
   let latest: { resources?: unknown; pending_operations?: unknown; secrets_providers?: unknown } | undefined;
@@ -32,8 +35,34 @@ export function stateIdentity(checkpointText: string): string | undefined {
     return undefined;
   }
   if (!latest || !Array.isArray(latest.resources)) return undefined;
-  const read = { resources: latest.resources, pending: latest.pending_operations ?? [], secrets: latest.secrets_providers ?? null };
+  const resources = (latest.resources as CheckpointResource[]).map(asWritten).sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
+  const pending = ((latest.pending_operations ?? []) as { resource?: CheckpointResource; type?: string }[]).map((p) => ({ type: p.type, resource: p.resource && asWritten(p.resource) }));
+  const read = { resources, pending, secrets: latest.secrets_providers ?? null };
   return `sha256:${createHash("sha256").update(JSON.stringify(read)).digest("hex")}`;
+}
+
+interface CheckpointResource {
+  readonly urn: string;
+  readonly dependencies?: readonly string[];
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** Pulumi's marker of an encrypted value in a checkpoint. */
+const SECRET_SIGNATURE = "4dabf18193072939515e22adb298388d";
+
+/** A checkpoint resource without what each write of the same state changes (see stateIdentity). */
+function asWritten(resource: CheckpointResource): CheckpointResource {
+  const masked = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(masked);
+    if (value === null || typeof value !== "object") return value;
+    if (SECRET_SIGNATURE in value) return "[secret]";
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, masked(v)]));
+  };
+  return {
+    ...(masked(resource) as CheckpointResource),
+    dependencies: [...(resource.dependencies ?? [])].sort(),
+    propertyDependencies: Object.fromEntries(Object.entries(resource.propertyDependencies ?? {}).map(([k, urns]) => [k, [...urns].sort()])),
+  };
 }
 
 /** The parts of the engine's events read here (automation's EngineEvent, structurally). */
