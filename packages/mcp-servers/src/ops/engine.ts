@@ -56,7 +56,7 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env): EngineAvailabi
     selected = undefined;
     throw error;
   }));
-  const remembered = previewMemo(checkpointFile(env.PULUMI_BACKEND_URL, workDir, stackName));
+  const remembered = new PreviewMemo(checkpointFile(env.PULUMI_BACKEND_URL, workDir, stackName));
 
   /** One operation at a time (each evaluates the program: hundreds of MiB), each within the deadline. */
   const run = <T>(stack: string, operation: string, body: (s: automation.Stack, signal: AbortSignal) => Promise<T>): Promise<T> => {
@@ -77,8 +77,11 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env): EngineAvailabi
   return {
     engine: {
       stack: stackName,
-      preview: (stack, { refresh }) =>
-        run(stack, "preview", async (s, signal) => {
+      preview: (stack, { refresh }) => {
+        // A kept answer is given at once, not queued behind a drift or another preview.
+        const kept = !refresh && stack === stackName ? remembered.kept() : undefined;
+        if (kept) return Promise.resolve(kept);
+        return run(stack, "preview", async (s, signal) => {
           const compute = async () => {
             const events: EngineEventLike[] = [];
             await s.preview({ diff: true, refresh, policyPacks, color: "never", signal, onEvent: (e) => events.push(e as EngineEventLike) });
@@ -86,8 +89,9 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env): EngineAvailabi
             return { text: renderPreview(stack, result), digest: previewDigest(result.steps), steps: result.steps };
           };
           // A refresh reads the world: never remembered.
-          return refresh ? compute() : remembered(compute);
-        }),
+          return refresh ? compute() : remembered.answer(compute);
+        });
+      },
       drift: (stack) =>
         run(stack, "drift", async (s, signal) => {
           const events: EngineEventLike[] = [];
@@ -109,26 +113,40 @@ export function loadEngine(env: NodeJS.ProcessEnv = process.env): EngineAvailabi
  * the state is the same, the same answer is given again, saying when the engine computed it. An
  * answer is kept only where the state did not change while it was computed (an up running beside it).
  */
-export function previewMemo(stateFile: string, now: () => Date = () => new Date()): (compute: () => Promise<PreviewAnswer>) => Promise<PreviewAnswer> {
-  const readState = () => {
+export class PreviewMemo {
+  private last: { state: string; answer: PreviewAnswer } | undefined;
+
+  constructor(
+    private readonly stateFile: string,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /** The kept answer, where the state is still the one it read: given at once, not queued behind the engine. */
+  kept(): PreviewAnswer | undefined {
+    const state = this.readState();
+    return state !== undefined && this.last?.state === state ? this.last.answer : undefined;
+  }
+
+  /** The kept answer, or the engine's (then kept). */
+  async answer(compute: () => Promise<PreviewAnswer>): Promise<PreviewAnswer> {
+    const before = this.readState();
+    if (before !== undefined && this.last?.state === before) return this.last.answer;
+    const started = this.now();
+    const answer = await compute();
+    if (before !== undefined && this.readState() === before) {
+      const seconds = ((this.now().getTime() - started.getTime()) / 1000).toFixed(1);
+      this.last = { state: before, answer: { ...answer, text: `${answer.text} (the engine's preview of ${started.toISOString()}, ${seconds} s; the state has not changed since)` } };
+    }
+    return answer;
+  }
+
+  private readState(): string | undefined {
     try {
-      return stateIdentity(fs.readFileSync(stateFile, "utf8"));
+      return stateIdentity(fs.readFileSync(this.stateFile, "utf8"));
     } catch {
       return undefined;
     }
-  };
-  let last: { state: string; answer: PreviewAnswer } | undefined;
-  return async (compute) => {
-    const before = readState();
-    if (before !== undefined && last?.state === before) return last.answer;
-    const started = now();
-    const answer = await compute();
-    if (before !== undefined && readState() === before) {
-      const seconds = ((now().getTime() - started.getTime()) / 1000).toFixed(1);
-      last = { state: before, answer: { ...answer, text: `${answer.text} (the engine's preview of ${started.toISOString()}, ${seconds} s; the state has not changed since)` } };
-    }
-    return answer;
-  };
+  }
 }
 
 /** The checkpoint file of a stack in a file backend (`file://<dir>`): `<dir>/.pulumi/stacks/<project>/<stack>.json`. */

@@ -2,7 +2,7 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { checkpointFile, engineMessage, previewMemo } from "./engine";
+import { checkpointFile, engineMessage, PreviewMemo } from "./engine";
 import { checkPulumiCaller, driftOf, OperationRefused, previewDigest, redactOutputs, renderDrift, renderHistory, renderPreview, stateIdentity, stepsOf } from "./pulumi-operations";
 
 const urn = (type: string, name: string) => `urn:pulumi:local::sophia::sophia:mcp:Platform$${type}::${name}`;
@@ -124,39 +124,43 @@ describe("the state a preview reads, and the preview kept for it", () => {
     expect(file).toBe(path.join(dir, ".pulumi", "stacks", "sophia", "local.json"));
     fs.writeFileSync(file, checkpoint([container], "2026-12-05T18:38:02Z"));
     let clock = Date.parse("2026-12-05T18:40:00Z");
-    const memo = previewMemo(file, () => new Date(clock));
+    const memo = new PreviewMemo(file, () => new Date(clock));
     let computed = 0;
     const compute = async () => {
       computed++;
       clock += 9_000;
       return { text: "preview local: no changes (56 unchanged); policy: 0 mandatory violations, 0 advisories", digest: "sha256:d", steps: [] };
     };
-    expect((await memo(compute)).text).toBe("preview local: no changes (56 unchanged); policy: 0 mandatory violations, 0 advisories");
-    const again = await memo(compute);
+    expect(memo.kept()).toBeUndefined();
+    expect((await memo.answer(compute)).text).toBe("preview local: no changes (56 unchanged); policy: 0 mandatory violations, 0 advisories");
+    const again = await memo.answer(compute);
     expect(computed).toBe(1);
+    expect(memo.kept()).toEqual(again);
     expect(again.text).toBe("preview local: no changes (56 unchanged); policy: 0 mandatory violations, 0 advisories (the engine's preview of 2026-12-05T18:40:00.000Z, 9.0 s; the state has not changed since)");
     // A no-op up rewrites the manifest only: still the same state.
     fs.writeFileSync(file, checkpoint([container], "2026-12-05T18:45:00Z"));
-    await memo(compute);
+    await memo.answer(compute);
     expect(computed).toBe(1);
     // An up that changed a resource: the engine is asked again.
     fs.writeFileSync(file, checkpoint([{ ...container, inputs: { restart: "on-failure" } }], "2026-12-05T18:50:00Z"));
-    await memo(compute);
+    expect(memo.kept()).toBeUndefined();
+    await memo.answer(compute);
     expect(computed).toBe(2);
     // A state written while the preview ran is not the one it read: nothing is kept.
-    const racing = previewMemo(file);
+    const racing = new PreviewMemo(file);
     const racingCompute = async () => {
       computed++;
       fs.writeFileSync(file, checkpoint([container], "2026-12-05T18:55:00Z"));
       return { text: "preview local: 1 to update (55 unchanged)", digest: "sha256:e", steps: [] };
     };
-    await racing(racingCompute);
-    await racing(racingCompute);
+    await racing.answer(racingCompute);
+    await racing.answer(racingCompute);
     expect(computed).toBe(4);
     // No state file: never kept.
-    const none = previewMemo(path.join(dir, "missing.json"));
-    await none(compute);
-    await none(compute);
+    const none = new PreviewMemo(path.join(dir, "missing.json"));
+    await none.answer(compute);
+    await none.answer(compute);
+    expect(none.kept()).toBeUndefined();
     expect(computed).toBe(6);
   });
 });
