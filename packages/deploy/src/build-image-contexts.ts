@@ -1,15 +1,16 @@
 // Prepares the Docker build contexts of the platform's images on this machine, so that image builds
 // need no registry: the sophia-ops bundles and the stdio bridge (esbuild), the memory server's pinned node_modules
 // (npm ci from its package-lock.json), the agent runtime's wheels (tools/fetch-wheels.sh) and
-// manifest schema, and Telegraf for the local monitoring image (built from its Go module, which
-// Debian does not package). After one fetch, npm's cache, the wheels directory and Go's module
-// cache make this work offline.
+// manifest schema, Telegraf for the local monitoring image (built from its Go module, which Debian
+// does not package) and the ingress's Caddy (from its Go module too: Debian's is 2.6.2). After one
+// fetch, npm's cache, the wheels directory and Go's module cache make this work offline.
 // Run by the smoke and by deploy:local before images are built.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { build, type BuildOptions, buildSync, type Metafile, type Plugin } from "esbuild";
+import { CADDY_VERSION } from "@sophia/mcp-servers";
 import { TELEGRAF_VERSION } from "@sophia/monitoring";
 
 /** The repository this package is part of. */
@@ -144,28 +145,56 @@ export function prepareImageContexts(log: (line: string) => void, architectures:
     log(`image context agent runtime: ${execFileSync("bash", [path.join(root, "tools", "fetch-wheels.sh"), "--arch", arch], { encoding: "utf8" }).trim()}`);
   }
   log(`image context monitoring: ${buildTelegraf(path.join(root, "packages", "monitoring", "images", "monitoring", "dist"))}`);
+  log(`image context ingress: ${buildCaddy(path.join(images, "ingress", "dist"), architectures)}`);
 }
 
 /** Telegraf with only the plugins the container exporter uses (its documented custom build: the
  * docker input and the Prometheus output), for this machine's architecture, which is the local
  * engine's and a rehearsal node's. Rebuilt only when the pinned version changes. */
 export function buildTelegraf(dist: string): string {
-  const binary = path.join(dist, "telegraf");
-  const stamp = path.join(dist, "telegraf.version");
-  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === TELEGRAF_VERSION) return `telegraf ${TELEGRAF_VERSION} already built`;
-  fs.mkdirSync(dist, { recursive: true });
+  return goBinary({ context: "monitoring", name: "telegraf", module: "github.com/influxdata/telegraf/cmd/telegraf", version: TELEGRAF_VERSION, tags: "custom,inputs.docker,outputs.prometheus_client", dist, file: "telegraf" });
+}
+
+/** The ingress's Caddy, for each architecture its image is built for (`caddy-<uname -m>`, which the
+ * Dockerfile picks). From its Go module rather than Debian's package: Debian's 2.6.2 cut off about one
+ * proxied answer in 10,000 under load ("aborting with incomplete response"). */
+export function buildCaddy(dist: string, architectures: readonly WheelArchitecture[]): string {
+  const built = (architectures.length ? architectures : [machineArchitecture()]).map((arch) =>
+    goBinary({ context: "ingress", name: "caddy", module: "github.com/caddyserver/caddy/v2/cmd/caddy", version: CADDY_VERSION, dist, file: `caddy-${arch}`, goarch: arch === "aarch64" ? "arm64" : "amd64" }),
+  );
+  return built.join("; ");
+}
+
+const machineArchitecture = (): WheelArchitecture => (process.arch === "arm64" ? "aarch64" : "x86_64");
+
+/** `go install <module>@v<version>` into `dist/<file>` (static, stripped), skipped while the version
+ * stamp beside it is the pinned one. */
+function goBinary(build: { context: string; name: string; module: string; version: string; tags?: string; dist: string; file: string; goarch?: string }): string {
+  const binary = path.join(build.dist, build.file);
+  const stamp = `${binary}.version`;
+  if (fs.existsSync(binary) && fs.existsSync(stamp) && fs.readFileSync(stamp, "utf8") === build.version) return `${build.file} ${build.version} already built`;
+  fs.mkdirSync(build.dist, { recursive: true });
+  const scratch = fs.mkdtempSync(path.join(build.dist, ".go-"));
+  const hostArch = process.arch === "arm64" ? "arm64" : "amd64";
+  const cross = build.goarch !== undefined && build.goarch !== hostArch;
   const started = Date.now();
   try {
-    execFileSync("go", ["install", "-trimpath", "-ldflags=-s -w", "-tags", "custom,inputs.docker,outputs.prometheus_client", `github.com/influxdata/telegraf/cmd/telegraf@v${TELEGRAF_VERSION}`], {
-      env: { ...process.env, GOBIN: dist, CGO_ENABLED: "0", GOFLAGS: "-mod=mod" },
-      stdio: ["ignore", "ignore", "pipe"],
-    });
+    const go = (args: string[], env: Record<string, string> = {}) => execFileSync("go", args, { env: { ...process.env, CGO_ENABLED: "0", GOFLAGS: "-mod=mod", ...env }, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const install = ["install", "-trimpath", "-ldflags=-s -w", ...(build.tags ? ["-tags", build.tags] : []), `${build.module}@v${build.version}`];
+    // `go install` puts another architecture's binary under GOPATH/bin/<os>_<arch>/ (it refuses GOBIN there).
+    if (cross) go(install, { GOOS: "linux", GOARCH: build.goarch!, GOBIN: "" });
+    else go(install, { GOBIN: scratch });
+    const built = cross ? path.join(go(["env", "GOPATH"]).trim().split(path.delimiter)[0]!, "bin", `linux_${build.goarch}`, build.name) : path.join(scratch, build.name);
+    fs.copyFileSync(built, binary);
+    fs.chmodSync(binary, 0o755);
   } catch (error) {
-    const { code, stderr } = error as NodeJS.ErrnoException & { stderr?: Buffer };
-    if (code === "ENOENT") throw new Error("image context monitoring: Telegraf is built from its Go module, and `go` is not on PATH: install Go >= 1.24 (https://go.dev/dl/)");
-    throw new Error(`image context monitoring: go install telegraf@v${TELEGRAF_VERSION} failed:\n${stderr?.toString().trim()}`);
+    const { code, stderr } = error as NodeJS.ErrnoException & { stderr?: string };
+    if (code === "ENOENT") throw new Error(`image context ${build.context}: ${build.name} is built from its Go module, and \`go\` is not on PATH: install Go >= 1.24 (https://go.dev/dl/)`);
+    throw new Error(`image context ${build.context}: go install ${build.module}@v${build.version}${cross ? ` for ${build.goarch}` : ""} failed:\n${stderr?.toString().trim() ?? (error as Error).message}`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
   }
-  fs.writeFileSync(stamp, TELEGRAF_VERSION);
-  return `telegraf ${TELEGRAF_VERSION} built from its Go module in ${((Date.now() - started) / 1000).toFixed(0)} s`;
+  fs.writeFileSync(stamp, build.version);
+  return `${build.file} ${build.version} built from its Go module in ${((Date.now() - started) / 1000).toFixed(0)} s`;
 }
 

@@ -12,6 +12,9 @@ export interface IngressRoute {
 }
 
 /** Limits every request meets at the edge, before any server sees it. */
+/** The ingress's Caddy, built from its Go module into the image (packages/deploy: buildCaddy). */
+export const CADDY_VERSION = "2.11.9";
+
 export const EDGE_LIMITS = {
   /** An MCP request is a JSON-RPC message: kilobytes. Larger bodies get 413 from the ingress. */
   maxBodyBytes: 1024 * 1024,
@@ -106,8 +109,8 @@ export function renderCaddyfile(site: IngressSite, routes: readonly IngressRoute
     "{",
     "\tadmin off",
     ...globals,
+    "\tmetrics",
     "\tservers {",
-    "\t\tmetrics",
     "\t\ttimeouts {",
     `\t\t\tread_header ${EDGE_LIMITS.readHeaderSeconds}s`,
     `\t\t\tread_body ${EDGE_LIMITS.readBodySeconds}s`,
