@@ -145,7 +145,7 @@ export function prepareImageContexts(log: (line: string) => void, architectures:
     log(`image context agent runtime: ${execFileSync("bash", [path.join(root, "tools", "fetch-wheels.sh"), "--arch", arch], { encoding: "utf8" }).trim()}`);
   }
   log(`image context monitoring: ${buildTelegraf(path.join(root, "packages", "monitoring", "images", "monitoring", "dist"))}`);
-  log(`image context ingress: ${buildCaddy(path.join(images, "ingress", "dist"), architectures)}`);
+  log(`image context ingress: ${buildCaddy(architectures)}`);
 }
 
 /** Telegraf with only the plugins the container exporter uses (its documented custom build: the
@@ -158,7 +158,7 @@ export function buildTelegraf(dist: string): string {
 /** The ingress's Caddy, for each architecture its image is built for (`caddy-<uname -m>`, which the
  * Dockerfile picks). From its Go module rather than Debian's package: Debian's 2.6.2 cut off about one
  * proxied answer in 10,000 under load ("aborting with incomplete response"). */
-export function buildCaddy(dist: string, architectures: readonly WheelArchitecture[]): string {
+export function buildCaddy(architectures: readonly WheelArchitecture[] = [], dist: string = path.join(images, "ingress", "dist")): string {
   const built = (architectures.length ? architectures : [machineArchitecture()]).map((arch) =>
     goBinary({ context: "ingress", name: "caddy", module: "github.com/caddyserver/caddy/v2/cmd/caddy", version: CADDY_VERSION, dist, file: `caddy-${arch}`, goarch: arch === "aarch64" ? "arm64" : "amd64" }),
   );

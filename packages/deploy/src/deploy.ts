@@ -97,8 +97,9 @@ export interface DeployOptions {
   /** What a rehearsal adds to the live deployment before the checklist (how to reach a TLS name). */
   readonly reach?: (outputs: OutputMap) => Promise<Partial<LiveDeployment>>;
   readonly log?: (line: string) => void;
-  /** Leave out `pulumi up` when nothing it reads changed since its last success (up-inputs.ts); the
-   * local deploy's default. A rehearsal always runs it: its second up is one of its checks. */
+  /** Whether to leave out `pulumi up` when nothing it reads changed since its last success
+   * (up-inputs.ts). Set (true or false), each successful up is recorded for that; the local deploy
+   * sets it, true unless --force-up. A rehearsal leaves it unset: its second up is one of its checks. */
   readonly skipUnchangedUp?: boolean;
 }
 
@@ -291,13 +292,13 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   // What the up reads (up-inputs.ts), where this deploy may leave it out: the local stack's files.
   const backend = options.backend ?? LOCAL_BACKEND;
   const recordFile = path.join(backend.dir, "up-inputs", `${stackName}.json`);
-  const upInputs = options.skipUnchangedUp ? currentUpInputs(backend, handle.configFile!, engineIdentity) : undefined;
+  const upInputs = options.skipUnchangedUp === undefined ? undefined : currentUpInputs(backend, handle.configFile!, engineIdentity);
   const currentState = () => stateOf(backend, stackName);
   const needed = upInputs === undefined ? "" : upNeeded(readUpRecord(recordFile), upInputs, currentState());
   let outputs: OutputMap;
   let created = 0;
   let updated = 0;
-  if (needed === undefined) {
+  if (needed === undefined && options.skipUnchangedUp) {
     const record = readUpRecord(recordFile)!;
     console.log(`pulumi up (${stackName}): not run: the program, its config, every image's files, the engine and the state are as the up of ${record.at} left them, so it would change nothing (npm run deploy -- ${stackName} --force-up runs it)`);
     const read = (await outputsBeforeUp) ?? (await handle.stack.outputs());
@@ -305,7 +306,7 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
     outputs = read;
     phases.mark("engine (pulumi up, not needed)");
   } else {
-    console.log(`pulumi up (${stackName})${needed ? `: ${needed}` : ""}`);
+    console.log(`pulumi up (${stackName})${needed ? `: ${needed}` : needed === undefined ? ": --force-up (nothing it reads changed)" : ""}`);
     let up;
     try {
       // showSecrets false: the summary call would otherwise decrypt against the tracked stack file and

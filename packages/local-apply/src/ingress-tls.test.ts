@@ -3,6 +3,7 @@
 // the smoke's applier), with Caddy's internal CA since no ACME CA can reach this machine.
 import { createServer } from "node:net";
 import * as tls from "node:tls";
+import { buildCaddy } from "@sophia/deploy";
 import { DockerRuntime } from "@sophia/docker-runtime";
 import { INGRESS_INTERNAL_ALIAS, INGRESS_MONITORING_ALIAS, McpPlatform } from "@sophia/mcp-servers";
 import { evaluate, type PlannedResource } from "@sophia/plan";
@@ -13,6 +14,8 @@ const HOST = "mcp.rehearsal.test";
 const NETWORK = "sophia-tlstest-net";
 const created: Created = { containers: [], networks: [], volumes: [] };
 afterAll(() => teardown(created));
+// The image's Caddy is built from its Go module into the context (a first build downloads its modules).
+beforeAll(() => void buildCaddy(), 600_000);
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
