@@ -25,7 +25,8 @@ test("at most `concurrency` at once, the next started as one ends, results in th
 });
 
 test("the checklist starts its slow checks first, each group in its written order", () => {
-  const checks = [{ name: "a" }, { name: "drift", slow: true as const }, { name: "b" }, { name: "preview", slow: true as const }, { name: "c" }];
+  type Check = { readonly name: string; readonly slow?: true };
+  const checks: Check[] = [{ name: "a" }, { name: "drift", slow: true }, { name: "b" }, { name: "preview", slow: true }, { name: "c" }];
   expect(slowFirst(checks).map((c) => c.name)).toEqual(["drift", "preview", "a", "b", "c"]);
-  expect(slowFirst([{ name: "a" }]).map((c) => c.name)).toEqual(["a"]);
+  expect(slowFirst<Check>([{ name: "a" }]).map((c) => c.name)).toEqual(["a"]);
 });
