@@ -14,7 +14,7 @@ import { CATEGORIES } from "@sophia/agent-categories";
 import { endpointsResolveSafely } from "@sophia/stack-config";
 import { knownHostsOptions } from "@sophia/lambda-node";
 import { parse } from "yaml";
-import { stateIdentity } from "@sophia/mcp-servers";
+import { stateIdentityOfFile } from "@sophia/mcp-servers";
 import { type CheckResult, commandOverSsh, committedPlanLine, dockerMemory, dockerOn, dockerOverSsh, type Fleet, type LiveDeployment, memoryNotMeasurable, renderChecklist, runChecklist } from "@sophia/verify";
 import { createHash } from "node:crypto";
 import { bundleImageSources, prepareImageContexts, programSourcesHash, type WheelArchitecture, wheelArchitectures } from "./build-image-contexts";
@@ -293,15 +293,16 @@ export async function runDeploy(options: DeployOptions): Promise<DeployResult> {
   const backend = options.backend ?? LOCAL_BACKEND;
   const recordFile = path.join(backend.dir, "up-inputs", `${stackName}.json`);
   const upInputs = options.skipUnchangedUp === undefined ? undefined : currentUpInputs(backend, handle.configFile!, engineIdentity);
-  const currentState = () => stateOf(backend, stackName);
-  const needed = upInputs === undefined ? "" : upNeeded(readUpRecord(recordFile), upInputs, currentState());
+  const currentState = () => stateIdentityOfFile(stateFileOf(backend, stackName));
+  const record = readUpRecord(recordFile);
+  const needed = upInputs === undefined ? "" : upNeeded(record, upInputs, currentState());
   let outputs: OutputMap;
   let created = 0;
   let updated = 0;
   if (needed === undefined && options.skipUnchangedUp) {
-    const record = readUpRecord(recordFile)!;
-    console.log(`pulumi up (${stackName}): not run: the program, its config, every image's files, the engine and the state are as the up of ${record.at} left them, so it would change nothing (npm run deploy -- ${stackName} --force-up runs it)`);
-    const read = (await outputsBeforeUp) ?? (await handle.stack.outputs());
+    console.log(`pulumi up (${stackName}): not run: the program, its config, every image's files, the engine and the state are as the up of ${record!.at} left them, so it would change nothing (npm run deploy -- ${stackName} --force-up runs it)`);
+    // Read beside the pre-checks (stackAndConfig), wherever skipUnchangedUp is true.
+    const read = await outputsBeforeUp!;
     if (read instanceof Error) return stopped(`the stack's outputs could not be read: ${read.message.split("\n")[0]}`);
     outputs = read;
     phases.mark("engine (pulumi up, not needed)");
@@ -340,15 +341,6 @@ function currentUpInputs(backend: PrivateBackend, configFile: string, engine: st
   const packageNodeModules = /^packages\/[^/]+\/node_modules$|^stacks\/node_modules$/;
   const files = treeDigest(root, ["Pulumi.yaml", "package-lock.json", "tsconfig.base.json", "stacks", "packages"], path.join(backend.dir, "up-inputs", "files.json"), (relative) => packageNodeModules.test(relative));
   return createHash("sha256").update(files.digest).update(fs.readFileSync(configFile)).update(engine).update(process.version).digest("hex");
-}
-
-/** The state's identity (stateIdentity), from the private backend's checkpoint file. */
-function stateOf(backend: PrivateBackend, stackName: string): string | undefined {
-  try {
-    return stateIdentity(fs.readFileSync(stateFileOf(backend, stackName), "utf8"));
-  } catch {
-    return undefined;
-  }
 }
 
 /** What the checklist needs, from a deployed stack's outputs. */

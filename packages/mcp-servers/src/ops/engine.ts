@@ -141,11 +141,16 @@ export class PreviewMemo {
   }
 
   private readState(): string | undefined {
-    try {
-      return stateIdentity(fs.readFileSync(this.stateFile, "utf8"));
-    } catch {
-      return undefined;
-    }
+    return stateIdentityOfFile(this.stateFile);
+  }
+}
+
+/** stateIdentity of a file backend's checkpoint file; undefined where it cannot be read or is no checkpoint. */
+export function stateIdentityOfFile(file: string): string | undefined {
+  try {
+    return stateIdentity(fs.readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
   }
 }
 
